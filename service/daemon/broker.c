@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdio.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <systemd/sd-login.h>
+
+#include "binding.h"
+#include "broker-protocol.h"
+#include "broker.h"
+#include "log.h"
+
+/* Driver units run under DynamicUser= with ever-changing uids, so the socket is open to all and
+ * the check is on the peer's unit, not its uid. */
+enum { BROKER_SOCKET_MODE = 0666, BROKER_BACKLOG = 64 };
+
+static int send_binding(int fd, const Binding *b)
+{
+        char payload[DRVHOST_BROKER_MESSAGE_MAX];
+        char interfaces[128] = "";
+        union {
+                struct cmsghdr cmsg;
+                char buf[CMSG_SPACE(sizeof(int))];
+        } control = {};
+        struct iovec iov;
+        struct msghdr msg = {
+                .msg_iov = &iov,
+                .msg_iovlen = 1,
+                .msg_control = &control,
+                .msg_controllen = sizeof(control),
+        };
+        struct cmsghdr *cmsg;
+        size_t n = 0;
+        int len;
+
+        for (unsigned i = 0; i < 32; i++)
+                if (b->interfaces & (UINT32_C(1) << i))
+                        n += (size_t)snprintf(interfaces + n, sizeof(interfaces) - n, "%s%u", n ? "," : "", i);
+
+        len = snprintf(payload, sizeof(payload), "%s=%s\n%s=%s\n%s=%s\n%s=%s\n%s=%s\n%s=%s\n",
+                       DRVHOST_BROKER_KEY_EXEC, b->exec, DRVHOST_ENV_DEVICE, b->syspath, DRVHOST_ENV_DRIVER,
+                       b->driver, DRVHOST_ENV_UNIT, b->unit, DRVHOST_ENV_INTERFACES, interfaces,
+                       DRVHOST_ENV_MODALIAS, strempty(b->modalias));
+        if (len < 0 || (size_t)len >= sizeof(payload))
+                return -E2BIG;
+        iov = (struct iovec){ .iov_base = payload, .iov_len = (size_t)len };
+
+        cmsg = CMSG_FIRSTHDR(&msg);
+        cmsg->cmsg_level = SOL_SOCKET;
+        cmsg->cmsg_type = SCM_RIGHTS;
+        cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(cmsg), &b->fd, sizeof(int));
+
+        if (sendmsg(fd, &msg, MSG_NOSIGNAL) < 0)
+                return -errno;
+        return 0;
+}
+
+static int on_connection(sd_event_source *s _unused_, int listen_fd, uint32_t revents _unused_, void *userdata)
+{
+        Context *c = userdata;
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ char *unit = NULL;
+        struct ucred cred;
+        socklen_t len = sizeof(cred);
+        Binding *b;
+        int r;
+
+        fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        if (fd < 0) {
+                log_debug_errno(errno, "Failed to accept broker connection: %m");
+                return 0;
+        }
+
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+                log_warning_errno(errno, "Failed to identify broker peer: %m");
+                return 0;
+        }
+
+        /* The pid stays ours to look at while the peer is connected; its cgroup names its unit. */
+        r = sd_pid_get_unit(cred.pid, &unit);
+        if (r < 0) {
+                log_warning_errno(r, "Refusing device to pid " PID_FMT " (uid %u): not in a unit: %m", cred.pid,
+                                  cred.uid);
+                return 0;
+        }
+
+        b = binding_find_by_unit(c, unit);
+        if (!b || b->fd < 0) {
+                log_warning("Refusing device to pid " PID_FMT " of %s: no binding belongs to that unit.", cred.pid,
+                            unit);
+                return 0;
+        }
+
+        r = send_binding(fd, b);
+        if (r < 0)
+                return log_warning_errno(r, "Failed to send device of %s to %s: %m", b->syspath, unit), 0;
+
+        log_debug("Handed %s to %s (pid " PID_FMT ").", b->syspath, unit, cred.pid);
+        return 0;
+}
+
+int broker_start(Context *c)
+{
+        _cleanup_close_ int fd = -EBADF;
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        int r;
+
+        strncpy(sa.sun_path, c->broker_path, sizeof(sa.sun_path) - 1);
+
+        fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0)
+                return log_error_errno(errno, "Failed to create broker socket: %m");
+
+        (void)unlink(sa.sun_path);
+        if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+                return log_error_errno(errno, "Failed to bind broker socket %s: %m", sa.sun_path);
+        if (chmod(sa.sun_path, BROKER_SOCKET_MODE) < 0)
+                return log_error_errno(errno, "Failed to set mode of %s: %m", sa.sun_path);
+        if (listen(fd, BROKER_BACKLOG) < 0)
+                return log_error_errno(errno, "Failed to listen on %s: %m", sa.sun_path);
+
+        r = sd_event_add_io(c->event, &c->broker_source, fd, EPOLLIN, on_connection, c);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch broker socket: %m");
+        r = sd_event_source_set_io_fd_own(c->broker_source, true);
+        if (r < 0)
+                return log_error_errno(r, "Failed to hand broker socket to event loop: %m");
+        TAKE_FD(fd);
+        (void)sd_event_source_set_description(c->broker_source, "broker");
+        return 0;
+}

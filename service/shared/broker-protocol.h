@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The hand-over of a device between drvhostd and the launcher in a driver unit.
+ *
+ * The launcher connects to DRVHOST_BROKER_SOCKET (SOCK_SEQPACKET). drvhostd identifies the peer's
+ * unit (SO_PEERCRED → cgroup → unit) and, only if a binding belongs to that unit, answers with one
+ * message: "KEY=value\n" lines (DRVHOST_BROKER_KEY_*) and the device fd as SCM_RIGHTS. Any other
+ * peer gets the connection closed without a message. */
+
+#define DRVHOST_BROKER_SOCKET "/run/drvhost/broker.sock"
+
+#define DRVHOST_BROKER_KEY_EXEC "EXEC"
+/* The remaining keys are passed to the driver as environment variables of the same name. */
+#define DRVHOST_ENV_DEVICE_FD "DRVHOST_DEVICE_FD"
+#define DRVHOST_ENV_DEVICE "DRVHOST_DEVICE"
+#define DRVHOST_ENV_DRIVER "DRVHOST_DRIVER"
+#define DRVHOST_ENV_UNIT "DRVHOST_UNIT"
+#define DRVHOST_ENV_INTERFACES "DRVHOST_INTERFACES"
+#define DRVHOST_ENV_MODALIAS "DRVHOST_MODALIAS"
+
+/* The fd number the driver finds its device on. */
+#define DRVHOST_DEVICE_FD_NUMBER 3
+
+enum { DRVHOST_BROKER_MESSAGE_MAX = 4096 };
+
+/* Unit names of driver bindings: drvhost-driver@<driver>_<interface>.service */
+#define DRVHOST_DRIVER_UNIT_PREFIX "drvhost-driver@"
+#define DRVHOST_DRIVER_UNIT_SUFFIX ".service"
