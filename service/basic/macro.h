@@ -112,3 +112,5 @@ static inline const char *strna(const char *s)
 
 /* Converts a negative errno-style return value into a positive errno, for %m-style printing. */
 #define ERRNO_VALUE(r) ((r) < 0 ? -(r) : (r))
+
+#define PID_FMT "%d"

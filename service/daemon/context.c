@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <stdlib.h>
+#include <string.h>
 
+#include "binding.h"
+#include "broker-protocol.h"
 #include "context.h"
 
 int context_new(Context **ret)
@@ -20,6 +23,10 @@ int context_new(Context **ret)
         if (!c->udev)
                 return -errno ?: -ENOMEM;
 
+        c->broker_path = strdup(DRVHOST_BROKER_SOCKET);
+        if (!c->broker_path)
+                return -ENOMEM;
+
         *ret = TAKE_PTR(c);
         return 0;
 }
@@ -29,9 +36,20 @@ Context *context_free(Context *c)
         if (!c)
                 return NULL;
 
+        /* Bindings are forgotten, not stopped: the driver units live on and the device fds stay in
+         * our fd store, so a restarted drvhostd takes them over. */
+        while (c->bindings)
+                binding_free(c->bindings);
+
+        match_index_free(c->index);
+        manifest_set_free(c->manifests);
+        strv_free(c->manifest_dirs);
+        sd_event_source_disable_unref(c->broker_source);
+        free(c->broker_path);
         sd_event_source_disable_unref(c->monitor_source);
         udev_monitor_unref(c->monitor);
         udev_unref(c->udev);
+        sd_bus_flush_close_unref(c->bus);
         sd_event_unref(c->event);
         free(c);
         return NULL;

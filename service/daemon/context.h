@@ -2,18 +2,35 @@
 #pragma once
 
 #include <libudev.h>
+#include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
 #include "macro.h"
+#include "manifest.h"
+#include "match.h"
+
+typedef struct Binding Binding;
 
 /* The daemon's one context: it owns every resource drvhostd holds. There is no other mutable global
  * state in the daemon. */
 typedef struct Context {
         sd_event *event;
+        sd_bus *bus;
 
         struct udev *udev;
         struct udev_monitor *monitor;
         sd_event_source *monitor_source;
+
+        /* Manifest search path, highest priority first, NULL-terminated. */
+        char **manifest_dirs;
+        ManifestSet *manifests;
+        MatchIndex *index;
+
+        char *broker_path;
+        sd_event_source *broker_source;
+
+        Binding *bindings; /* a list: a machine has tens of bindings, not thousands */
+        unsigned n_bindings;
 
         unsigned n_devices_seen;
 } Context;

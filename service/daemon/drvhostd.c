@@ -2,11 +2,18 @@
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/signalfd.h>
 #include <systemd/sd-daemon.h>
 
+#include "binding.h"
+#include "broker.h"
 #include "context.h"
 #include "discovery.h"
 #include "log.h"
+#include "manifests.h"
+#include "supervise.h"
+#include "unit-control.h"
+#include "unit-name.h"
 #include "version.h"
 
 static void help(void)
@@ -54,6 +61,59 @@ static int parse_argv(int argc, char *argv[])
         return 1;
 }
 
+/* Takes back the bindings an earlier drvhostd left in our fd store. */
+static void adopt_bindings(Context *c)
+{
+        _cleanup_strv_free_ char **names = NULL;
+        int n;
+
+        n = sd_listen_fds_with_names(true, &names);
+        if (n <= 0)
+                return;
+
+        for (int i = 0; i < n; i++) {
+                _cleanup_free_ char *unit = NULL, *msg = NULL;
+                int fd = SD_LISTEN_FDS_START + i, r;
+
+                r = driver_unit_from_fdname(names[i], &unit);
+                if (r >= 0)
+                        r = binding_adopt(c, unit, fd);
+                if (r >= 0)
+                        continue;
+
+                log_warning_errno(r, "Not adopting %s: %m", names[i]);
+                if (unit)
+                        (void)unit_stop(c->bus, unit);
+                if (asprintf(&msg, "FDSTOREREMOVE=1\nFDNAME=%s", names[i]) >= 0)
+                        (void)sd_notify(false, msg);
+                safe_close(fd);
+        }
+}
+
+static int on_sighup(sd_event_source *s _unused_, const struct signalfd_siginfo *si _unused_, void *userdata)
+{
+        Context *c = userdata;
+
+        (void)sd_notify(false, "RELOADING=1\nSTATUS=Reloading driver manifests");
+        (void)manifests_reload(c);
+        (void)sd_notifyf(false, "READY=1\nSTATUS=%u binding(s), %zu manifest(s)", c->n_bindings,
+                         c->manifests ? c->manifests->n : 0);
+        return 0;
+}
+
+/* A clean stop (systemctl stop) stops the drivers too; a crash or SIGKILL leaves them running and
+ * the fd store lets the next drvhostd adopt them. */
+static int on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si _unused_, void *userdata)
+{
+        Context *c = userdata;
+
+        (void)sd_notify(false, "STOPPING=1\nSTATUS=Stopping drivers");
+        for (Binding *b = c->bindings; b; b = b->next)
+                (void)unit_stop(c->bus, b->unit);
+        (void)sd_bus_flush(c->bus);
+        return sd_event_exit(sd_event_source_get_event(s), 0);
+}
+
 static int run(void)
 {
         _cleanup_(context_freep) Context *c = NULL;
@@ -64,6 +124,7 @@ static int run(void)
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
         if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
                 return log_error_errno(errno, "Failed to block signals: %m");
 
@@ -71,9 +132,11 @@ static int run(void)
         if (r < 0)
                 return log_error_errno(r, "Failed to set up daemon context: %m");
 
-        r = sd_event_add_signal(c->event, NULL, SIGTERM, NULL, NULL);
+        r = sd_event_add_signal(c->event, NULL, SIGTERM, on_sigterm, c);
         if (r >= 0)
-                r = sd_event_add_signal(c->event, NULL, SIGINT, NULL, NULL);
+                r = sd_event_add_signal(c->event, NULL, SIGINT, on_sigterm, c);
+        if (r >= 0)
+                r = sd_event_add_signal(c->event, NULL, SIGHUP, on_sighup, c);
         if (r < 0)
                 return log_error_errno(r, "Failed to install signal handlers: %m");
 
@@ -82,12 +145,28 @@ static int run(void)
         if (r < 0)
                 return log_error_errno(r, "Failed to enable watchdog: %m");
 
+        r = manifests_load(c);
+        if (r < 0)
+                return r;
+
+        r = supervise_start(c);
+        if (r < 0)
+                return r;
+
+        r = broker_start(c);
+        if (r < 0)
+                return r;
+
+        adopt_bindings(c);
+
         r = discovery_start(c);
         if (r < 0)
                 return r;
 
-        (void)sd_notifyf(false, "READY=1\nSTATUS=Watching %u devices", c->n_devices_seen);
-        log_info("drvhostd %s started, %u devices enumerated.", DRVHOST_VERSION, c->n_devices_seen);
+        (void)sd_notifyf(false, "READY=1\nSTATUS=%u binding(s), %zu manifest(s), %u devices seen", c->n_bindings,
+                         c->manifests->n, c->n_devices_seen);
+        log_info("drvhostd %s started: %u devices enumerated, %u binding(s).", DRVHOST_VERSION, c->n_devices_seen,
+                 c->n_bindings);
 
         r = sd_event_loop(c->event);
         (void)sd_notify(false, "STOPPING=1\nSTATUS=Shutting down");

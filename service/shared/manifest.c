@@ -72,8 +72,8 @@ static int parse_int_range(const char *s, long min, long max, long *ret)
 
 static int parse_bool(const char *s, bool *ret)
 {
-        static const char *const yes[] = { "yes", "true", "1" };
-        static const char *const no[] = { "no", "false", "0" };
+        static const char *const yes[] = {"yes", "true", "1"};
+        static const char *const no[] = {"no", "false", "0"};
 
         for (size_t i = 0; i < ELEMENTSOF(yes); i++) {
                 if (strcasecmp(s, yes[i]) == 0) {
@@ -160,7 +160,8 @@ static int parse_priority(Manifest *m, const char *key, const char *value, char 
 static int parse_bool_key(bool *field, const char *key, const char *value, char **reason)
 {
         if (parse_bool(value, field) < 0)
-                return reasonf(reason, "Invalid %s=\"%s\": expected yes, no, true, false, 1 or 0", key, value);
+                return reasonf(reason, "Invalid %s=\"%s\": expected yes, no, true, false, 1 or 0", key,
+                               value);
         return 0;
 }
 
@@ -232,15 +233,15 @@ typedef struct ManifestKey {
 } ManifestKey;
 
 static const ManifestKey manifest_keys[] = {
-        { SECTION_DRIVER, "Name", parse_name, false, true },
-        { SECTION_DRIVER, "Description", parse_description, false, false },
-        { SECTION_DRIVER, "Exec", parse_exec, false, true },
-        { SECTION_DRIVER, "Priority", parse_priority, false, false },
-        { SECTION_DRIVER, "FallbackToKernel", parse_fallback, false, false },
-        { SECTION_DRIVER, "RestartLimitBurst", parse_burst, false, false },
-        { SECTION_DRIVER, "RestartLimitIntervalSec", parse_interval, false, false },
-        { SECTION_DRIVER, "ClaimDelegated", parse_claim_delegated, false, false },
-        { SECTION_MATCH, "Match", parse_match, true, true },
+    {SECTION_DRIVER, "Name", parse_name, false, true},
+    {SECTION_DRIVER, "Description", parse_description, false, false},
+    {SECTION_DRIVER, "Exec", parse_exec, false, true},
+    {SECTION_DRIVER, "Priority", parse_priority, false, false},
+    {SECTION_DRIVER, "FallbackToKernel", parse_fallback, false, false},
+    {SECTION_DRIVER, "RestartLimitBurst", parse_burst, false, false},
+    {SECTION_DRIVER, "RestartLimitIntervalSec", parse_interval, false, false},
+    {SECTION_DRIVER, "ClaimDelegated", parse_claim_delegated, false, false},
+    {SECTION_MATCH, "Match", parse_match, true, true},
 };
 
 enum {
@@ -257,7 +258,7 @@ typedef struct ParseState {
         Manifest *manifest;
         unsigned seen_line[ELEMENTSOF(manifest_keys)]; /* 0: not seen yet */
 
-        int r;              /* first error: -EINVAL or -ENOMEM */
+        int r; /* first error: -EINVAL or -ENOMEM */
         unsigned error_line;
         char *error_reason;
 } ParseState;
@@ -335,7 +336,8 @@ static char *manifest_reader(char *buf, int size, void *userdata)
                 const char *end = strchr(buf, ']');
 
                 if (end && !section_known(buf + 1, (size_t)(end - buf - 1)))
-                        parse_state_failf(s, s->line, "Unknown section [%.*s]", (int)(end - buf - 1), buf + 1);
+                        parse_state_failf(s, s->line, "Unknown section [%.*s]", (int)(end - buf - 1),
+                                          buf + 1);
         } else if (buf[0] && !strchr(";#\r\n", buf[0])) {
                 size_t k = strcspn(buf, "=:");
 
@@ -429,7 +431,7 @@ static int manifest_error_set(ManifestError *ret_error, int r, const char *path,
                 free(reason);
                 return r;
         }
-        *ret_error = (ManifestError){ .line = line, .reason = reason, .path = strdup(path) };
+        *ret_error = (ManifestError){.line = line, .reason = reason, .path = strdup(path)};
         if (!ret_error->path || !ret_error->reason) {
                 manifest_error_done(ret_error);
                 return -ENOMEM;
@@ -441,7 +443,7 @@ static int manifest_parse_buffer(const char *path, const char *text, size_t size
                                  ManifestError *ret_error)
 {
         _cleanup_(manifest_freep) Manifest *m = NULL;
-        ParseState s = { .text = text, .size = size };
+        ParseState s = {.text = text, .size = size};
         int k;
 
         if (ret_error)
@@ -466,7 +468,8 @@ static int manifest_parse_buffer(const char *path, const char *text, size_t size
                 /* A syntax error libinih found on an earlier line than ours: that one comes first. */
                 free(s.error_reason);
                 s.r = 0;
-                parse_state_failf(&s, (unsigned)k, "Syntax error: expected [Section], Key=Value or a comment");
+                parse_state_failf(&s, (unsigned)k,
+                                  "Syntax error: expected [Section], Key=Value or a comment");
         }
 
         for (size_t i = 0; s.r == 0 && i < ELEMENTSOF(manifest_keys); i++)
@@ -544,7 +547,8 @@ int manifest_parse_file(const char *path, Manifest **ret, ManifestError *ret_err
                 if (size > MANIFEST_FILE_SIZE_MAX) {
                         char *reason;
 
-                        if (asprintf(&reason, "File too large (more than %d bytes)", MANIFEST_FILE_SIZE_MAX) < 0)
+                        if (asprintf(&reason, "File too large (more than %d bytes)",
+                                     MANIFEST_FILE_SIZE_MAX) < 0)
                                 return -ENOMEM;
                         return manifest_error_set(ret_error, -EFBIG, path, 0, reason);
                 }
@@ -606,7 +610,8 @@ static int grow(void **array, size_t *allocated, size_t n, size_t size)
 /* Takes over e's contents. */
 static int load_add_error(LoadState *l, ManifestError *e)
 {
-        if (grow((void **)&l->set->errors, &l->errors_allocated, l->set->n_errors, sizeof(ManifestError)) < 0) {
+        if (grow((void **)&l->set->errors, &l->errors_allocated, l->set->n_errors, sizeof(ManifestError)) <
+            0) {
                 manifest_error_done(e);
                 return -ENOMEM;
         }
@@ -749,7 +754,7 @@ static int load_drop_duplicates(LoadState *l)
 
         for (size_t i = 0; i < s->n; i++) {
                 Manifest *m = s->by_name[i];
-                ManifestError e = { .line = m->name_line };
+                ManifestError e = {.line = m->name_line};
 
                 if (n == 0 || !streq(s->by_name[n - 1]->name, m->name)) {
                         s->by_name[n++] = m;
@@ -803,7 +808,8 @@ int manifest_set_load(const char *const *dirs, ManifestSet **ret)
         }
 
         /* By name, and for each name the highest-priority directory first: that one is taken. */
-        qsort(l.entries, l.n_entries, sizeof(DirEntry), dir_entry_compare);
+        if (l.n_entries > 0)
+                qsort(l.entries, l.n_entries, sizeof(DirEntry), dir_entry_compare);
         for (size_t i = 0; i < l.n_entries; i++) {
                 if (i > 0 && streq(l.entries[i].name, l.entries[i - 1].name))
                         continue;

@@ -39,7 +39,7 @@ enum {
         MANIFEST_RESTART_INTERVAL_DEFAULT = 10,
         MANIFEST_RESTART_INTERVAL_MIN = 1,
         MANIFEST_RESTART_INTERVAL_MAX = 3600,
-        MANIFEST_LINE_MAX = 197,          /* libinih's 200-byte line buffer, less "\r\n\0" */
+        MANIFEST_LINE_MAX = 197, /* libinih's 200-byte line buffer, less "\r\n\0" */
         MANIFEST_FILE_SIZE_MAX = 64 * 1024,
 };
 

@@ -20,15 +20,18 @@ typedef struct BusField {
 
 enum {
         FIELDS_MAX = 10,
-        RULES_MAX = 5,
-        NO_FIELD = 0xff,
+        PATTERN_LENGTH_MAX = 1024, /* far above any modalias; offsets are kept in 16 bits */
+        RULE_FIELDS_MAX = 3,
+        HEX_DIGIT_BITS = 4,
 };
 
-/* One way to key a bucket: the pinned value of one or two fields. A rule without fields is the
- * bus's generic bucket. "anchored" rules need the fields to sit in the literal prefix of the
- * pattern; the others rely on the tag occurring once in a well-formed modalias. */
+/* One way to key a bucket: the pinned values of up to three fields, at most 64 bits together. A
+ * rule without fields is the bus's generic bucket. "anchored" rules need the fields to sit in the
+ * literal prefix of the pattern; the others rely on their tags occurring once in a well-formed
+ * modalias (true of ic, isc, ip, dc for USB and bc, sc for PCI). */
 typedef struct BucketRule {
-        uint8_t first, second; /* field indices, or NO_FIELD */
+        uint8_t n_fields;
+        uint8_t fields[RULE_FIELDS_MAX]; /* indices into the bus's fields */
         bool anchored;
 } BucketRule;
 
@@ -44,54 +47,56 @@ enum { USB_V, USB_P, USB_D, USB_DC, USB_DSC, USB_DP, USB_IC, USB_ISC, USB_IP, US
 enum { PCI_V, PCI_D, PCI_SV, PCI_SD, PCI_BC, PCI_SC, PCI_I, _PCI_FIELDS };
 
 static const BusField usb_fields[_USB_FIELDS] = {
-        [USB_V] = { "v", 4, 0, true },
-        [USB_P] = { "p", 4, 0, true },
-        [USB_D] = { "d", 4, MATCH_SCORE_OTHER, false },
-        [USB_DC] = { "dc", 2, MATCH_SCORE_TIER_2, false },
-        [USB_DSC] = { "dsc", 2, MATCH_SCORE_TIER_2, false },
-        [USB_DP] = { "dp", 2, MATCH_SCORE_TIER_2, false },
-        [USB_IC] = { "ic", 2, MATCH_SCORE_TIER_1, false },
-        [USB_ISC] = { "isc", 2, MATCH_SCORE_TIER_1, false },
-        [USB_IP] = { "ip", 2, MATCH_SCORE_TIER_1, false },
-        [USB_IN] = { "in", 2, MATCH_SCORE_OTHER, false },
+    [USB_V] = {"v", 4, 0, true},
+    [USB_P] = {"p", 4, 0, true},
+    [USB_D] = {"d", 4, MATCH_SCORE_OTHER, false},
+    [USB_DC] = {"dc", 2, MATCH_SCORE_TIER_2, false},
+    [USB_DSC] = {"dsc", 2, MATCH_SCORE_TIER_2, false},
+    [USB_DP] = {"dp", 2, MATCH_SCORE_TIER_2, false},
+    [USB_IC] = {"ic", 2, MATCH_SCORE_TIER_1, false},
+    [USB_ISC] = {"isc", 2, MATCH_SCORE_TIER_1, false},
+    [USB_IP] = {"ip", 2, MATCH_SCORE_TIER_1, false},
+    [USB_IN] = {"in", 2, MATCH_SCORE_OTHER, false},
 };
 
 static const BucketRule usb_rules[] = {
-        { USB_V, USB_P, true },
-        { USB_IC, NO_FIELD, false },
-        { USB_DC, NO_FIELD, false },
-        { USB_V, NO_FIELD, true },
-        { NO_FIELD, NO_FIELD, false },
+    {2, {USB_V, USB_P}, true},             /* vendor+product */
+    {3, {USB_IC, USB_ISC, USB_IP}, false}, /* interface class triple */
+    {1, {USB_IC}, false},                  /* interface class */
+    {1, {USB_DC}, false},                  /* device class */
+    {1, {USB_V}, true},                    /* vendor */
+    {0, {}, false},                        /* generic */
 };
 
 static const BusField pci_fields[_PCI_FIELDS] = {
-        [PCI_V] = { "v", 8, 0, true },
-        [PCI_D] = { "d", 8, 0, true },
-        [PCI_SV] = { "sv", 8, MATCH_SCORE_TIER_1, false },
-        [PCI_SD] = { "sd", 8, MATCH_SCORE_TIER_1, false },
-        [PCI_BC] = { "bc", 2, MATCH_SCORE_TIER_2, false },
-        [PCI_SC] = { "sc", 2, MATCH_SCORE_TIER_2, false },
-        [PCI_I] = { "i", 2, MATCH_SCORE_TIER_2, false },
+    [PCI_V] = {"v", 8, 0, true},
+    [PCI_D] = {"d", 8, 0, true},
+    [PCI_SV] = {"sv", 8, MATCH_SCORE_TIER_1, false},
+    [PCI_SD] = {"sd", 8, MATCH_SCORE_TIER_1, false},
+    [PCI_BC] = {"bc", 2, MATCH_SCORE_TIER_2, false},
+    [PCI_SC] = {"sc", 2, MATCH_SCORE_TIER_2, false},
+    [PCI_I] = {"i", 2, MATCH_SCORE_TIER_2, false},
 };
 
 static const BucketRule pci_rules[] = {
-        { PCI_V, PCI_D, true },
-        { PCI_V, NO_FIELD, true },
-        { PCI_BC, NO_FIELD, false },
-        { NO_FIELD, NO_FIELD, false },
+    {2, {PCI_V, PCI_D}, true},    /* vendor+device */
+    {1, {PCI_V}, true},           /* vendor */
+    {2, {PCI_BC, PCI_SC}, false}, /* class+subclass */
+    {1, {PCI_BC}, false},         /* class */
+    {0, {}, false},               /* generic */
 };
 
 static const Bus buses[] = {
-        { "usb", usb_fields, ELEMENTSOF(usb_fields), usb_rules, ELEMENTSOF(usb_rules) },
-        { "pci", pci_fields, ELEMENTSOF(pci_fields), pci_rules, ELEMENTSOF(pci_rules) },
+    {"usb", usb_fields, ELEMENTSOF(usb_fields), usb_rules, ELEMENTSOF(usb_rules)},
+    {"pci", pci_fields, ELEMENTSOF(pci_fields), pci_rules, ELEMENTSOF(pci_rules)},
 };
 
 /* What a pattern (or a device's modalias) says about one field. */
 typedef struct FieldInfo {
         bool present;
-        bool pinned;   /* all width digits literal */
-        bool anchored; /* everything before the value is literal */
-        uint32_t value; /* the digits, if pinned */
+        bool pinned;             /* all width digits literal */
+        bool anchored;           /* everything before the value is literal */
+        uint32_t value;          /* the digits, if pinned */
         uint16_t offset, length; /* the value's glob within the pattern */
 } FieldInfo;
 
@@ -163,9 +168,10 @@ static int skip_bracket(const char *s, size_t *pos, char **ret_reason)
                 i++;
         for (; s[i] && s[i] != ']'; i++, n++)
                 if (!is_hex_digit(s[i]) && s[i] != '-')
-                        return failf(ret_reason,
-                                     "invalid character '%c' in '[...]' at offset %zu (use 0-9, A-F and '-')",
-                                     s[i], i);
+                        return failf(
+                            ret_reason,
+                            "invalid character '%c' in '[...]' at offset %zu (use 0-9, A-F and '-')", s[i],
+                            i);
         if (!s[i])
                 return failf(ret_reason, "unterminated '[' at offset %zu", start);
         if (n == 0)
@@ -188,6 +194,8 @@ static int pattern_analyze(const char *s, bool glob, PatternInfo *ret, char **re
         if (ret_reason)
                 *ret_reason = NULL;
 
+        if (strnlen(s, PATTERN_LENGTH_MAX + 1) > PATTERN_LENGTH_MAX)
+                return failf(ret_reason, "longer than %d characters", PATTERN_LENGTH_MAX);
         bus = bus_from_prefix(s, &prefix_len);
         if (!bus)
                 return failf(ret_reason, "unknown bus: the pattern must start with \"usb:\" or \"pci:\"");
@@ -215,8 +223,8 @@ static int pattern_analyze(const char *s, bool glob, PatternInfo *ret, char **re
                 if (k < 0) {
                         bool hexish = strspn(s + tag, "abcdef") >= pos - tag;
 
-                        return failf(ret_reason, "unknown field \"%.*s\" for %s at offset %zu%s", (int)(pos - tag),
-                                     s + tag, bus->name, tag,
+                        return failf(ret_reason, "unknown field \"%.*s\" for %s at offset %zu%s",
+                                     (int)(pos - tag), s + tag, bus->name, tag,
                                      hexish ? " (hex digits must be upper-case)" : "");
                 }
                 if (k <= last)
@@ -249,8 +257,8 @@ static int pattern_analyze(const char *s, bool glob, PatternInfo *ret, char **re
                         } else if (c >= ' ' && c < 0x7f)
                                 return failf(ret_reason, "invalid character '%c' at offset %zu", c, pos);
                         else
-                                return failf(ret_reason, "invalid byte 0x%02x at offset %zu", (unsigned char)c,
-                                             pos);
+                                return failf(ret_reason, "invalid byte 0x%02x at offset %zu",
+                                             (unsigned char)c, pos);
 
                         if (c != '*') {
                                 if (!has_star)
@@ -267,8 +275,10 @@ static int pattern_analyze(const char *s, bool glob, PatternInfo *ret, char **re
                 had_star = has_star;
 
                 if (!has_star && before_star != bus->fields[k].width)
-                        return failf(ret_reason, "field \"%s\" needs %u hex digits, found %zu", bus->fields[k].tag,
-                                     bus->fields[k].width, before_star);
+                        return failf(ret_reason, "field \"%s\" needs %u hex digits, found %zu%s",
+                                     bus->fields[k].tag, bus->fields[k].width, before_star,
+                                     s[pos] >= 'a' && s[pos] <= 'f' ? " (hex digits must be upper-case)"
+                                                                    : "");
                 if (has_star && before_star > bus->fields[k].width)
                         return failf(ret_reason, "field \"%s\" has more than %u hex digits before '*'",
                                      bus->fields[k].tag, bus->fields[k].width);
@@ -331,11 +341,11 @@ int match_pattern_score(const char *pattern, unsigned *ret_score)
 }
 
 static const char *const match_loss_table[_MATCH_LOSS_MAX] = {
-        [MATCH_LOSS_NONE] = "winner",
-        [MATCH_LOSS_SPECIFICITY] = "less specific",
-        [MATCH_LOSS_PRIORITY] = "same specificity, lower priority",
-        [MATCH_LOSS_NAME] = "tie on specificity and priority, lost by name",
-        [MATCH_LOSS_SAME_DRIVER] = "the winning driver matched with a better pattern",
+    [MATCH_LOSS_NONE] = "winner",
+    [MATCH_LOSS_SPECIFICITY] = "less specific",
+    [MATCH_LOSS_PRIORITY] = "same specificity, lower priority",
+    [MATCH_LOSS_NAME] = "tie on specificity and priority, lost by name",
+    [MATCH_LOSS_SAME_DRIVER] = "the winning driver matched with a better pattern",
 };
 
 const char *match_loss_to_string(MatchLoss loss)
@@ -390,46 +400,34 @@ static uint64_t bucket_hash(uint8_t bus, uint8_t rule, uint64_t key)
         return x;
 }
 
-/* Returns the rule that fits, and its key. The generic rule always fits. */
+/* Whether the fields of rule are pinned (and anchored, if it says so) in info; if so, their key. */
+static bool rule_key(const PatternInfo *info, const BucketRule *rule, uint64_t *ret_key)
+{
+        const Bus *bus = &buses[info->bus];
+        uint64_t key = 0;
+
+        for (size_t k = 0; k < rule->n_fields; k++) {
+                const FieldInfo *f = &info->fields[rule->fields[k]];
+
+                if (!f->pinned || (rule->anchored && !f->anchored))
+                        return false;
+                key = key << (HEX_DIGIT_BITS * bus->fields[rule->fields[k]].width) | f->value;
+        }
+        *ret_key = key;
+        return true;
+}
+
+/* Returns the first rule that fits, and its key. The last rule, the generic one, always fits. */
 static uint8_t bucket_for(const PatternInfo *info, uint64_t *ret_key)
 {
         const Bus *bus = &buses[info->bus];
+        size_t i;
 
-        for (size_t i = 0; i < bus->n_rules; i++) {
-                const BucketRule *rule = &bus->rules[i];
-                uint64_t key = 0;
-                bool fits = true;
-
-                const uint8_t fields[] = { rule->first, rule->second };
-
-                for (size_t k = 0; k < ELEMENTSOF(fields); k++) {
-                        const FieldInfo *f;
-
-                        if (fields[k] == NO_FIELD)
-                                continue;
-                        f = &info->fields[fields[k]];
-                        if (!f->pinned || (rule->anchored && !f->anchored))
-                                fits = false;
-                        key = key << 32 | f->value;
-                }
-                if (fits) {
-                        *ret_key = key;
+        for (i = 0; i + 1 < bus->n_rules; i++)
+                if (rule_key(info, &bus->rules[i], ret_key))
                         return (uint8_t)i;
-                }
-        }
-        abort(); /* unreachable: the last rule is the generic one */
-}
-
-/* The key a device's modalias has under a rule (a device pins every field). */
-static uint64_t device_key(const PatternInfo *info, const BucketRule *rule)
-{
-        uint64_t key = 0;
-
-        if (rule->first != NO_FIELD)
-                key = info->fields[rule->first].value;
-        if (rule->second != NO_FIELD)
-                key = key << 32 | info->fields[rule->second].value;
-        return key;
+        *ret_key = 0;
+        return (uint8_t)i;
 }
 
 static const Slot *slot_find(const MatchIndex *idx, uint8_t bus, uint8_t rule, uint64_t key)
@@ -492,11 +490,11 @@ static int match_index_build_table(MatchIndex *idx)
                      h = (h + 1) & (n_slots - 1))
                         ;
                 idx->slots[h] = (Slot){
-                        .key = e->key,
-                        .start = (uint32_t)i,
-                        .count = (uint32_t)(j - i),
-                        .bus = e->info.bus,
-                        .rule = e->rule,
+                    .key = e->key,
+                    .start = (uint32_t)i,
+                    .count = (uint32_t)(j - i),
+                    .bus = e->info.bus,
+                    .rule = e->rule,
                 };
                 i = j;
         }
@@ -572,13 +570,13 @@ MatchIndex *match_index_free(MatchIndex *idx)
 
 void match_index_get_stats(const MatchIndex *idx, MatchIndexStats *ret)
 {
-        *ret = (MatchIndexStats){ .n_patterns = idx->n_entries, .n_buckets = idx->n_buckets };
+        *ret = (MatchIndexStats){.n_patterns = idx->n_entries, .n_buckets = idx->n_buckets};
         for (size_t i = 0; i < idx->n_slots; i++) {
                 const Slot *s = &idx->slots[i];
 
                 if (s->count > ret->largest_bucket)
                         ret->largest_bucket = s->count;
-                if (s->count > 0 && buses[s->bus].rules[s->rule].first == NO_FIELD)
+                if (s->count > 0 && buses[s->bus].rules[s->rule].n_fields == 0)
                         ret->n_generic += s->count;
         }
 }
@@ -596,7 +594,8 @@ typedef struct Collector {
         size_t n, allocated;
 } Collector;
 
-static int collect_range(Collector *c, const MatchEntry *entries, size_t start, size_t end, const char *modalias)
+static int collect_range(Collector *c, const MatchEntry *entries, size_t start, size_t end,
+                         const char *modalias)
 {
         for (size_t i = start; i < end; i++) {
                 const MatchEntry *e = &entries[i];
@@ -613,9 +612,9 @@ static int collect_range(Collector *c, const MatchEntry *entries, size_t start, 
                         c->allocated = want;
                 }
                 c->candidates[c->n++] = (MatchCandidate){
-                        .manifest = e->manifest,
-                        .pattern = e->pattern,
-                        .score = e->score,
+                    .manifest = e->manifest,
+                    .pattern = e->pattern,
+                    .score = e->score,
                 };
         }
         return 0;
@@ -665,9 +664,14 @@ int match_index_lookup(const MatchIndex *idx, const char *modalias, MatchResult 
                 return 0; /* every pattern names a known bus, so none can match */
 
         if (pattern_analyze(modalias, false, &info, NULL) >= 0) {
+                /* A device pins every field, so it has a key under every rule: probe each bucket. */
                 for (size_t i = 0; r >= 0 && i < bus->n_rules; i++) {
-                        const Slot *s = slot_find(idx, info.bus, (uint8_t)i, device_key(&info, &bus->rules[i]));
+                        const Slot *s;
+                        uint64_t key;
 
+                        if (!rule_key(&info, &bus->rules[i], &key))
+                                continue;
+                        s = slot_find(idx, info.bus, (uint8_t)i, key);
                         if (s)
                                 r = collect_range(&c, idx->entries, s->start, s->start + s->count, modalias);
                 }
@@ -689,7 +693,8 @@ int match_index_lookup(const MatchIndex *idx, const char *modalias, MatchResult 
                 c.candidates[i].rank = (unsigned)i;
                 c.candidates[i].loss = candidate_loss(&c.candidates[i], &c.candidates[0]);
         }
-        *ret = (MatchResult){ .winner = c.candidates[0].manifest, .candidates = c.candidates, .n_candidates = c.n };
+        *ret = (MatchResult){
+            .winner = c.candidates[0].manifest, .candidates = c.candidates, .n_candidates = c.n};
         return (int)c.n;
 }
 
@@ -733,7 +738,8 @@ static int glob_compile(const char *s, size_t n, GlobElement *elements)
 
                         for (i += 1 + negate; s[i] != ']'; i++) {
                                 if (s[i + 1] == '-' && s[i + 2] && s[i + 2] != ']') {
-                                        for (unsigned c = (unsigned char)s[i]; c <= (unsigned char)s[i + 2]; c++)
+                                        for (unsigned c = (unsigned char)s[i]; c <= (unsigned char)s[i + 2];
+                                             c++)
                                                 charset_add(set, (unsigned char)c);
                                         i += 2;
                                 } else
@@ -839,12 +845,13 @@ static int tie_add(TieList *t, const MatchEntry *x, const MatchEntry *y, bool wa
                         t->lines = p;
                         t->allocated = want;
                 }
-                if (asprintf(&line,
-                             "%s (%s) and %s (%s): %s \"%s\" and \"%s\" can match the same device with score %u "
-                             "and priority %d",
-                             x->manifest->name, x->manifest->path, y->manifest->name, y->manifest->path,
-                             streq(x->pattern, y->pattern) ? "identical patterns" : "patterns", x->pattern,
-                             y->pattern, x->score, x->manifest->priority) < 0)
+                if (asprintf(
+                        &line,
+                        "%s (%s) and %s (%s): %s \"%s\" and \"%s\" can match the same device with score %u "
+                        "and priority %d",
+                        x->manifest->name, x->manifest->path, y->manifest->name, y->manifest->path,
+                        streq(x->pattern, y->pattern) ? "identical patterns" : "patterns", x->pattern,
+                        y->pattern, x->score, x->manifest->priority) < 0)
                         return -ENOMEM;
                 t->lines[t->n] = line;
                 t->lines[t->n + 1] = NULL;

@@ -25,15 +25,17 @@
  * then the manifest's Priority= (higher first), then the manifest's Name= (byte order), then the
  * pattern (byte order), so the ranking is always the same.
  *
- * The index: each pattern lands in exactly one bucket of a hash table, keyed by its most selective
- * field that is guaranteed to hold for every modalias it can match:
- *   USB: (v, p) if the pattern starts with literal "usb:vXXXXpXXXX"; else ic if "icXX" is literal;
- *        else dc if "dcXX" is literal; else v if it starts with literal "usb:vXXXX"; else generic.
- *   PCI: (v, d) from a literal "pci:vXXXXXXXXdXXXXXXXX" prefix; else v; else bc; else generic.
- * (The tags ic, dc and bc appear only once in a well-formed modalias, so a literal "ic07" anywhere
- * in a pattern pins the interface class.) A lookup parses the modalias into its fields, probes at
- * most five buckets and runs fnmatch() only on the patterns in them. A modalias that is not
- * well-formed for its bus falls back to trying every pattern of that bus. */
+ * The index: each pattern lands in exactly one bucket of a hash table, keyed by the first of these
+ * field combinations that it pins, so that every modalias it can match has the same key:
+ *   USB: (v, p) from a literal "usb:vXXXXpXXXX" prefix; else (ic, isc, ip); else ic; else dc;
+ *        else v from a literal "usb:vXXXX" prefix; else the generic USB bucket.
+ *   PCI: (v, d) from a literal "pci:vXXXXXXXXdXXXXXXXX" prefix; else v from a literal prefix;
+ *        else (bc, sc); else bc; else the generic PCI bucket.
+ * (The tags ic, isc, ip, dc, bc and sc appear once in a well-formed modalias, so a literal "ic07"
+ * anywhere in a pattern pins the interface class.) A lookup parses the modalias into its fields,
+ * probes one bucket per combination (six for USB, five for PCI) and runs fnmatch() only on the
+ * patterns in them. A modalias that is not well-formed for its bus falls back to trying every
+ * pattern of that bus. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -76,7 +78,7 @@ typedef struct MatchCandidate {
 } MatchCandidate;
 
 typedef struct MatchResult {
-        const Manifest *winner; /* NULL: nothing matched */
+        const Manifest *winner;     /* NULL: nothing matched */
         MatchCandidate *candidates; /* every matching (manifest, pattern), ranked; [0] is the winner */
         size_t n_candidates;
 } MatchResult;

@@ -46,3 +46,72 @@ export LAB_T0_US
 
 # MESSAGE_IDs from service/shared/messages.h, copied there by the lab at job preparation.
 . /lab/guest/messages.sh
+
+# --- drvhost helpers ---
+
+DRIVERS_D=/etc/drvhost/drivers.d
+
+# interface_of GADGET [N]: the sysfs path of interface N (default 0) of a plugged gadget.
+interface_of() {
+        local dev
+        dev=$(gadget_usb_path "$1") || return 1
+        echo "$dev/$(basename "$dev"):1.${2:-0}"
+}
+
+# driver_unit DRIVER INTERFACE_SYSPATH: the unit drvhost runs for that binding.
+driver_unit() { echo "drvhost-driver@$1_$(basename "$2").service"; }
+
+unit_pid() { systemctl show -P MainPID "$1"; }
+unit_active() { [ "$(systemctl is-active "$1")" = active ]; }
+unit_gone() { ! systemctl is-active --quiet "$1"; }
+kernel_driver_of() { basename "$(readlink -f "$1/driver" 2>/dev/null)" 2>/dev/null; }
+bound_to() { [ "$(kernel_driver_of "$1")" = "$2" ]; }
+
+# lab_manifest NAME: writes stdin to /etc/drvhost/drivers.d/NAME.driver
+lab_manifest() {
+        mkdir -p "$DRIVERS_D"
+        cat > "$DRIVERS_D/$1.driver"
+}
+
+# A manifest for the lab's printer gadget served by the sample driver (extra args optional).
+lab_printer_manifest() {
+        lab_manifest "${1:-lab-printer}" <<EOF2
+[Driver]
+Name=${1:-lab-printer}
+Exec=/usr/libexec/drvhost/drvhost-sample${2:+ $2}
+Priority=${3:-0}
+RestartLimitBurst=${4:-5}
+
+[Match]
+Match=usb:v1D6Bp0104d*dc*dsc*dp*ic07isc01ip02in*
+EOF2
+}
+
+_loaded_count() { journalctl -u drvhost.service -o cat --no-pager | grep -c '^Loaded .* driver manifest'; }
+drvhost_loaded_more_than() { [ "$(_loaded_count)" -gt "$1" ]; }
+
+# systemctl reload returns before drvhostd has re-read; wait for its "Loaded" line.
+drvhost_reload() {
+        local before
+        before=$(_loaded_count)
+        systemctl reload drvhost.service || return 1
+        wait_for 20 drvhost_loaded_more_than "$before"
+}
+
+drvhost_start() {
+        systemctl start drvhost.service && unit_active drvhost.service
+}
+
+drvhost_fd_count() { ls "/proc/$(unit_pid drvhost.service)/fd" | wc -l; }
+
+# Journal events of one type for one unit (JSON lines).
+unit_events() { journal_events "$1" DRVHOST_UNIT="$2"; }
+journal_lacks() { [ -z "$(journal_events "$@")" ]; }
+
+# kill_unit_main SIGNAL UNIT: signals the unit's main process; refuses pid 0 (it would mean our
+# own process group).
+kill_unit_main() {
+        local pid
+        pid=$(unit_pid "$2")
+        [ -n "$pid" ] && [ "$pid" -gt 0 ] && kill -s "$1" "$pid"
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The environment a driver process is started with: the launcher in drvhost-driver@.service puts the
+ * usbfs fd on DRVHOST_DEVICE_FD and describes the binding in the other DRVHOST_* variables. The
+ * names must stay in step with service/shared/broker-protocol.h, which is the daemon's side of the
+ * same contract. Parsing is kept apart from libusb so that tests can feed it fake environments. */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define DRIVER_ENV_DEVICE_FD "DRVHOST_DEVICE_FD"
+#define DRIVER_ENV_DEVICE "DRVHOST_DEVICE"
+#define DRIVER_ENV_DRIVER "DRVHOST_DRIVER"
+#define DRIVER_ENV_UNIT "DRVHOST_UNIT"
+#define DRIVER_ENV_INTERFACES "DRVHOST_INTERFACES"
+#define DRIVER_ENV_MODALIAS "DRVHOST_MODALIAS"
+
+enum {
+        /* USBDEVFS_DROP_PRIVILEGES takes a 32-bit mask of the interfaces the file may claim, so no
+         * interface number above 31 can ever be granted to a driver. */
+        DRIVER_INTERFACES_MAX = 32,
+        /* fds 0-2 are stdio; the launcher never puts the device there. */
+        DRIVER_DEVICE_FD_MIN = 3,
+        /* Same rule as a manifest's Name= (service/shared/manifest.h): 1..32 of [a-z0-9-]. */
+        DRIVER_NAME_MAX = 32,
+        /* systemd's UNIT_NAME_MAX, terminating NUL included. */
+        DRIVER_UNIT_NAME_MAX = 256,
+        /* A sysfs path is a path: PATH_MAX, terminating NUL included. */
+        DRIVER_DEVICE_PATH_MAX = 4096,
+        /* The kernel's modalias buffer for USB interfaces is far smaller; anything longer is garbage. */
+        DRIVER_MODALIAS_MAX = 256,
+};
+
+typedef struct DriverEnv {
+        int device_fd;
+        char *device;                              /* sysfs path of the USB interface */
+        char *driver;                              /* manifest name */
+        char *unit;                                /* our unit's name */
+        char *modalias;                            /* the interface's modalias */
+        uint8_t interfaces[DRIVER_INTERFACES_MAX]; /* in the order given, no duplicates */
+        size_t n_interfaces;                       /* at least 1 */
+} DriverEnv;
+
+/* Parses a NULL-terminated "KEY=value" array (such as environ) into *ret. Every variable is required
+ * and validated strictly. Returns 0, -EINVAL for a missing or malformed variable (with *ret left
+ * empty), or -ENOMEM. The fd is only parsed here, not checked for being open. */
+int driver_env_parse(DriverEnv *ret, char *const *envp);
+
+/* Frees the strings and resets e to empty. Safe to call on an empty or already released DriverEnv. */
+void driver_env_done(DriverEnv *e);

@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/signalfd.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "driver-internal.h"
+#include "macro.h"
+
+enum {
+        USEC_PER_MSEC = 1000,
+        USEC_PER_SEC = 1000000,
+        EXIT_STATUS_MAX = 255,
+};
+
+/* poll() slots ahead of libusb's own fds. */
+enum {
+        POLL_SIGNAL,
+        POLL_DEVICE,
+        POLL_LIBUSB,
+};
+
+static void pollfds_freep(const struct libusb_pollfd ***p)
+{
+        libusb_free_pollfds(*p);
+}
+
+int drvhost_driver_stop(DrvhostDriver *d, int exit_status)
+{
+        if (!d || exit_status < 0 || exit_status > EXIT_STATUS_MAX)
+                return -EINVAL;
+        if (!d->stop_requested) {
+                d->stop_requested = true;
+                d->exit_status = exit_status;
+        }
+        return 0;
+}
+
+int drvhost_driver_exit_status(DrvhostDriver *d)
+{
+        return d && d->stop_requested ? d->exit_status : EXIT_SUCCESS;
+}
+
+bool drvhost_driver_is_unplugged_error(int libusb_error)
+{
+        return libusb_error == LIBUSB_ERROR_NO_DEVICE;
+}
+
+static int signals_block(DrvhostDriver *d, sigset_t *ret_old)
+{
+        sigset_t mask;
+        int r;
+
+        /* SIGTERM is how systemd stops the unit, SIGINT how a developer stops a driver started by
+         * hand. A signalfd turns them into an fd for poll(), owned by d: no handler, no global flag. */
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        r = pthread_sigmask(SIG_BLOCK, &mask, ret_old);
+        if (r != 0)
+                return -r;
+
+        d->signal_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+        if (d->signal_fd < 0) {
+                r = -errno;
+                (void)pthread_sigmask(SIG_SETMASK, ret_old, NULL);
+                return r;
+        }
+        return 0;
+}
+
+static void signals_restore(DrvhostDriver *d, const sigset_t *old)
+{
+        d->signal_fd = safe_close(d->signal_fd);
+        (void)pthread_sigmask(SIG_SETMASK, old, NULL);
+}
+
+static int signals_read(DrvhostDriver *d)
+{
+        struct signalfd_siginfo si;
+
+        for (;;) {
+                ssize_t n = read(d->signal_fd, &si, sizeof(si));
+
+                if (n < 0) {
+                        if (errno == EAGAIN)
+                                return 0;
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if ((size_t)n != sizeof(si))
+                        return -EIO;
+                (void)drvhost_driver_stop(d, EXIT_SUCCESS);
+        }
+}
+
+static int loop_timeout_msec(DrvhostDriver *d)
+{
+        uint64_t usec = DRVHOST_DRIVER_TICK_USEC;
+        struct timeval tv;
+
+        if (d->watchdog.interval_usec > 0 && d->watchdog.interval_usec / 2 < usec)
+                usec = d->watchdog.interval_usec / 2;
+
+        /* On Linux libusb keeps its transfer timeouts on a timerfd among its pollfds and this returns
+         * 0; elsewhere it names the next one to wake up for. */
+        if (libusb_get_next_timeout(d->context, &tv) == 1) {
+                uint64_t t = (uint64_t)tv.tv_sec * USEC_PER_SEC + (uint64_t)tv.tv_usec;
+
+                if (t < usec)
+                        usec = t;
+        }
+
+        /* Rounded up, so that a wait shorter than 1 ms does not turn into a busy loop. */
+        return (int)((usec + USEC_PER_MSEC - 1) / USEC_PER_MSEC);
+}
+
+static int driver_iterate(DrvhostDriver *d)
+{
+        _cleanup_(pollfds_freep) const struct libusb_pollfd **usb = NULL;
+        _cleanup_free_ struct pollfd *p = NULL;
+        size_t n = 0;
+        int r;
+
+        /* Fetched every time: libusb adds and removes fds, e.g. the device's on disconnect. */
+        usb = libusb_get_pollfds(d->context);
+        if (!usb)
+                return -ENOMEM;
+        while (usb[n])
+                n++;
+
+        p = calloc(POLL_LIBUSB + n, sizeof(*p));
+        if (!p)
+                return -ENOMEM;
+        p[POLL_SIGNAL] = (struct pollfd){.fd = d->signal_fd, .events = POLLIN};
+        /* No events asked for: poll() reports POLLHUP/POLLERR anyway, and usbfs raises both once the
+         * device is disconnected. This notices an unplug even with no transfer pending. */
+        p[POLL_DEVICE] = (struct pollfd){.fd = d->env.device_fd};
+        for (size_t i = 0; i < n; i++)
+                p[POLL_LIBUSB + i] = (struct pollfd){.fd = usb[i]->fd, .events = usb[i]->events};
+
+        if (poll(p, POLL_LIBUSB + n, loop_timeout_msec(d)) < 0) {
+                if (errno != EINTR)
+                        return -errno;
+                /* revents are still zero from calloc(): only libusb's timeouts get handled below. */
+        }
+
+        /* Always, even after a timeout: libusb checks its own fds and timeouts; poll() above did the
+         * waiting, so it must not wait again. Transfer callbacks run from here. */
+        r = libusb_handle_events_timeout_completed(d->context, &(struct timeval){}, NULL);
+        if (drvhost_driver_is_unplugged_error(r))
+                (void)drvhost_driver_stop(d, DRVHOST_EXIT_UNPLUGGED);
+        else if (r < 0 && r != LIBUSB_ERROR_INTERRUPTED)
+                return driver_errno_from_libusb(r);
+
+        if (p[POLL_DEVICE].revents & POLLNVAL)
+                return -EBADF;
+        /* After the callbacks above, so that they saw their transfers end with NO_DEVICE first. */
+        if (p[POLL_DEVICE].revents & (POLLHUP | POLLERR))
+                (void)drvhost_driver_stop(d, DRVHOST_EXIT_UNPLUGGED);
+
+        if (p[POLL_SIGNAL].revents & POLLIN)
+                return signals_read(d);
+        return 0;
+}
+
+static void driver_watchdog_step(DrvhostDriver *d)
+{
+        uint64_t now = watchdog_now(&d->watchdog);
+
+        if (watchdog_stalled(&d->watchdog, now)) {
+                /* Logged here, once per stall, because the restart that follows would otherwise come
+                 * with no reason in the driver's own log. */
+                if (!d->stall_reported)
+                        (void)drvhost_driver_log(d, LOG_WARNING,
+                                                 "I/O has not completed for more than %" PRIu64 " ms, %s.",
+                                                 d->watchdog.stall_limit_usec / USEC_PER_MSEC,
+                                                 d->watchdog.interval_usec > 0
+                                                     ? "withholding watchdog pings so that systemd "
+                                                       "restarts the driver"
+                                                     : "but no WatchdogSec= is set to restart the driver");
+                d->stall_reported = true;
+                return;
+        }
+        if (d->stall_reported) {
+                (void)drvhost_driver_log(d, LOG_NOTICE, "I/O completes again, resuming watchdog pings.");
+                d->stall_reported = false;
+        }
+
+        /* A ping that fails to send is systemd's to notice: it restarts us, which is the fallback. */
+        if (watchdog_ping_due(&d->watchdog, now))
+                (void)drvhost_driver_watchdog_ping(d);
+}
+
+int drvhost_driver_run(DrvhostDriver *d, const DrvhostDriverOps *ops, void *userdata)
+{
+        sigset_t old;
+        int r;
+
+        if (!d || !d->context)
+                return -EINVAL;
+        /* Not reentrant: a callback must not run a nested loop. */
+        if (d->signal_fd >= 0)
+                return -EBUSY;
+
+        r = signals_block(d, &old);
+        if (r < 0)
+                return r;
+
+        while (!d->stop_requested) {
+                r = driver_iterate(d);
+                if (r < 0)
+                        break;
+
+                driver_watchdog_step(d);
+
+                if (!d->stop_requested && ops && ops->tick) {
+                        r = ops->tick(d, userdata);
+                        if (r < 0)
+                                break;
+                }
+        }
+
+        signals_restore(d, &old);
+        return r < 0 ? r : 0;
+}

@@ -1,0 +1,377 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+
+#include "binding.h"
+#include "device-dispatch.h"
+#include "event.h"
+#include "log.h"
+#include "messages.h"
+#include "supervise.h"
+#include "udev-util.h"
+#include "unit-control.h"
+#include "usbfs.h"
+
+enum { USEC_PER_SEC_ = 1000000, USB_INTERFACES_MAX = 32, INTERFACE_NUMBER_BASE = 16 };
+
+const char *binding_state_to_string(BindingState s)
+{
+        static const char *const names[] = {
+                [BINDING_STARTING] = "starting", [BINDING_RUNNING] = "running",
+                [BINDING_RESTARTING] = "restarting", [BINDING_GAVE_UP] = "gave-up",
+                [BINDING_STOPPING] = "stopping",
+        };
+        return (size_t)s < ELEMENTSOF(names) ? names[s] : "unknown";
+}
+
+Binding *binding_find_by_unit(Context *c, const char *unit)
+{
+        for (Binding *b = c->bindings; b; b = b->next)
+                if (streq(b->unit, unit))
+                        return b;
+        return NULL;
+}
+
+Binding *binding_find_by_syspath(Context *c, const char *syspath)
+{
+        for (Binding *b = c->bindings; b; b = b->next)
+                if (b->syspath && streq(b->syspath, syspath))
+                        return b;
+        return NULL;
+}
+
+Binding *binding_free(Binding *b)
+{
+        if (!b)
+                return NULL;
+
+        if (b->context) {
+                if (b->prev)
+                        b->prev->next = b->next;
+                else
+                        b->context->bindings = b->next;
+                if (b->next)
+                        b->next->prev = b->prev;
+                b->context->n_bindings--;
+        }
+        sd_bus_slot_unref(b->properties_slot);
+        safe_close(b->fd);
+        free(b->crash_times);
+        free(b->unit);
+        free(b->driver);
+        free(b->exec);
+        free(b->syspath);
+        free(b->sysname);
+        free(b->modalias);
+        free(b->kernel_driver);
+        free(b);
+        return NULL;
+}
+DEFINE_TRIVIAL_CLEANUP_FUNC(Binding *, binding_free);
+
+static int binding_new(Context *c, const char *unit, Binding **ret)
+{
+        _cleanup_(binding_freep) Binding *b = NULL;
+
+        b = calloc(1, sizeof(*b));
+        if (!b)
+                return -ENOMEM;
+        b->fd = -EBADF;
+        b->unit = strdup(unit);
+        if (!b->unit)
+                return -ENOMEM;
+        *ret = TAKE_PTR(b);
+        return 0;
+}
+
+static void binding_link(Context *c, Binding *b)
+{
+        b->context = c;
+        b->next = c->bindings;
+        if (c->bindings)
+                c->bindings->prev = b;
+        c->bindings = b;
+        c->n_bindings++;
+}
+
+static int binding_apply_manifest(Binding *b, const Manifest *m)
+{
+        free(b->exec);
+        b->exec = strdup(m->exec);
+        free(b->crash_times);
+        b->crash_times = calloc(m->restart_limit_burst, sizeof(*b->crash_times));
+        if (!b->exec || !b->crash_times)
+                return -ENOMEM;
+        b->n_crashes = 0;
+        b->fallback_to_kernel = m->fallback_to_kernel;
+        b->restart_limit_burst = m->restart_limit_burst;
+        b->restart_limit_interval_usec = (uint64_t)m->restart_limit_interval_sec * USEC_PER_SEC_;
+        return 0;
+}
+
+/* The device fd lives in drvhostd's own fd store too, so that a restarted drvhostd (even after
+ * SIGKILL) gets it back and no driver has to restart. */
+static int fdstore_push(const Binding *b)
+{
+        _cleanup_free_ char *fdname = NULL, *msg = NULL;
+        int r;
+
+        r = driver_unit_to_fdname(b->unit, &fdname);
+        if (r < 0)
+                return r;
+        if (asprintf(&msg, "FDSTORE=1\nFDNAME=%s", fdname) < 0)
+                return -ENOMEM;
+        return sd_pid_notify_with_fds(0, false, msg, &b->fd, 1);
+}
+
+static void fdstore_remove(const Binding *b)
+{
+        _cleanup_free_ char *fdname = NULL, *msg = NULL;
+
+        if (driver_unit_to_fdname(b->unit, &fdname) < 0 || asprintf(&msg, "FDSTOREREMOVE=1\nFDNAME=%s", fdname) < 0)
+                return;
+        (void)sd_notify(false, msg);
+}
+
+void binding_emit(const Binding *b, const char *message_id, int priority, const EventField *extra,
+                  size_t n_extra, const char *format, ...)
+{
+        EventField fields[EVENT_FIELDS_MAX] = {
+                { "DRVHOST_DEVICE", b->syspath },  { "DRVHOST_SYSNAME", b->sysname },
+                { "DRVHOST_DRIVER", b->driver },   { "DRVHOST_UNIT", b->unit },
+                { "DRVHOST_MODALIAS", b->modalias }, { "DRVHOST_KERNEL_DRIVER", b->kernel_driver },
+                { "DRVHOST_STATE", binding_state_to_string(b->state) },
+        };
+        size_t n = 7;
+        _cleanup_free_ char *message = NULL;
+        va_list ap;
+        int r;
+
+        for (size_t i = 0; i < n_extra && n < ELEMENTSOF(fields); i++)
+                fields[n++] = extra[i];
+
+        va_start(ap, format);
+        r = vasprintf(&message, format, ap);
+        va_end(ap);
+        if (r < 0)
+                return (void)log_oom();
+
+        r = event_emit(message_id, priority, fields, n, "%s", message);
+        if (r < 0)
+                log_warning_errno(r, "Failed to log event for %s: %m", b->unit);
+}
+
+int binding_create(Context *c, struct udev_device *intf, const Manifest *m)
+{
+        _cleanup_(binding_freep) Binding *b = NULL;
+        _cleanup_free_ char *unit = NULL;
+        struct udev_device *usb;
+        const char *ifnum_s, *devnode, *sysname = udev_device_get_sysname(intf);
+        unsigned long ifnum;
+        char *end;
+        int r;
+
+        usb = udev_device_get_parent_with_subsystem_devtype(intf, "usb", "usb_device");
+        devnode = usb ? udev_device_get_devnode(usb) : NULL;
+        ifnum_s = udev_device_get_sysattr_value(intf, "bInterfaceNumber");
+        if (!devnode || !ifnum_s)
+                return log_warning_errno(ENODEV, "Cannot bind %s: no usbfs node or interface number.", sysname);
+        errno = 0;
+        ifnum = strtoul(ifnum_s, &end, INTERFACE_NUMBER_BASE);
+        if (errno != 0 || end == ifnum_s || ifnum >= USB_INTERFACES_MAX)
+                return log_warning_errno(EINVAL, "Cannot bind %s: bad interface number '%s'.", sysname, ifnum_s);
+
+        r = driver_unit_name(m->name, sysname, &unit);
+        if (r < 0)
+                return log_warning_errno(r, "Cannot bind %s to %s: no valid unit name: %m", sysname, m->name);
+
+        r = binding_new(c, unit, &b);
+        if (r < 0)
+                return log_oom();
+        b->driver = strdup(m->name);
+        b->syspath = strdup(udev_device_get_syspath(intf));
+        b->sysname = strdup(sysname);
+        b->modalias = udev_device_get_property_value(intf, "MODALIAS")
+                              ? strdup(udev_device_get_property_value(intf, "MODALIAS"))
+                              : NULL;
+        b->kernel_driver = udev_device_get_driver(intf) ? strdup(udev_device_get_driver(intf)) : NULL;
+        b->interfaces = UINT32_C(1) << ifnum;
+        if (!b->driver || !b->syspath || !b->sysname || binding_apply_manifest(b, m) < 0)
+                return log_oom();
+
+        b->fd = usbfs_claim(devnode, b->interfaces);
+        if (b->fd < 0)
+                return log_warning_errno(b->fd, "Failed to claim %s on %s for %s: %m", sysname, devnode, m->name);
+
+        r = fdstore_push(b);
+        if (r < 0)
+                log_warning_errno(r, "Failed to keep %s in the fd store, a drvhostd restart will lose it: %m",
+                                  sysname);
+
+        binding_link(c, b);
+        r = supervise_binding(b);
+        if (r >= 0)
+                r = unit_start(c->bus, b->unit);
+        if (r < 0) {
+                log_warning_errno(r, "Failed to start %s: %m", b->unit);
+                fdstore_remove(b);
+                (void)usbfs_reprobe(b->sysname);
+                return r; /* b is freed, and unlinked, by the cleanup */
+        }
+
+        b->state = BINDING_STARTING;
+        binding_emit(b, DRVHOST_MESSAGE_BOUND, LOG_INFO, NULL, 0, "Bound %s (%s) to user-mode driver %s in %s%s%s.",
+                     sysname, strna(b->modalias), b->driver, b->unit,
+                     b->kernel_driver ? ", taken from kernel driver " : "", strempty(b->kernel_driver));
+        TAKE_PTR(b);
+        return 0;
+}
+
+int binding_adopt(Context *c, const char *unit, int fd)
+{
+        _cleanup_(binding_freep) Binding *b = NULL;
+        _cleanup_(udev_device_unrefp) struct udev_device *intf = NULL;
+        _cleanup_free_ char *driver = NULL, *sysname = NULL;
+        const Manifest *m;
+        const char *ifnum_s;
+        int r;
+
+        r = driver_unit_name_parse(unit, &driver, &sysname);
+        if (r < 0)
+                return r;
+
+        r = binding_new(c, unit, &b);
+        if (r < 0)
+                return r;
+        b->fd = fd;
+        b->driver = TAKE_PTR(driver);
+        b->sysname = TAKE_PTR(sysname);
+
+        intf = udev_device_new_from_subsystem_sysname(c->udev, "usb", b->sysname);
+        m = manifest_set_find(c->manifests, b->driver);
+        if (!intf || !m) {
+                /* The device or the driver went away while we were down: let the unit go. */
+                b->fd = -EBADF; /* the caller still owns fd on failure */
+                return -ENOENT;
+        }
+        b->syspath = strdup(udev_device_get_syspath(intf));
+        if (udev_device_get_property_value(intf, "MODALIAS"))
+                b->modalias = strdup(udev_device_get_property_value(intf, "MODALIAS"));
+        ifnum_s = udev_device_get_sysattr_value(intf, "bInterfaceNumber");
+        b->interfaces = UINT32_C(1) << (ifnum_s ? strtoul(ifnum_s, NULL, INTERFACE_NUMBER_BASE) % USB_INTERFACES_MAX : 0);
+        if (!b->syspath || binding_apply_manifest(b, m) < 0) {
+                b->fd = -EBADF;
+                return -ENOMEM;
+        }
+
+        binding_link(c, b);
+        b->state = BINDING_RUNNING;
+        r = supervise_binding(b);
+        if (r < 0) {
+                b->fd = -EBADF;
+                return r;
+        }
+        log_info("Adopted %s serving %s.", b->unit, b->sysname);
+        TAKE_PTR(b);
+        return 0;
+}
+
+/* Closing our file releases the claim once the driver's copy is gone too. */
+static void binding_close_device(Binding *b)
+{
+        if (b->fd < 0)
+                return;
+        fdstore_remove(b);
+        b->fd = safe_close(b->fd);
+}
+
+void binding_release(Binding *b, const char *reason)
+{
+        int r;
+
+        binding_emit(b, DRVHOST_MESSAGE_RELEASED, LOG_INFO, &(EventField){ "DRVHOST_REASON", reason }, 1,
+                     "Released %s from %s (%s).", b->sysname, b->unit, reason);
+
+        if (b->state != BINDING_GAVE_UP && b->state != BINDING_STOPPING) {
+                r = unit_stop(b->context->bus, b->unit);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to stop %s: %m", b->unit);
+        }
+        if (b->device_gone || b->state == BINDING_GAVE_UP) {
+                binding_close_device(b);
+                binding_free(b);
+                return;
+        }
+        /* The driver still holds the interface until its unit is down; supervise then calls
+         * binding_finish_release(). */
+        b->state = BINDING_STOPPING;
+}
+
+void binding_finish_release(Binding *b)
+{
+        _cleanup_free_ char *syspath = strdup(b->syspath);
+        Context *c = b->context;
+        int r;
+
+        binding_close_device(b);
+        r = usbfs_reprobe(b->sysname);
+        if (r < 0)
+                log_debug_errno(r, "Failed to re-probe %s: %m", b->sysname);
+        binding_free(b);
+
+        /* Another manifest may want it now (after a reload). */
+        if (syspath) {
+                _cleanup_(udev_device_unrefp) struct udev_device *dev = udev_device_new_from_syspath(c->udev, syspath);
+                if (dev)
+                        device_dispatch(c, "add", dev);
+        }
+}
+
+void binding_give_up(Binding *b, const char *why)
+{
+        int r;
+
+        if (b->state == BINDING_GAVE_UP)
+                return;
+        b->state = BINDING_GAVE_UP;
+        r = unit_stop(b->context->bus, b->unit);
+        if (r < 0)
+                log_warning_errno(r, "Failed to stop %s: %m", b->unit);
+
+        binding_emit(b, DRVHOST_MESSAGE_GAVE_UP, LOG_ERR, &(EventField){ "DRVHOST_REASON", why }, 1,
+                     "Gave up on user-mode driver %s for %s: %s.", b->driver, b->sysname, why);
+        /* The interface is released once the unit is down: supervise calls binding_fall_back(). */
+}
+
+void binding_fall_back(Binding *b)
+{
+        _cleanup_(udev_device_unrefp) struct udev_device *intf = NULL;
+        const char *driver;
+        int r;
+
+        if (b->fd < 0)
+                return;
+        binding_close_device(b);
+        if (!b->fallback_to_kernel || b->device_gone)
+                return;
+
+        r = usbfs_reprobe(b->sysname);
+        if (r < 0) {
+                log_warning_errno(r, "Failed to ask the kernel to re-probe %s: %m", b->sysname);
+                return;
+        }
+
+        intf = udev_device_new_from_syspath(b->context->udev, b->syspath);
+        driver = intf ? udev_device_get_driver(intf) : NULL;
+        if (!driver) {
+                log_warning("No kernel driver took %s back after %s gave up.", b->sysname, b->driver);
+                return;
+        }
+        free(b->kernel_driver);
+        b->kernel_driver = strdup(driver);
+        binding_emit(b, DRVHOST_MESSAGE_FELL_BACK, LOG_NOTICE, NULL, 0,
+                     "Handed %s back to kernel driver %s after %s gave up.", b->sysname, driver, b->driver);
+}

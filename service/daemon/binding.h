@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <systemd/sd-bus.h>
+
+#include "context.h"
+#include "event.h"
+#include "manifest.h"
+#include "unit-name.h"
+
+/* One user-mode driver serving one USB interface: the usbfs file that holds the claim, the driver
+ * unit that runs the driver, and what drvhostd knows of that unit's state. */
+
+typedef enum BindingState {
+        BINDING_STARTING,  /* StartUnit sent, not active yet */
+        BINDING_RUNNING,   /* the driver is up */
+        BINDING_RESTARTING, /* crashed, systemd will start it again */
+        BINDING_GAVE_UP,   /* crash loop: stopped for good, interface released */
+        BINDING_STOPPING,  /* released on purpose (unplug, release, reload) */
+} BindingState;
+
+struct Binding {
+        Context *context;
+        Binding *next, *prev;
+
+        char *unit;     /* drvhost-driver@<driver>_<interface>.service */
+        char *driver;   /* manifest Name= */
+        char *exec;     /* manifest Exec= */
+        char *syspath;  /* the USB interface */
+        char *sysname;  /* "1-1:1.0" */
+        char *modalias;
+        char *kernel_driver; /* the kernel driver it was taken from, if any */
+        uint32_t interfaces; /* bit mask of bInterfaceNumber */
+        bool fallback_to_kernel;
+        unsigned restart_limit_burst;
+        uint64_t restart_limit_interval_usec;
+
+        int fd; /* usbfs file holding the claim; -EBADF once released */
+
+        BindingState state;
+        sd_bus_slot *properties_slot;
+        uint64_t *crash_times; /* CLOCK_MONOTONIC usec of recent crashes, restart_limit_burst of them */
+        unsigned n_crashes;
+        uint32_t n_restarts; /* NRestarts last seen */
+        bool device_gone;
+};
+
+/* Claims the interface for the manifest's driver and starts its unit. Logs and returns -errno. */
+int binding_create(Context *c, struct udev_device *intf, const Manifest *m);
+/* Takes over a binding left by an earlier drvhostd: the usbfs fd comes from our fd store. */
+int binding_adopt(Context *c, const char *unit, int fd);
+
+/* Stops the unit and releases the interface; emits the released event with the reason. */
+void binding_release(Binding *b, const char *reason);
+/* Second half of a release, once the unit is down: close the claim, re-probe, match again. */
+void binding_finish_release(Binding *b);
+/* Crash loop: stop, release, give the interface back to the kernel when the manifest allows it. */
+void binding_give_up(Binding *b, const char *why);
+
+/* Once the unit of a binding we gave up on is down: release the interface and re-probe it. */
+void binding_fall_back(Binding *b);
+
+Binding *binding_free(Binding *b);
+
+/* One structured event about a binding: its standard fields plus extra ones. */
+void binding_emit(const Binding *b, const char *message_id, int priority, const EventField *extra,
+                  size_t n_extra, const char *format, ...) _printf_(6, 7);
+
+Binding *binding_find_by_unit(Context *c, const char *unit);
+Binding *binding_find_by_syspath(Context *c, const char *syspath);
+
+const char *binding_state_to_string(BindingState s);

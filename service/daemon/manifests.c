@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "binding.h"
+#include "device-dispatch.h"
+#include "event.h"
+#include "log.h"
+#include "manifests.h"
+#include "messages.h"
+#include "udev-util.h"
+#include "version.h"
+
+static int split_path(const char *path, char ***ret)
+{
+        _cleanup_free_ char *copy = strdup(path);
+        _cleanup_strv_free_ char **l = NULL;
+        size_t n = 0;
+        char *state = NULL;
+
+        if (!copy)
+                return -ENOMEM;
+        for (const char *p = path; *p; p++)
+                n += *p == ':';
+        l = calloc(n + 2, sizeof(char *));
+        if (!l)
+                return -ENOMEM;
+        n = 0;
+        for (char *tok = strtok_r(copy, ":", &state); tok; tok = strtok_r(NULL, ":", &state)) {
+                l[n] = strdup(tok);
+                if (!l[n++])
+                        return -ENOMEM;
+        }
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+static void log_manifest_errors(const ManifestSet *set)
+{
+        for (size_t i = 0; i < set->n_errors; i++) {
+                const ManifestError *e = &set->errors[i];
+                char line[16];
+                const EventField fields[] = {
+                        { "DRVHOST_MANIFEST", e->path },
+                        { "DRVHOST_LINE", line },
+                        { "DRVHOST_REASON", e->reason },
+                };
+
+                (void)snprintf(line, sizeof(line), "%u", e->line);
+                (void)event_emit(DRVHOST_MESSAGE_MANIFEST_INVALID, LOG_ERR, fields, ELEMENTSOF(fields),
+                                 "Skipping driver manifest %s:%u: %s", e->path, e->line, e->reason);
+        }
+}
+
+/* Builds a new set and index without touching the current ones. */
+static int load(Context *c, ManifestSet **ret_set, MatchIndex **ret_index)
+{
+        _cleanup_(manifest_set_freep) ManifestSet *set = NULL;
+        _cleanup_(match_index_freep) MatchIndex *index = NULL;
+        _cleanup_strv_free_ char **ties = NULL;
+        int r;
+
+        r = manifest_set_load((const char *const *)c->manifest_dirs, &set);
+        if (r < 0)
+                return log_error_errno(r, "Failed to load driver manifests: %m");
+        log_manifest_errors(set);
+
+        r = match_index_new(set, &index);
+        if (r < 0)
+                return log_error_errno(r, "Failed to index driver manifests: %m");
+
+        r = match_index_check_ties(index, &ties);
+        if (r < 0)
+                return log_error_errno(r, "Failed to check manifests for ties: %m");
+        for (char **t = ties; t && *t; t++)
+                log_error("Driver manifests tie, the order is decided by name: %s", *t);
+
+        log_info("Loaded %zu driver manifest(s), %zu invalid.", set->n, set->n_errors);
+        *ret_set = TAKE_PTR(set);
+        *ret_index = TAKE_PTR(index);
+        return 0;
+}
+
+int manifests_load(Context *c)
+{
+        const char *path = getenv("DRVHOST_MANIFEST_PATH");
+        int r;
+
+        if (!c->manifest_dirs) {
+                r = split_path(path ?: DRVHOST_MANIFEST_DIRS, &c->manifest_dirs);
+                if (r < 0)
+                        return log_oom();
+        }
+        return load(c, &c->manifests, &c->index);
+}
+
+/* Matches the USB interfaces that nobody drives against the current manifests. */
+static void rematch_unbound(Context *c)
+{
+        _cleanup_(udev_enumerate_unrefp) struct udev_enumerate *e = udev_enumerate_new(c->udev);
+        struct udev_list_entry *entry;
+
+        if (!e || udev_enumerate_add_match_subsystem(e, "usb") < 0 ||
+            udev_enumerate_add_match_property(e, "DEVTYPE", "usb_interface") < 0 || udev_enumerate_scan_devices(e) < 0)
+                return (void)log_warning("Failed to enumerate USB interfaces after reload.");
+
+        udev_list_entry_foreach(entry, udev_enumerate_get_list_entry(e))
+        {
+                _cleanup_(udev_device_unrefp) struct udev_device *dev =
+                        udev_device_new_from_syspath(c->udev, udev_list_entry_get_name(entry));
+
+                if (dev && !binding_find_by_syspath(c, udev_device_get_syspath(dev)))
+                        device_dispatch(c, "add", dev);
+        }
+}
+
+int manifests_reload(Context *c)
+{
+        _cleanup_(manifest_set_freep) ManifestSet *set = NULL;
+        _cleanup_(match_index_freep) MatchIndex *index = NULL;
+        Binding *next;
+        int r;
+
+        r = load(c, &set, &index);
+        if (r < 0)
+                return r; /* keep running on the old manifests */
+
+        for (Binding *b = c->bindings; b; b = next) {
+                const Manifest *old = manifest_set_find(c->manifests, b->driver);
+                const Manifest *new = manifest_set_find(set, b->driver);
+
+                next = b->next;
+                if (old && new && old->hash == new->hash)
+                        continue;
+                binding_release(b, new ? "manifest changed" : "manifest removed");
+        }
+
+        manifest_set_free(c->manifests);
+        match_index_free(c->index);
+        c->manifests = TAKE_PTR(set);
+        c->index = TAKE_PTR(index);
+
+        rematch_unbound(c);
+        return 0;
+}

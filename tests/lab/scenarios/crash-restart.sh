@@ -1,0 +1,24 @@
+# crash-restart: SIGSEGV in a driver gives a crash event and a restart event with the right
+# fields, and the driver serves again, with the same device.
+
+check "drvhost starts" drvhost_start
+check "a source/sink gadget is plugged in" eval 'gadget_sourcesink cr && gadget_plug cr'
+intf=$(interface_of cr)
+unit=$(driver_unit sample "$intf")
+check "$unit is active" wait_for 20 unit_active "$unit"
+pid=$(unit_pid "$unit")
+
+check "the driver is killed with SIGSEGV" kill_unit_main SEGV "$unit"
+check "drvhost logs the crash with DRVHOST_SIGNAL=11" \
+        wait_for 20 journal_has "$DRVHOST_MESSAGE_CRASHED" DRVHOST_UNIT="$unit" DRVHOST_SIGNAL=11 DRVHOST_DRIVER=sample DRVHOST_DEVICE="$intf"
+check "drvhost logs the restart with DRVHOST_RESTARTS=1" \
+        wait_for 20 journal_has "$DRVHOST_MESSAGE_RESTARTED" DRVHOST_UNIT="$unit" DRVHOST_RESTARTS=1
+check "$unit is active again" wait_for 20 unit_active "$unit"
+check "a new driver process serves" test "$(unit_pid "$unit")" != "$pid"
+check "the interface stayed claimed through usbfs (no kernel driver in between)" bound_to "$intf" usbfs
+check "the restarted driver read the device again" \
+        sh -c "systemctl show -P StatusText '$unit' | grep -q 'Lab Source/Sink'"
+check "journalctl -x explains the crash from the catalog" \
+        sh -c "journalctl -x --no-pager MESSAGE_ID=$DRVHOST_MESSAGE_CRASHED DRVHOST_UNIT=$unit | grep -q 'Only this driver process was affected'"
+gadget_remove cr
+check "the unit stops after unplug" wait_for 20 unit_gone "$unit"

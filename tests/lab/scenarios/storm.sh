@@ -1,0 +1,28 @@
+# storm: 100 plug/unplug cycles: no stale unit, no leaked fd in drvhostd, correct final state.
+# lab-timeout: 420
+
+check "drvhost starts" drvhost_start
+gadget_sourcesink st
+fds_before=$(drvhost_fd_count)
+cycles=100
+ok=0
+for i in $(seq $cycles); do
+        gadget_plug st || break
+        intf=$(interface_of st)
+        unit=$(driver_unit sample "$intf")
+        # Every other cycle waits for the driver; the rest unplug while it may still be starting.
+        if [ $((i % 2)) -eq 0 ]; then
+                wait_for 20 unit_active "$unit" || break
+        fi
+        gadget_unplug st || break
+        ok=$i
+done
+check "$cycles plug/unplug cycles ran" test "$ok" -eq "$cycles"
+no_driver_units() { [ -z "$(systemctl list-units --no-legend --state=active,activating,deactivating 'drvhost-driver@*')" ]; }
+check "no driver unit is left running" wait_for 30 no_driver_units
+check "no failed driver unit is left" test -z "$(systemctl list-units --no-legend --state=failed 'drvhost-driver@*')"
+check "drvhostd holds no more fds than before ($fds_before)" test "$(drvhost_fd_count)" -le "$fds_before"
+check "no crash was reported" journal_lacks "$DRVHOST_MESSAGE_CRASHED"
+check "drvhost is still active" unit_active drvhost.service
+check "a final plug is bound as usual" eval 'gadget_plug st && wait_for 20 unit_active "$(driver_unit sample "$(interface_of st)")"'
+gadget_remove st
