@@ -237,6 +237,7 @@ int binding_adopt(Context *c, const char *unit, int fd)
         _cleanup_free_ char *driver = NULL, *sysname = NULL;
         const Manifest *m;
         const char *ifnum_s;
+        ServiceStatus st;
         int r;
 
         r = driver_unit_name_parse(unit, &driver, &sysname);
@@ -269,6 +270,9 @@ int binding_adopt(Context *c, const char *unit, int fd)
 
         binding_link(c, b);
         b->state = BINDING_RUNNING;
+        /* Deaths before we came back were systemd's business; count from here. */
+        if (unit_get_status(c->bus, b->unit, &st) >= 0)
+                b->deaths_handled = st.n_restarts;
         r = supervise_binding(b);
         if (r < 0) {
                 b->fd = -EBADF;

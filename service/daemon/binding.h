@@ -43,7 +43,8 @@ struct Binding {
         sd_bus_slot *properties_slot;
         uint64_t *crash_times; /* CLOCK_MONOTONIC usec of recent crashes, restart_limit_burst of them */
         unsigned n_crashes;
-        uint32_t n_restarts; /* NRestarts last seen */
+        uint32_t deaths_handled; /* driver deaths reported so far, compared with NRestarts */
+        bool restart_pending;    /* crashed; a restarted event is due once it is active again */
         bool device_gone;
 };
 

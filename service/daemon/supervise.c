@@ -103,16 +103,23 @@ static void evaluate(Binding *b)
                 break;
         }
 
-        if (streq(st.sub_state, "auto-restart")) {
-                if (b->state != BINDING_RESTARTING) {
-                        b->state = BINDING_RESTARTING;
-                        b->n_restarts = st.n_restarts;
-                        on_crash(b, &st);
-                }
-        } else if (streq(st.active_state, "active")) {
-                if (b->state == BINDING_RESTARTING) {
+        /* NRestarts counts the deaths systemd restarted after. A death shows as auto-restart until
+         * the restart is scheduled (NRestarts + 1); if we missed that window, the counter tells. */
+        if ((streq(st.sub_state, "auto-restart") && b->deaths_handled <= st.n_restarts) ||
+            st.n_restarts > b->deaths_handled) {
+                b->deaths_handled = st.n_restarts + (streq(st.sub_state, "auto-restart") ? 1 : 0);
+                b->state = BINDING_RESTARTING;
+                b->restart_pending = true;
+                on_crash(b, &st);
+                if (b->state == BINDING_GAVE_UP)
+                        return;
+        }
+
+        if (streq(st.active_state, "active")) {
+                if (b->restart_pending) {
                         char restarts[16];
 
+                        b->restart_pending = false;
                         b->state = BINDING_RUNNING;
                         (void)snprintf(restarts, sizeof(restarts), "%u", st.n_restarts);
                         binding_emit(b, DRVHOST_MESSAGE_RESTARTED, LOG_NOTICE,
@@ -124,7 +131,7 @@ static void evaluate(Binding *b)
         } else if (streq(st.active_state, "failed")) {
                 /* systemd stopped restarting it (its own start limit, or a failure it does not
                  * restart on): the crash that brought it here was not seen as auto-restart. */
-                if (b->state != BINDING_RESTARTING)
+                if (!b->restart_pending)
                         emit_crash(b, &st);
                 binding_give_up(b, streq(st.result, "start-limit-hit") ? "the unit's start limit was hit"
                                                                         : "the unit failed");

@@ -126,6 +126,9 @@ int main(int argc, char *argv[])
         if (r < 0)
                 return log_error_errno(r, "Failed to receive the device from drvhostd: %m"), EXIT_FAILURE;
 
+        /* Done with the socket; it must not linger on the fd number the driver expects. */
+        sock = safe_close(sock);
+
         r = apply_payload(payload, &exec);
         if (r < 0)
                 return log_error_errno(r, "drvhostd sent a malformed binding: %m"), EXIT_FAILURE;
@@ -144,7 +147,6 @@ int main(int argc, char *argv[])
 
         for (char *w = strtok_r(exec, " ", &state); w && n < EXEC_ARGS_MAX; w = strtok_r(NULL, " ", &state))
                 args[n++] = w;
-        sock = safe_close(sock);
         execv(args[0], args);
         return log_error_errno(errno, "Failed to execute driver %s: %m", args[0]), EXIT_FAILURE;
 }

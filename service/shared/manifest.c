@@ -100,12 +100,13 @@ static bool name_valid(const char *s)
         return true;
 }
 
-static bool has_control_or_space(const char *s)
+/* Exec= is a path and optional arguments, separated by single spaces (no quoting). */
+static bool valid_command_line(const char *s)
 {
         for (const char *p = s; *p; p++)
-                if ((unsigned char)*p <= ' ' || *p == 0x7f)
-                        return true;
-        return false;
+                if (((unsigned char)*p < ' ' || *p == 0x7f) || (*p == ' ' && (p[1] == ' ' || p[1] == '\0')))
+                        return false;
+        return true;
 }
 
 static int set_string(char **field, const char *value)
@@ -140,8 +141,10 @@ static int parse_exec(Manifest *m, const char *key, const char *value, char **re
 {
         if (value[0] != '/')
                 return reasonf(reason, "Invalid %s=\"%s\": must be an absolute path", key, value);
-        if (has_control_or_space(value))
-                return reasonf(reason, "Invalid %s=\"%s\": must not contain spaces or control characters",
+        if (!valid_command_line(value))
+                return reasonf(reason,
+                               "Invalid %s=\"%s\": arguments must be separated by single spaces, "
+                               "without control characters",
                                key, value);
         return set_string(&m->exec, value);
 }

@@ -6,7 +6,8 @@
  *   [Driver]
  *   Name=usb-printer                  required, 1..32 of [a-z0-9-], starting with [a-z0-9]
  *   Description=USB printer driver    optional
- *   Exec=/usr/libexec/drvhost/x       required, an absolute path
+ *   Exec=/usr/libexec/drvhost/x -v    required: an absolute path, then arguments separated by
+ *                                     single spaces (no quoting)
  *   Priority=0                        -1000..1000; higher wins between equally specific matches
  *   FallbackToKernel=yes              bool (yes/no/true/false/1/0), default yes
  *   RestartLimitBurst=5               1..100

@@ -122,7 +122,8 @@ static void test_bad_values(void **state)
         char too_long_name[MANIFEST_NAME_MAX + 8] = "Name=";
 
         expect_error("[Driver]\nName=x\nExec=bin/x\n" VALID_MATCH, 3, "must be an absolute path");
-        expect_error("[Driver]\nName=x\nExec=/bin/x y\n" VALID_MATCH, 3, "spaces");
+        expect_error("[Driver]\nName=x\nExec=/bin/x  y\n" VALID_MATCH, 3, "single spaces");
+        expect_error("[Driver]\nName=x\nExec=/bin/x\ty\n" VALID_MATCH, 3, "control characters");
         expect_error("[Driver]\nName=USB_Printer\nExec=/bin/x\n" VALID_MATCH, 2,
                      "Invalid Name=\"USB_Printer\"");
         expect_error("[Driver]\nName=-x\nExec=/bin/x\n" VALID_MATCH, 2, "Invalid Name=");
