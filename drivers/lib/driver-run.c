@@ -30,13 +30,23 @@ static void pollfds_freep(const struct libusb_pollfd ***p)
         libusb_free_pollfds(*p);
 }
 
+/* usbfs reports a disconnected device as POLLHUP/POLLERR on its fd. */
+static bool device_gone(const DrvhostDriver *d)
+{
+        struct pollfd p = { .fd = d->env.device_fd };
+
+        return poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR | POLLNVAL));
+}
+
 int drvhost_driver_stop(DrvhostDriver *d, int exit_status)
 {
         if (!d || exit_status < 0 || exit_status > EXIT_STATUS_MAX)
                 return -EINVAL;
         if (!d->stop_requested) {
                 d->stop_requested = true;
-                d->exit_status = exit_status;
+                /* Transfers cut by an unplug often end in a generic error (-EPROTO, -ESHUTDOWN): a
+                 * failure while the device is gone is an unplug, not a crash. */
+                d->exit_status = exit_status != EXIT_SUCCESS && device_gone(d) ? DRVHOST_EXIT_UNPLUGGED : exit_status;
         }
         return 0;
 }

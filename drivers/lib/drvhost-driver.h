@@ -147,7 +147,9 @@ int drvhost_driver_run(DrvhostDriver *d, const DrvhostDriverOps *ops, void *user
 
 /* Asks drvhost_driver_run() to return after the current iteration, with exit_status (0..255) for
  * drvhost_driver_exit_status(). The first request wins: a SIGTERM racing an unplug does not turn
- * DRVHOST_EXIT_UNPLUGGED into 0. Returns 0, or -EINVAL for a status out of range. */
+ * DRVHOST_EXIT_UNPLUGGED into 0. A failure status while the device is gone becomes
+ * DRVHOST_EXIT_UNPLUGGED, since transfers cut by an unplug often end in a generic error.
+ * Returns 0, or -EINVAL for a status out of range. */
 int drvhost_driver_stop(DrvhostDriver *d, int exit_status);
 
 /* The exit status the driver process should end with: the one of the first stop request, 0 if none. */

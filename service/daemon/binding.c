@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +16,13 @@
 #include "unit-control.h"
 #include "usbfs.h"
 
-enum { USEC_PER_SEC_ = 1000000, USB_INTERFACES_MAX = 32, INTERFACE_NUMBER_BASE = 16 };
+enum {
+        USEC_PER_SEC_ = 1000000,
+        USB_INTERFACES_MAX = 32,
+        INTERFACE_NUMBER_BASE = 16,
+        REPROBE_POLL_USEC = 50 * 1000,
+        REPROBE_ATTEMPTS_MAX = 100, /* 5 s */
+};
 
 const char *binding_state_to_string(BindingState s)
 {
@@ -58,6 +65,7 @@ Binding *binding_free(Binding *b)
                 b->context->n_bindings--;
         }
         sd_bus_slot_unref(b->properties_slot);
+        sd_event_source_disable_unref(b->reprobe_timer);
         safe_close(b->fd);
         free(b->crash_times);
         free(b->unit);
@@ -272,7 +280,7 @@ int binding_adopt(Context *c, const char *unit, int fd)
         b->state = BINDING_RUNNING;
         /* Deaths before we came back were systemd's business; count from here. */
         if (unit_get_status(c->bus, b->unit, &st) >= 0)
-                b->deaths_handled = st.n_restarts;
+                b->last_death_usec = st.exec_main_exit_usec;
         r = supervise_binding(b);
         if (r < 0) {
                 b->fd = -EBADF;
@@ -316,22 +324,9 @@ void binding_release(Binding *b, const char *reason)
 
 void binding_finish_release(Binding *b)
 {
-        _cleanup_free_ char *syspath = strdup(b->syspath);
-        Context *c = b->context;
-        int r;
-
         binding_close_device(b);
-        r = usbfs_reprobe(b->sysname);
-        if (r < 0)
-                log_debug_errno(r, "Failed to re-probe %s: %m", b->sysname);
-        binding_free(b);
-
-        /* Another manifest may want it now (after a reload). */
-        if (syspath) {
-                _cleanup_(udev_device_unrefp) struct udev_device *dev = udev_device_new_from_syspath(c->udev, syspath);
-                if (dev)
-                        device_dispatch(c, "add", dev);
-        }
+        b->rematch_after_reprobe = true;
+        binding_reprobe_when_free(b);
 }
 
 void binding_give_up(Binding *b, const char *why)
@@ -352,23 +347,49 @@ void binding_give_up(Binding *b, const char *why)
 
 void binding_fall_back(Binding *b)
 {
-        _cleanup_(udev_device_unrefp) struct udev_device *intf = NULL;
-        const char *driver;
-        int r;
-
         if (b->fd < 0)
                 return;
         binding_close_device(b);
         if (!b->fallback_to_kernel || b->device_gone)
                 return;
+        binding_reprobe_when_free(b);
+}
+
+static bool claimed_by_usbfs(const char *syspath)
+{
+        _cleanup_free_ char *link = NULL;
+        char target[PATH_MAX];
+        ssize_t n;
+
+        if (asprintf(&link, "%s/driver", syspath) < 0)
+                return false;
+        n = readlink(link, target, sizeof(target) - 1);
+        if (n < 0)
+                return false;
+        target[n] = '\0';
+        return streq(strrchr(target, '/') ? strrchr(target, '/') + 1 : target, "usbfs");
+}
+
+/* The interface is free again: let the kernel look for a driver, then report or match again. */
+static void reprobe_now(Binding *b)
+{
+        _cleanup_(udev_device_unrefp) struct udev_device *intf = NULL;
+        Context *c = b->context;
+        const char *driver;
+        int r;
 
         r = usbfs_reprobe(b->sysname);
-        if (r < 0) {
+        if (r < 0)
                 log_warning_errno(r, "Failed to ask the kernel to re-probe %s: %m", b->sysname);
+
+        intf = udev_device_new_from_syspath(c->udev, b->syspath);
+        if (b->rematch_after_reprobe) {
+                binding_free(b);
+                if (intf)
+                        device_dispatch(c, "add", intf); /* another manifest may want it now */
                 return;
         }
 
-        intf = udev_device_new_from_syspath(b->context->udev, b->syspath);
         driver = intf ? udev_device_get_driver(intf) : NULL;
         if (!driver) {
                 log_warning("No kernel driver took %s back after %s gave up.", b->sysname, b->driver);
@@ -378,4 +399,32 @@ void binding_fall_back(Binding *b)
         b->kernel_driver = strdup(driver);
         binding_emit(b, DRVHOST_MESSAGE_FELL_BACK, LOG_NOTICE, NULL, 0,
                      "Handed %s back to kernel driver %s after %s gave up.", b->sysname, driver, b->driver);
+}
+
+static int on_reprobe_timer(sd_event_source *s, uint64_t usec _unused_, void *userdata)
+{
+        Binding *b = userdata;
+
+        /* The claim lasts until the last copy of our usbfs file is closed: the driver's, and the one
+         * in our fd store, which systemd drops when it gets to our FDSTOREREMOVE. */
+        if (claimed_by_usbfs(b->syspath) && ++b->reprobe_attempts < REPROBE_ATTEMPTS_MAX) {
+                (void)sd_event_source_set_time_relative(s, REPROBE_POLL_USEC);
+                (void)sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+                return 0;
+        }
+        reprobe_now(b);
+        return 0;
+}
+
+void binding_reprobe_when_free(Binding *b)
+{
+        int r;
+
+        if (b->reprobe_timer)
+                return;
+        b->reprobe_attempts = 0;
+        r = sd_event_add_time_relative(b->context->event, &b->reprobe_timer, CLOCK_MONOTONIC, 0, 0,
+                                       on_reprobe_timer, b);
+        if (r < 0)
+                log_warning_errno(r, "Failed to schedule re-probe of %s: %m", b->sysname);
 }

@@ -41,9 +41,12 @@ struct Binding {
 
         BindingState state;
         sd_bus_slot *properties_slot;
+        sd_event_source *reprobe_timer; /* waiting for the claim to go before re-probing */
+        unsigned reprobe_attempts;
+        bool rematch_after_reprobe;
         uint64_t *crash_times; /* CLOCK_MONOTONIC usec of recent crashes, restart_limit_burst of them */
         unsigned n_crashes;
-        uint32_t deaths_handled; /* driver deaths reported so far, compared with NRestarts */
+        uint64_t last_death_usec; /* exit timestamp of the last driver death we handled */
         bool restart_pending;    /* crashed; a restarted event is due once it is active again */
         bool device_gone;
 };
@@ -60,6 +63,8 @@ void binding_finish_release(Binding *b);
 /* Crash loop: stop, release, give the interface back to the kernel when the manifest allows it. */
 void binding_give_up(Binding *b, const char *why);
 
+/* Re-probes the interface for a kernel driver once no usbfs file holds it any more. */
+void binding_reprobe_when_free(Binding *b);
 /* Once the unit of a binding we gave up on is down: release the interface and re-probe it. */
 void binding_fall_back(Binding *b);
 

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "binding.h"
 #include "log.h"
@@ -103,11 +104,16 @@ static void evaluate(Binding *b)
                 break;
         }
 
-        /* NRestarts counts the deaths systemd restarted after. A death shows as auto-restart until
-         * the restart is scheduled (NRestarts + 1); if we missed that window, the counter tells. */
-        if ((streq(st.sub_state, "auto-restart") && b->deaths_handled <= st.n_restarts) ||
-            st.n_restarts > b->deaths_handled) {
-                b->deaths_handled = st.n_restarts + (streq(st.sub_state, "auto-restart") ? 1 : 0);
+        /* A death shows as auto-restart (systemd will restart it) or failed (it will not); its exit
+         * timestamp tells one death from the next however many signals we see of it. */
+        if ((streq(st.sub_state, "auto-restart") || streq(st.active_state, "failed")) &&
+            st.exec_main_exit_usec != b->last_death_usec) {
+                b->last_death_usec = st.exec_main_exit_usec;
+                if (access(b->syspath, F_OK) < 0) {
+                        /* The driver failed because its device went away: the remove event follows. */
+                        b->device_gone = true;
+                        return;
+                }
                 b->state = BINDING_RESTARTING;
                 b->restart_pending = true;
                 on_crash(b, &st);
@@ -130,9 +136,7 @@ static void evaluate(Binding *b)
                         b->state = BINDING_RUNNING;
         } else if (streq(st.active_state, "failed")) {
                 /* systemd stopped restarting it (its own start limit, or a failure it does not
-                 * restart on): the crash that brought it here was not seen as auto-restart. */
-                if (!b->restart_pending)
-                        emit_crash(b, &st);
+                 * restart on). */
                 binding_give_up(b, streq(st.result, "start-limit-hit") ? "the unit's start limit was hit"
                                                                         : "the unit failed");
                 binding_fall_back(b);

@@ -84,6 +84,10 @@ int unit_get_status(sd_bus *bus, const char *unit, ServiceStatus *ret)
         if (r >= 0)
                 r = sd_bus_get_property_trivial(bus, SYSTEMD_BUS_NAME, path, SYSTEMD_SERVICE_INTERFACE,
                                                 "NRestarts", &error, 'u', &st.n_restarts);
+        if (r >= 0)
+                r = sd_bus_get_property_trivial(bus, SYSTEMD_BUS_NAME, path, SYSTEMD_SERVICE_INTERFACE,
+                                                "ExecMainExitTimestampMonotonic", &error, 't',
+                                                &st.exec_main_exit_usec);
         if (r < 0)
                 return r;
 

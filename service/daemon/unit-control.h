@@ -27,6 +27,7 @@ typedef struct ServiceStatus {
         int exec_main_code; /* CLD_EXITED, CLD_KILLED, CLD_DUMPED, or 0 */
         int exec_main_status; /* the exit status or the signal number */
         uint32_t n_restarts;
+        uint64_t exec_main_exit_usec; /* CLOCK_MONOTONIC of the last main process exit: names a death */
 } ServiceStatus;
 
 /* Reads the status synchronously: used at start-up adoption and after a state change, where the
