@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include "supervise.h"
 #include "udev-util.h"
 #include "unit-control.h"
+#include "usb-descriptors.h"
 #include "usbfs.h"
 
 enum {
@@ -22,6 +24,7 @@ enum {
         INTERFACE_NUMBER_BASE = 16,
         REPROBE_POLL_USEC = 50 * 1000,
         REPROBE_ATTEMPTS_MAX = 100, /* 5 s */
+        USB_DESCRIPTORS_MAX = 64 * 1024, /* wTotalLength is 16 bits */
 };
 
 const char *binding_state_to_string(BindingState s)
@@ -172,6 +175,38 @@ void binding_emit(const Binding *b, const char *message_id, int priority, const 
                 log_warning_errno(r, "Failed to log event for %s: %m", b->unit);
 }
 
+/* The interfaces a binding claims: the matched one, or as many more as ClaimInterfaces= asks. */
+static int interface_mask(struct udev_device *usb, unsigned ifnum, ClaimScope scope, uint32_t *ret)
+{
+        _cleanup_free_ char *path = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        uint8_t buf[USB_DESCRIPTORS_MAX];
+        const char *config_s;
+        unsigned long config;
+        ssize_t n;
+
+        *ret = UINT32_C(1) << ifnum;
+        if (scope == CLAIM_SCOPE_MATCHED)
+                return 0;
+
+        config_s = udev_device_get_sysattr_value(usb, "bConfigurationValue");
+        if (!config_s)
+                return -ENODEV;
+        config = strtoul(config_s, NULL, 10);
+        if (asprintf(&path, "%s/descriptors", udev_device_get_syspath(usb)) < 0)
+                return -ENOMEM;
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        n = read(fd, buf, sizeof(buf));
+        if (n < 0)
+                return -errno;
+
+        if (scope == CLAIM_SCOPE_DEVICE)
+                return usb_descriptors_all_interfaces(buf, (size_t)n, (uint8_t)config, ret);
+        return usb_descriptors_function_interfaces(buf, (size_t)n, (uint8_t)config, (uint8_t)ifnum, ret);
+}
+
 int binding_create(Context *c, struct udev_device *intf, const Manifest *m)
 {
         _cleanup_(binding_freep) Binding *b = NULL;
@@ -206,7 +241,9 @@ int binding_create(Context *c, struct udev_device *intf, const Manifest *m)
                               ? strdup(udev_device_get_property_value(intf, "MODALIAS"))
                               : NULL;
         b->kernel_driver = udev_device_get_driver(intf) ? strdup(udev_device_get_driver(intf)) : NULL;
-        b->interfaces = UINT32_C(1) << ifnum;
+        r = interface_mask(usb, (unsigned)ifnum, m->claim_scope, &b->interfaces);
+        if (r < 0)
+                return log_warning_errno(r, "Cannot bind %s: failed to read its function's interfaces: %m", sysname);
         if (!b->driver || !b->syspath || !b->sysname || binding_apply_manifest(b, m) < 0)
                 return log_oom();
 
@@ -270,7 +307,13 @@ int binding_adopt(Context *c, const char *unit, int fd)
         if (udev_device_get_property_value(intf, "MODALIAS"))
                 b->modalias = strdup(udev_device_get_property_value(intf, "MODALIAS"));
         ifnum_s = udev_device_get_sysattr_value(intf, "bInterfaceNumber");
-        b->interfaces = UINT32_C(1) << (ifnum_s ? strtoul(ifnum_s, NULL, INTERFACE_NUMBER_BASE) % USB_INTERFACES_MAX : 0);
+        r = interface_mask(udev_device_get_parent_with_subsystem_devtype(intf, "usb", "usb_device"),
+                           ifnum_s ? strtoul(ifnum_s, NULL, INTERFACE_NUMBER_BASE) % USB_INTERFACES_MAX : 0,
+                           m->claim_scope, &b->interfaces);
+        if (r < 0) {
+                b->fd = -EBADF;
+                return r;
+        }
         if (!b->syspath || binding_apply_manifest(b, m) < 0) {
                 b->fd = -EBADF;
                 return -ENOMEM;

@@ -225,6 +225,16 @@ static int parse_match(Manifest *m, const char *key, const char *value, char **r
         return 0;
 }
 
+static int parse_claim_interfaces(Manifest *m, const char *key, const char *value, char **reason)
+{
+        int v = claim_scope_from_string(value);
+
+        if (v < 0)
+                return reasonf(reason, "Invalid %s=\"%s\": expected matched, function or device", key, value);
+        m->claim_scope = (ClaimScope)v;
+        return 0;
+}
+
 typedef int (*KeyParser)(Manifest *m, const char *key, const char *value, char **reason);
 
 typedef struct ManifestKey {
@@ -244,6 +254,7 @@ static const ManifestKey manifest_keys[] = {
     {SECTION_DRIVER, "RestartLimitBurst", parse_burst, false, false},
     {SECTION_DRIVER, "RestartLimitIntervalSec", parse_interval, false, false},
     {SECTION_DRIVER, "ClaimDelegated", parse_claim_delegated, false, false},
+    {SECTION_DRIVER, "ClaimInterfaces", parse_claim_interfaces, false, false},
     {SECTION_MATCH, "Match", parse_match, true, true},
 };
 
@@ -859,4 +870,23 @@ const Manifest *manifest_set_find(const ManifestSet *s, const char *name)
                 return NULL;
         m = bsearch(name, s->by_name, s->n, sizeof(Manifest *), manifest_find_compare);
         return m ? *m : NULL;
+}
+
+static const char *const claim_scope_names[_CLAIM_SCOPE_MAX] = {
+        [CLAIM_SCOPE_MATCHED] = "matched",
+        [CLAIM_SCOPE_FUNCTION] = "function",
+        [CLAIM_SCOPE_DEVICE] = "device",
+};
+
+const char *claim_scope_to_string(ClaimScope s)
+{
+        return (unsigned)s < _CLAIM_SCOPE_MAX ? claim_scope_names[s] : NULL;
+}
+
+int claim_scope_from_string(const char *s)
+{
+        for (unsigned i = 0; i < _CLAIM_SCOPE_MAX; i++)
+                if (streq(s, claim_scope_names[i]))
+                        return (int)i;
+        return -EINVAL;
 }

@@ -13,6 +13,9 @@
  *   RestartLimitBurst=5               1..100
  *   RestartLimitIntervalSec=10        1..3600
  *   ClaimDelegated=no                 bool, default no: may claim a GPU/storage device
+ *   ClaimInterfaces=matched           which interfaces the driver gets: the matched one (default),
+ *                                     its whole function (IAD, else CDC Union: e.g. CDC-ACM's
+ *                                     control and data interfaces), or every interface of the device
  *
  *   [Match]
  *   Match=usb:v*p*d*dc*dsc*dp*ic07isc01ip02in*    one or more; see match.h for the syntax
@@ -46,6 +49,16 @@ enum {
 
 #define MANIFEST_SUFFIX ".driver"
 
+typedef enum ClaimScope {
+        CLAIM_SCOPE_MATCHED,
+        CLAIM_SCOPE_FUNCTION,
+        CLAIM_SCOPE_DEVICE,
+        _CLAIM_SCOPE_MAX,
+} ClaimScope;
+
+const char *claim_scope_to_string(ClaimScope s);
+int claim_scope_from_string(const char *s);
+
 typedef struct Manifest {
         char *name;
         char *description; /* NULL if not given */
@@ -54,6 +67,7 @@ typedef struct Manifest {
         int priority;
         bool fallback_to_kernel;
         bool claim_delegated;
+        ClaimScope claim_scope;
         unsigned restart_limit_burst;
         unsigned restart_limit_interval_sec;
         char **matches; /* NULL-terminated, n_matches entries, in file order */

@@ -106,6 +106,19 @@ static void test_defaults(void **state)
         assert_int_equal(m->restart_limit_burst, MANIFEST_RESTART_BURST_DEFAULT);
         assert_int_equal(m->restart_limit_interval_sec, MANIFEST_RESTART_INTERVAL_DEFAULT);
         assert_int_equal(m->n_matches, 1);
+        assert_int_equal(m->claim_scope, CLAIM_SCOPE_MATCHED);
+}
+
+static void test_claim_interfaces_and_exec_arguments(void **state)
+{
+        _cleanup_(manifest_freep) Manifest *m = parse_ok("[Driver]\nName=x\nExec=/bin/x --crash-after=0 -v\n"
+                                                         "ClaimInterfaces=function\n" VALID_MATCH);
+
+        assert_int_equal(m->claim_scope, CLAIM_SCOPE_FUNCTION);
+        assert_string_equal(m->exec, "/bin/x --crash-after=0 -v");
+        assert_string_equal(claim_scope_to_string(CLAIM_SCOPE_DEVICE), "device");
+        expect_error("[Driver]\nName=x\nExec=/bin/x\nClaimInterfaces=all\n" VALID_MATCH, 4,
+                     "expected matched, function or device");
 }
 
 static void test_missing_required(void **state)
@@ -391,6 +404,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_all_keys),
             cmocka_unit_test(test_defaults),
+            cmocka_unit_test(test_claim_interfaces_and_exec_arguments),
             cmocka_unit_test(test_missing_required),
             cmocka_unit_test(test_bad_values),
             cmocka_unit_test(test_unknown_and_duplicate),
