@@ -4,10 +4,20 @@
 /* What a DrvhostDriver holds, shared by the library's files and its unit tests; not installed. */
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "driver-env.h"
 #include "drvhost-driver.h"
 #include "stall-watchdog.h"
+
+/* An fd registered with drvhost_driver_add_fd(). */
+typedef struct DriverFd {
+        int fd;
+        short events; /* 0: paused, left out of poll() */
+        DrvhostDriverFdHandler handler;
+        void *userdata;
+        uint64_t id; /* unique per registration: a handler may remove an fd and add the same number */
+} DriverFd;
 
 struct DrvhostDriver {
         DriverEnv env; /* env.device_fd is owned and closed by the driver */
@@ -19,6 +29,10 @@ struct DrvhostDriver {
 
         bool log_to_journal; /* stderr is the journal's (JOURNAL_STREAM): log with fields instead */
 
+        DriverFd *fds; /* drvhost_driver_add_fd(); not owned */
+        size_t n_fds;
+        uint64_t next_fd_id;
+
         int signal_fd; /* SIGTERM/SIGINT while run() runs, else -EBADF */
         bool stop_requested;
         int exit_status;
@@ -27,6 +41,9 @@ struct DrvhostDriver {
 /* An empty driver: no environment, no libusb, watchdog disabled. drvhost_driver_new() fills it; tests
  * use it bare to exercise the parts that need no device. Returns 0 or -ENOMEM. */
 int driver_alloc(DrvhostDriver **ret);
+
+/* The registration with that id, or NULL once removed. The pointer is valid until the next add or remove. */
+const DriverFd *driver_fd_by_id(const DrvhostDriver *d, uint64_t id);
 
 /* For tests: replaces CLOCK_MONOTONIC for the watchdog's stall logic. */
 void driver_set_clock(DrvhostDriver *d, WatchdogClock clock, void *userdata);

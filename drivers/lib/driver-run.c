@@ -18,7 +18,7 @@ enum {
         EXIT_STATUS_MAX = 255,
 };
 
-/* poll() slots ahead of libusb's own fds. */
+/* poll() slots ahead of libusb's own fds; the driver's fds (drvhost_driver_add_fd()) come last. */
 enum {
         POLL_SIGNAL,
         POLL_DEVICE,
@@ -131,11 +131,33 @@ static int loop_timeout_msec(DrvhostDriver *d)
         return (int)((usec + USEC_PER_MSEC - 1) / USEC_PER_MSEC);
 }
 
+/* Calls the handlers of the driver's fds that poll() reported. ids[i] names the registration that
+ * p[i] was made from: a handler may remove any registration, and a new one may reuse its fd number,
+ * so a slot whose registration is gone is skipped rather than delivered to a stranger. */
+static int driver_dispatch_fds(DrvhostDriver *d, const struct pollfd *p, const uint64_t *ids, size_t n)
+{
+        for (size_t i = 0; i < n && !d->stop_requested; i++) {
+                const DriverFd *f;
+                int r;
+
+                if (p[i].revents == 0)
+                        continue;
+                f = driver_fd_by_id(d, ids[i]);
+                if (!f)
+                        continue;
+                r = f->handler(d, f->fd, p[i].revents, f->userdata);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 static int driver_iterate(DrvhostDriver *d)
 {
         _cleanup_(pollfds_freep) const struct libusb_pollfd **usb = NULL;
         _cleanup_free_ struct pollfd *p = NULL;
-        size_t n = 0;
+        _cleanup_free_ uint64_t *ids = NULL;
+        size_t n = 0, n_fds = d->n_fds;
         int r;
 
         /* Fetched every time: libusb adds and removes fds, e.g. the device's on disconnect. */
@@ -145,8 +167,9 @@ static int driver_iterate(DrvhostDriver *d)
         while (usb[n])
                 n++;
 
-        p = calloc(POLL_LIBUSB + n, sizeof(*p));
-        if (!p)
+        p = calloc(POLL_LIBUSB + n + n_fds, sizeof(*p));
+        ids = calloc(n_fds + 1, sizeof(*ids));
+        if (!p || !ids)
                 return -ENOMEM;
         p[POLL_SIGNAL] = (struct pollfd){.fd = d->signal_fd, .events = POLLIN};
         /* No events asked for: poll() reports POLLHUP/POLLERR anyway, and usbfs raises both once the
@@ -154,8 +177,16 @@ static int driver_iterate(DrvhostDriver *d)
         p[POLL_DEVICE] = (struct pollfd){.fd = d->env.device_fd};
         for (size_t i = 0; i < n; i++)
                 p[POLL_LIBUSB + i] = (struct pollfd){.fd = usb[i]->fd, .events = usb[i]->events};
+        /* A paused fd gets a negative number, which poll() skips: not even POLLHUP, which would
+         * otherwise wake every iteration for a peer the driver does not want to hear from yet. */
+        for (size_t i = 0; i < n_fds; i++) {
+                const DriverFd *f = &d->fds[i];
 
-        if (poll(p, POLL_LIBUSB + n, loop_timeout_msec(d)) < 0) {
+                p[POLL_LIBUSB + n + i] = (struct pollfd){.fd = f->events ? f->fd : -1, .events = f->events};
+                ids[i] = f->id;
+        }
+
+        if (poll(p, POLL_LIBUSB + n + n_fds, loop_timeout_msec(d)) < 0) {
                 if (errno != EINTR)
                         return -errno;
                 /* revents are still zero from calloc(): only libusb's timeouts get handled below. */
@@ -175,9 +206,14 @@ static int driver_iterate(DrvhostDriver *d)
         if (p[POLL_DEVICE].revents & (POLLHUP | POLLERR))
                 (void)drvhost_driver_stop(d, DRVHOST_EXIT_UNPLUGGED);
 
-        if (p[POLL_SIGNAL].revents & POLLIN)
-                return signals_read(d);
-        return 0;
+        if (p[POLL_SIGNAL].revents & POLLIN) {
+                r = signals_read(d);
+                if (r < 0)
+                        return r;
+        }
+
+        /* After the USB callbacks, so that a handler sees the transfers' state of this iteration. */
+        return driver_dispatch_fds(d, p + POLL_LIBUSB + n, ids, n_fds);
 }
 
 static void driver_watchdog_step(DrvhostDriver *d)

@@ -145,6 +145,7 @@ DrvhostDriver *drvhost_driver_free(DrvhostDriver *d)
                 libusb_exit(d->context);
         safe_close(d->env.device_fd);
         safe_close(d->signal_fd);
+        free(d->fds);
         driver_env_done(&d->env);
         free(d);
         return NULL;

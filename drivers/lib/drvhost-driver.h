@@ -62,6 +62,16 @@ typedef struct DrvhostDriverOps {
         int (*tick)(DrvhostDriver *d, void *userdata);
 } DrvhostDriverOps;
 
+/* Longest list of fds drvhost_driver_add_fd() accepts: a driver serves a few clients, not a server's
+ * worth. */
+#define DRVHOST_DRIVER_FDS_MAX 64
+
+/* Called by drvhost_driver_run() for an fd registered with drvhost_driver_add_fd(), after USB events
+ * were handled, with revents as poll(2) reported them (POLLIN, POLLOUT, POLLHUP, POLLERR ...). It may
+ * add, change or remove registrations, its own included. Not called once a stop was requested. Return
+ * 0 to go on, or a negative errno to make drvhost_driver_run() return it. */
+typedef int (*DrvhostDriverFdHandler)(DrvhostDriver *d, int fd, short revents, void *userdata);
+
 /* Creates the driver from the environment the unit's launcher set up: validates DRVHOST_DEVICE_FD,
  * DRVHOST_DEVICE, DRVHOST_DRIVER, DRVHOST_UNIT, DRVHOST_INTERFACES and DRVHOST_MODALIAS, initializes a
  * libusb context that does no device discovery, wraps the fd into a device handle and claims every
@@ -135,15 +145,30 @@ int drvhost_driver_io_end(DrvhostDriver *d);
  * cadence; call it yourself only when driving your own event loop (every WatchdogSec=/2). */
 int drvhost_driver_watchdog_ping(DrvhostDriver *d);
 
-/* Runs the event loop: handles libusb events (transfer callbacks run from here), pings the watchdog,
- * and calls ops->tick. SIGTERM and SIGINT are blocked and read through a signalfd while it runs, and
- * stop the loop with exit status 0. Returns when a stop was requested: by drvhost_driver_stop() (also
- * from a callback or tick), by one of those signals, or because the device is gone (its usbfs file
- * reports a hang-up, or libusb reports LIBUSB_ERROR_NO_DEVICE), which stops with
- * DRVHOST_EXIT_UNPLUGGED. ops and userdata may be NULL.
- * Returns 0 after a stop (then see drvhost_driver_exit_status()), or -errno on failure: of poll(),
- * of libusb, or the error tick returned. */
+/* Runs the event loop: handles libusb events (transfer callbacks run from here), calls the handlers of
+ * fds added with drvhost_driver_add_fd(), pings the watchdog, and calls ops->tick. SIGTERM and SIGINT
+ * are blocked and read through a signalfd while it runs, and stop the loop with exit status 0.
+ * Returns when a stop was requested: by drvhost_driver_stop() (also from a callback or tick), by one
+ * of those signals, or because the device is gone (its usbfs file reports a hang-up, or libusb
+ * reports LIBUSB_ERROR_NO_DEVICE), which stops with DRVHOST_EXIT_UNPLUGGED. ops and userdata may be
+ * NULL. Returns 0 after a stop (then see drvhost_driver_exit_status()), or -errno on failure: of
+ * poll(), of libusb, or the error tick or an fd handler returned. */
 int drvhost_driver_run(DrvhostDriver *d, const DrvhostDriverOps *ops, void *userdata);
+
+/* Adds fd to what drvhost_driver_run() waits for, so that a driver serving a socket, a pty or a timerfd
+ * reacts at once instead of at the next tick: handler runs when poll(2) reports one of events for it.
+ * events 0 pauses the fd altogether (not even POLLHUP is reported), e.g. to stop reading from a
+ * client until there is room for its data. d does not own fd: remove it before closing it.
+ * Returns 0, -EINVAL for a bad argument, -EEXIST if fd is registered already, -E2BIG beyond
+ * DRVHOST_DRIVER_FDS_MAX, or -ENOMEM. */
+int drvhost_driver_add_fd(DrvhostDriver *d, int fd, short events, DrvhostDriverFdHandler handler,
+                          void *userdata);
+/* Changes the events waited for on a registered fd (0 pauses it). Returns 0, -EINVAL, or -ENOENT if fd
+ * is not registered. */
+int drvhost_driver_set_fd_events(DrvhostDriver *d, int fd, short events);
+/* Forgets fd; its handler is not called any more, not even for events poll(2) reported already.
+ * Returns 0, -EINVAL, or -ENOENT if fd is not registered. */
+int drvhost_driver_remove_fd(DrvhostDriver *d, int fd);
 
 /* Asks drvhost_driver_run() to return after the current iteration, with exit_status (0..255) for
  * drvhost_driver_exit_status(). The first request wins: a SIGTERM racing an unplug does not turn

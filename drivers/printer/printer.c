@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* drvhost-printer: the user-mode USB printer class driver (interface 7/1/1 and 7/1/2). It reads the
+ * printer's IEEE 1284 device ID and port status, and prints the jobs that clients (the CUPS backend
+ * "drvhost", drvhost-print) send on $RUNTIME_DIRECTORY/printer.sock, one at a time, streaming them
+ * to the bulk OUT endpoint with several transfers in flight and passing back-channel data back.
+ * See drivers/printer/README.md and job-protocol.h. */
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "macro.h"
+#include "printer-class.h"
+#include "printer.h"
+
+enum {
+        /* A bulk OUT transfer that does not finish within this fails the job with "timeout": long
+         * enough for a printer that warms up or feeds paper, short enough that a wedged one does
+         * not hold the queue for ever. --write-timeout= changes it. */
+        WRITE_TIMEOUT_SEC_DEFAULT = 30,
+        WRITE_TIMEOUT_SEC_MAX = 3600,
+        /* The stall watchdog must not fire before libusb's own timeout ends a slow transfer
+         * gracefully: it is for transfers that never end at all. */
+        STALL_MARGIN_SEC = 5,
+        USEC_PER_SEC = 1000000,
+        NSEC_PER_USEC = 1000,
+        MSEC_PER_SEC = 1000,
+        DECIMAL = 10,
+};
+
+#define UNIT_PREFIX "drvhost-driver@"
+#define UNIT_SUFFIX ".service"
+
+uint64_t now_usec(void)
+{
+        struct timespec ts;
+
+        (void)clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / NSEC_PER_USEC;
+}
+
+static const char *printer_state(const Printer *p)
+{
+        if (p->job)
+                return "printing";
+        if (!p->port_status_known)
+                return "ready (status unknown)";
+        return port_status_to_string(p->port_status);
+}
+
+void printer_update_status(Printer *p)
+{
+        char text[STATUS_TEXT_MAX];
+
+        (void)snprintf(text, sizeof(text), "%s: %s", p->name, printer_state(p));
+        if (streq(text, p->status_text))
+                return;
+        memcpy(p->status_text, text, sizeof(text));
+        (void)drvhost_driver_notify_status(p->driver, "%s", text);
+}
+
+/* Copies src into dst (size bytes), cutting it if needed. */
+static void copy_string(char *dst, size_t size, const char *src)
+{
+        (void)snprintf(dst, size, "%s", strempty(src));
+}
+
+void printer_describe(Printer *p, JobInfo *ret)
+{
+        copy_string(ret->device_id, sizeof(ret->device_id), p->device_id);
+        ret->port_status_known = p->port_status_known;
+        ret->port_status = p->port_status;
+        copy_string(ret->status, sizeof(ret->status),
+                    p->port_status_known ? port_status_to_string(p->port_status) : "unknown");
+        copy_string(ret->instance, sizeof(ret->instance), p->instance);
+        copy_string(ret->unit, sizeof(ret->unit), drvhost_driver_get_unit(p->driver));
+        copy_string(ret->device, sizeof(ret->device), drvhost_driver_get_device_path(p->driver));
+        (void)snprintf(ret->usb_id, sizeof(ret->usb_id), "%04x:%04x", p->vendor_id, p->product_id);
+        copy_string(ret->usb_serial, sizeof(ret->usb_serial), p->usb_serial);
+        ret->bidirectional = p->bidirectional;
+        ret->busy = p->job != NULL;
+}
+
+/* The instance is the unit name between "drvhost-driver@" and ".service"; a driver started by hand
+ * under another name uses that whole. */
+static void set_instance(Printer *p)
+{
+        const char *unit = strempty(drvhost_driver_get_unit(p->driver));
+        size_t len = strlen(unit), prefix = strlen(UNIT_PREFIX), suffix = strlen(UNIT_SUFFIX);
+
+        if (len > prefix + suffix && strneq(unit, UNIT_PREFIX, prefix) && streq(unit + len - suffix, UNIT_SUFFIX))
+                (void)snprintf(p->instance, sizeof(p->instance), "%.*s", (int)(len - prefix - suffix), unit + prefix);
+        else
+                copy_string(p->instance, sizeof(p->instance), unit);
+}
+
+static int on_tick(DrvhostDriver *d, void *userdata)
+{
+        Printer *p = userdata;
+        int r;
+
+        r = printer_usb_poll_status(p);
+        if (drvhost_driver_is_unplugged_error(r))
+                (void)drvhost_driver_stop(d, DRVHOST_EXIT_UNPLUGGED);
+        else if (r < 0)
+                (void)drvhost_driver_log(d, LOG_DEBUG, "Failed to poll the port status: %s", libusb_error_name(r));
+        job_server_tick(p);
+        printer_update_status(p);
+        return 0;
+}
+
+static void help(void)
+{
+        printf("Usage: drvhost-printer [OPTIONS]\n"
+               "\n"
+               "drvhost's user-mode USB printer class driver (interface class 7/1, protocols 1 and 2).\n"
+               "Started by drvhost-driver@.service, which hands it the claimed interface on fd 3 and\n"
+               "describes the binding in DRVHOST_* variables. It serves print jobs on\n"
+               "$RUNTIME_DIRECTORY/" JOB_SOCKET_NAME " (see drvhost-print(1) and the CUPS backend drvhost).\n"
+               "\n"
+               "  -h --help                  Show this help\n"
+               "     --write-timeout=SECONDS Fail a job when the printer accepts no data for this\n"
+               "                             long (default %d, 1..%d)\n",
+               WRITE_TIMEOUT_SEC_DEFAULT, WRITE_TIMEOUT_SEC_MAX);
+}
+
+/* Returns 1 to go on, 0 to exit successfully (--help), -EINVAL for bad arguments. */
+static int parse_argv(int argc, char *argv[], Printer *p)
+{
+        enum { ARG_WRITE_TIMEOUT = 0x100 };
+        static const struct option options[] = {
+            {"help", no_argument, NULL, 'h'},
+            {"write-timeout", required_argument, NULL, ARG_WRITE_TIMEOUT},
+            {},
+        };
+        unsigned long sec;
+        char *end;
+        int c;
+
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_WRITE_TIMEOUT:
+                        errno = 0;
+                        sec = strtoul(optarg, &end, DECIMAL);
+                        if (optarg[0] < '0' || optarg[0] > '9' || *end != '\0' || errno != 0 || sec < 1 ||
+                            sec > WRITE_TIMEOUT_SEC_MAX) {
+                                fprintf(stderr, "Invalid --write-timeout= value: %s\n", optarg);
+                                return -EINVAL;
+                        }
+                        p->write_timeout_ms = (unsigned)sec * MSEC_PER_SEC;
+                        break;
+                default:
+                        return -EINVAL; /* getopt_long() printed why */
+                }
+        if (optind < argc) {
+                fprintf(stderr, "Unexpected argument: %s\n", argv[optind]);
+                return -EINVAL;
+        }
+        return 1;
+}
+
+/* The exit status for a libusb failure during set-up. */
+static int exit_status_for(int libusb_error)
+{
+        return drvhost_driver_is_unplugged_error(libusb_error) ? DRVHOST_EXIT_UNPLUGGED : EXIT_FAILURE;
+}
+
+int main(int argc, char *argv[])
+{
+        _cleanup_drvhost_driver_ DrvhostDriver *d = NULL;
+        const DrvhostDriverOps ops = {.tick = on_tick};
+        Printer p = {
+            .write_timeout_ms = WRITE_TIMEOUT_SEC_DEFAULT * MSEC_PER_SEC,
+            .listen_fd = -EBADF,
+            .fill_slot = -1,
+        };
+        int r, status;
+
+        r = parse_argv(argc, argv, &p);
+        if (r <= 0)
+                return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+
+        r = drvhost_driver_new(&d);
+        if (r < 0) {
+                fprintf(stderr, "Failed to set up the driver: %s\n", strerror(-r));
+                return r == -ENODEV ? DRVHOST_EXIT_UNPLUGGED : EXIT_FAILURE;
+        }
+        p.driver = d;
+        p.handle = drvhost_driver_get_handle(d);
+        set_instance(&p);
+        (void)drvhost_driver_set_stall_limit(d, ((uint64_t)p.write_timeout_ms / MSEC_PER_SEC + STALL_MARGIN_SEC) *
+                                                    USEC_PER_SEC);
+
+        r = printer_usb_open(&p);
+        if (r < 0) {
+                (void)drvhost_driver_log(d, LOG_ERR, "Failed to set up the printer: %s", libusb_error_name(r));
+                printer_usb_close(&p);
+                return exit_status_for(r);
+        }
+
+        /* Before READY=1: once the unit is active, clients can connect. */
+        r = job_server_start(&p);
+        if (r < 0) {
+                (void)drvhost_driver_log(d, LOG_ERR, "Failed to listen on %s: %s", p.socket_path, strerror(-r));
+                printer_usb_close(&p);
+                return EXIT_FAILURE;
+        }
+        (void)drvhost_driver_log(d, LOG_INFO, "Serving print jobs on %s.", p.socket_path);
+
+        printer_update_status(&p);
+        (void)drvhost_driver_notify_ready(d, p.status_text);
+
+        r = drvhost_driver_run(d, &ops, &p);
+        status = r < 0 ? EXIT_FAILURE : drvhost_driver_exit_status(d);
+        if (r < 0)
+                (void)drvhost_driver_log(d, LOG_ERR, "Event loop failed: %s", strerror(-r));
+
+        /* Transfers first, so that the replies below count every byte the printer took. */
+        printer_usb_close(&p);
+        job_server_stop(&p, status == DRVHOST_EXIT_UNPLUGGED ? JOB_ERROR_UNPLUGGED
+                            : r < 0                         ? JOB_ERROR_IO
+                                                            : JOB_ERROR_STOPPING);
+        return status;
+}

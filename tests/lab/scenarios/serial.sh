@@ -1,0 +1,138 @@
+# serial: a CDC-ACM gadget, which the kernel's cdc_acm would drive, is served by drvhost-serial as a
+# pty instead: 1 MiB goes each way intact, opening the pty raises DTR/RTS, and a rate set with stty on
+# the pty reaches the gadget as SET_LINE_CODING.
+#
+# What the gadget saw is read from the kernel, since u_serial does not show the host's line coding on
+# /dev/ttyGS*: f_acm logs every class request it accepts with dev_dbg ("acm ttyGS0 req21.20 ..."),
+# which dynamic debug turns on, and a kprobe on acm_complete_set_line_coding(ep, req) reads the 7 bytes
+# it stores from req->buf (the first member of struct usb_request): rate, stop bits, parity, data bits.
+# lab-timeout: 240
+
+readonly SIZE=$((1024 * 1024))
+readonly TRACEFS=/sys/kernel/tracing
+readonly KPROBE=drvhost_lab/acm_line_coding
+work=$(mktemp -d)
+
+# f_acm's dev_dbg lines for one request type (bRequestType.bRequest, e.g. 21.20) on our port.
+acm_requests() { dmesg | grep -c "acm ttyGS$port req$1" || true; }
+acm_requests_more_than() { [ "$(acm_requests "$1")" -gt "$2" ]; }
+acm_last_request() { dmesg | grep "acm ttyGS$port req$1" | tail -n 1; }
+
+acm_debug_on() {
+        local control=/proc/dynamic_debug/control
+        [ -w "$control" ] || {
+                mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
+                control=/sys/kernel/debug/dynamic_debug/control
+        }
+        echo 'module usb_f_acm +p' > "$control"
+}
+
+acm_kprobe_on() {
+        mountpoint -q "$TRACEFS" || mount -t tracefs nodev "$TRACEFS" || return 1
+        # x86-64: the second argument (req) is in %si.
+        echo "p:$KPROBE usb_f_acm:acm_complete_set_line_coding rate=+0(+0(%si)):u32" \
+                "stop=+4(+0(%si)):u8 parity=+5(+0(%si)):u8 bits=+6(+0(%si)):u8" >> "$TRACEFS/kprobe_events" &&
+                echo 1 > "$TRACEFS/events/$KPROBE/enable" && echo > "$TRACEFS/trace"
+}
+
+acm_kprobe_off() {
+        [ -e "$TRACEFS/events/$KPROBE/enable" ] || return 0
+        echo 0 > "$TRACEFS/events/$KPROBE/enable"
+        echo "-:$KPROBE" >> "$TRACEFS/kprobe_events"
+}
+
+# Both ends raw, each set on the open file that then moves the data, readers started first (they touch
+# a file once ready), everything bounded by timeouts.
+start_reader() { # DEVICE OUTPUT READY
+        (stty raw -echo && touch "$3" && exec timeout 60 head -c "$SIZE") < "$1" > "$2" &
+}
+write_to() { # DEVICE INPUT
+        (stty raw -echo && exec timeout 60 cat "$2" >&0) <> "$1"
+}
+same_file() { [ "$(sha256sum < "$1")" = "$(sha256sum < "$2")" ]; }
+# wait cannot run inside check (a subshell, not the reader's parent): wait here, check the status.
+reader_ok() { test "$1" -eq 0 && test "$(stat -c %s "$2")" -eq "$SIZE"; }
+
+# Coldplug, so that the kernel's choice can be seen first.
+systemctl stop drvhost.service
+check "an ACM gadget is set up" gadget_acm ser
+port=$(cat "$GADGET_ROOT/ser/functions/acm.ser/port_num")
+gs=/dev/ttyGS$port
+check "f_acm's debug messages are on (dynamic debug)" acm_debug_on
+check "a kprobe reads the line coding f_acm stores" acm_kprobe_on
+check "the ACM gadget is plugged in while drvhost is stopped" gadget_plug ser
+intf=$(interface_of ser 0)
+data_intf=$(interface_of ser 1)
+unit=$(driver_unit usb-serial "$intf")
+instance=${unit#drvhost-driver@}
+instance=${instance%.service}
+link=/run/drvhost/driver/$instance/tty
+
+check "without drvhost, the kernel's cdc_acm drives the function" wait_for 10 bound_to "$intf" cdc_acm
+
+# cdc_acm sent its own SET_LINE_CODING at probe: from here on, what the trace shows is ours.
+echo > "$TRACEFS/trace"
+check "drvhost starts" drvhost_start
+check "drvhost binds the communication interface to usb-serial" \
+        wait_for 20 journal_has "$DRVHOST_MESSAGE_BOUND" DRVHOST_DEVICE="$intf" DRVHOST_DRIVER=usb-serial
+check "$unit is active" wait_for 20 unit_active "$unit"
+check "the communication interface is claimed through usbfs, not by cdc_acm" bound_to "$intf" usbfs
+check "so is the data interface (ClaimInterfaces=function)" bound_to "$data_intf" usbfs
+check "the driver links its pty as $link" wait_for 10 test -L "$link"
+pty=$(readlink "$link")
+check "the link names a pty ($pty)" eval '[[ $pty == /dev/pts/* ]] && test -c "$pty"'
+check "the pty keeps devpts' mode 0620, owned by the driver's dynamic user" \
+        eval '[ "$(stat -c %a "$pty")" = 620 ] && [ "$(stat -c %u "$pty")" = "$(ps -o uid= -p "$(unit_pid "$unit")" | tr -d " ")" ]'
+check "the unit's status names the pty and the default 9600 8N1" \
+        sh -c "systemctl show -P StatusText '$unit' | grep -F '$pty' | grep -q '9600 8N1'"
+check "the gadget got the initial SET_LINE_CODING, 9600 8N1" \
+        wait_for 5 grep -q 'rate=9600 stop=0 parity=0 bits=8' "$TRACEFS/trace"
+
+dd if=/dev/urandom of="$work/to-host" bs=64k count=$((SIZE / 65536)) status=none
+dd if=/dev/urandom of="$work/to-gadget" bs=64k count=$((SIZE / 65536)) status=none
+
+# Gadget to host.
+dtr_before=$(acm_requests 21.22)
+start_reader "$pty" "$work/got-host" "$work/pty-ready"
+reader=$!
+check "a reader has the pty open" wait_for 10 test -e "$work/pty-ready"
+check "opening the pty raises DTR and RTS (SET_CONTROL_LINE_STATE 3)" \
+        eval 'wait_for 5 acm_requests_more_than 21.22 "$dtr_before" && acm_last_request 21.22 | grep -q " v0003 "'
+check "1 MiB written to the gadget's $gs is sent" write_to "$gs" "$work/to-host"
+wait "$reader"
+check "the pty reader gets 1 MiB" reader_ok $? "$work/got-host"
+check "it is the same 1 MiB (sha256)" same_file "$work/to-host" "$work/got-host"
+check "the last close drops DTR and RTS (HUPCL)" \
+        wait_for 5 eval 'acm_last_request 21.22 | grep -q " v0000 "'
+
+# Host to gadget.
+start_reader "$gs" "$work/got-gadget" "$work/gs-ready"
+reader=$!
+check "a reader has $gs open" wait_for 10 test -e "$work/gs-ready"
+check "1 MiB written to the pty is sent" write_to "$pty" "$work/to-gadget"
+wait "$reader"
+check "the gadget reader gets 1 MiB" reader_ok $? "$work/got-gadget"
+check "it is the same 1 MiB (sha256)" same_file "$work/to-gadget" "$work/got-gadget"
+
+# A rate change on the pty.
+echo > "$TRACEFS/trace"
+coding_before=$(acm_requests 21.20)
+check "stty sets 57600 on the pty" stty -F "$pty" 57600
+check "the gadget receives SET_LINE_CODING 57600 8N1 (kprobe)" \
+        wait_for 5 grep -q 'rate=57600 stop=0 parity=0 bits=8' "$TRACEFS/trace"
+check "f_acm logs a new SET_LINE_CODING request (dynamic debug: req21.20, 7 bytes)" \
+        eval 'wait_for 5 acm_requests_more_than 21.20 "$coding_before" && acm_last_request 21.20 | grep -q " l7$"'
+check "the unit's status shows 57600 8N1" sh -c "systemctl show -P StatusText '$unit' | grep -q '57600 8N1'"
+check "stop bits follow too: cstopb gives 57600 8N2" \
+        eval 'stty -F "$pty" cstopb && wait_for 5 grep -q "rate=57600 stop=2 parity=0 bits=8" "$TRACEFS/trace"'
+
+check "the gadget is unplugged" gadget_unplug ser
+check "the driver unit stops" wait_for 20 unit_gone "$unit"
+check "the driver saw the unplug" sh -c "journalctl -u '$unit' -o cat --no-pager | grep -q 'Device unplugged'"
+check "the unplug is not reported as a crash" journal_lacks "$DRVHOST_MESSAGE_CRASHED" DRVHOST_UNIT="$unit"
+check "the link is gone" test ! -e "$link"
+check "the pty is gone" test ! -e "$pty"
+
+acm_kprobe_off
+gadget_remove ser
+rm -rf "$work"
