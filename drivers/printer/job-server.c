@@ -5,8 +5,9 @@
  * DEAD (fd closed; freed once no job refers to it). Only the JOB connection is read past its first
  * frame, and its DATA only while an OUT slot has room: a queued client, or one faster than the
  * printer, waits in its socket buffer. A job ends with DONE once END came and every byte was
- * written, or with ERROR once its transfers are back (checked at the next tick, so that an unplug
- * noticed meanwhile is reported as such rather than as the I/O error it caused). */
+ * written, or with ERROR once its transfers are back (checked at ticks; an I/O error only after
+ * UNPLUG_GRACE_USEC, so that an unplug noticed meanwhile is reported as such rather than as the
+ * error it caused). */
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
@@ -32,6 +33,9 @@ enum {
         REQUEST_TIMEOUT_USEC = 10 * 1000 * 1000,
         /* Back-channel data kept for a client that does not read it; the IN transfer pauses above. */
         OUTPUT_HIGH_WATER = 256 * 1024,
+        /* A transfer cut by an unplug often fails with a generic error before the disconnect
+         * reaches usbfs: an I/O error is reported only if no unplug is noticed within this. */
+        UNPLUG_GRACE_USEC = 1000 * 1000,
         /* At stop, how long replies may take to go out before their clients are dropped. */
         FLUSH_TIMEOUT_MSEC = 1000,
         USEC_PER_MSEC = 1000,
@@ -231,6 +235,7 @@ static void job_fail(Printer *p, JobError error, const char *format, ...)
         if (!p->job || p->job_error)
                 return;
         p->job_error = error;
+        p->job_error_usec = now_usec();
         va_start(ap, format);
         (void)vsnprintf(p->job_error_detail, sizeof(p->job_error_detail), format, ap);
         va_end(ap);
@@ -719,7 +724,8 @@ void job_server_tick(Printer *p)
 {
         uint64_t now = now_usec();
 
-        if (p->job && p->job_error && p->out_in_flight == 0)
+        if (p->job && p->job_error && p->out_in_flight == 0 &&
+            (p->job_error != JOB_ERROR_IO || now - p->job_error_usec >= UNPLUG_GRACE_USEC))
                 job_finish(p);
 
         for (size_t i = 0; i < p->n_connections; i++) {

@@ -18,7 +18,35 @@ enum {
         DRAIN_ROUNDS = 20,
         DRAIN_ROUND_USEC = 100 * 1000,
         PORT_STATUS_SIZE = 1,
+        /* Tries of a start-up request that failed with LIBUSB_ERROR_IO (see control_in()). */
+        STARTUP_TRIES = 3,
+        /* wLength of GET_DEVICE_ID: usbfs refuses control transfers longer than a page. */
+        DEVICE_ID_REQUEST_SIZE = 4096,
 };
+
+/* A synchronous IN request at start-up. The usbfs file outlives driver processes (drvhostd keeps
+ * it), so transfers a crashed predecessor left in flight complete on it, and libusb fails to reap
+ * them (their memory was the dead process's): the first event handling then reports
+ * LIBUSB_ERROR_IO and cancels our own request. Each try consumes one such leftover. */
+static int control_in(Printer *p, uint8_t request_type, uint8_t request, uint16_t value, uint16_t index,
+                      unsigned char *buf, uint16_t len)
+{
+        int r = LIBUSB_ERROR_IO;
+
+        for (unsigned i = 0; i < STARTUP_TRIES && r == LIBUSB_ERROR_IO; i++)
+                r = libusb_control_transfer(p->handle, request_type, request, value, index, buf, len,
+                                            CONTROL_TIMEOUT_MS);
+        return r;
+}
+
+static int string_descriptor(Printer *p, uint8_t index, char *buf, size_t size)
+{
+        int r = LIBUSB_ERROR_IO;
+
+        for (unsigned i = 0; i < STARTUP_TRIES && r == LIBUSB_ERROR_IO; i++)
+                r = libusb_get_string_descriptor_ascii(p->handle, index, (unsigned char *)buf, (int)size);
+        return r;
+}
 
 /* Prefers the bidirectional setting (7/1/2), as CUPS does, then the unidirectional one (7/1/1). 1284.4
  * and IPP-over-USB settings are not ours. Returns the altsetting index or -1. */
@@ -140,16 +168,14 @@ static int read_strings(Printer *p, libusb_device *dev)
         p->product_id = desc.idProduct;
         /* Strings are optional; only an unplug is worth failing for. */
         if (desc.iSerialNumber > 0) {
-                r = libusb_get_string_descriptor_ascii(p->handle, desc.iSerialNumber, (unsigned char *)p->usb_serial,
-                                                       sizeof(p->usb_serial));
+                r = string_descriptor(p, desc.iSerialNumber, p->usb_serial, sizeof(p->usb_serial));
                 if (r == LIBUSB_ERROR_NO_DEVICE)
                         return r;
                 if (r < 0)
                         p->usb_serial[0] = '\0';
         }
         if (desc.iProduct > 0) {
-                r = libusb_get_string_descriptor_ascii(p->handle, desc.iProduct, (unsigned char *)p->usb_product,
-                                                       sizeof(p->usb_product));
+                r = string_descriptor(p, desc.iProduct, p->usb_product, sizeof(p->usb_product));
                 if (r == LIBUSB_ERROR_NO_DEVICE)
                         return r;
                 if (r < 0)
@@ -161,14 +187,13 @@ static int read_strings(Printer *p, libusb_device *dev)
 /* GET_DEVICE_ID, then the parse. A printer without an ID still prints: only an unplug fails. */
 static int read_device_id(Printer *p)
 {
-        uint8_t buf[DEVICE_ID_LENGTH_SIZE + DEVICE_ID_MAX];
+        uint8_t buf[DEVICE_ID_REQUEST_SIZE];
         const char *id;
         size_t len;
         int n, r;
 
-        n = libusb_control_transfer(p->handle, PRINTER_REQUEST_TYPE_IN, PRINTER_REQUEST_GET_DEVICE_ID,
-                                    p->config_index, printer_device_id_windex(p->interface, p->alt_setting), buf,
-                                    sizeof(buf), CONTROL_TIMEOUT_MS);
+        n = control_in(p, PRINTER_REQUEST_TYPE_IN, PRINTER_REQUEST_GET_DEVICE_ID, p->config_index,
+                       printer_device_id_windex(p->interface, p->alt_setting), buf, sizeof(buf));
         if (n == LIBUSB_ERROR_NO_DEVICE)
                 return n;
         if (n < 0) {
@@ -201,8 +226,8 @@ static int read_port_status(Printer *p)
         uint8_t status;
         int n;
 
-        n = libusb_control_transfer(p->handle, PRINTER_REQUEST_TYPE_IN, PRINTER_REQUEST_GET_PORT_STATUS, 0,
-                                    p->interface, &status, PORT_STATUS_SIZE, CONTROL_TIMEOUT_MS);
+        n = control_in(p, PRINTER_REQUEST_TYPE_IN, PRINTER_REQUEST_GET_PORT_STATUS, 0, p->interface, &status,
+                       PORT_STATUS_SIZE);
         if (n == LIBUSB_ERROR_NO_DEVICE)
                 return n;
         p->port_status_known = n == PORT_STATUS_SIZE;

@@ -27,6 +27,9 @@ enum {
         /* The stall watchdog must not fire before libusb's own timeout ends a slow transfer
          * gracefully: it is for transfers that never end at all. */
         STALL_MARGIN_SEC = 5,
+        /* Event loop failures of the kind a predecessor's leftover transfers cause (see main())
+         * that are shrugged off before the driver gives up. */
+        STALE_REAPS_MAX = 16,
         USEC_PER_SEC = 1000000,
         NSEC_PER_USEC = 1000,
         MSEC_PER_SEC = 1000,
@@ -218,7 +221,17 @@ int main(int argc, char *argv[])
         printer_update_status(&p);
         (void)drvhost_driver_notify_ready(d, p.status_text);
 
-        r = drvhost_driver_run(d, &ops, &p);
+        /* The usbfs file outlives driver processes: transfers a crashed predecessor left in flight
+         * (a pending back-channel read, say) complete on it later, and libusb, unable to reap what
+         * it did not submit, fails the event loop with LIBUSB_ERROR_IO (-EIO). Each such failure
+         * consumes one leftover, and our own transfers are untouched: go on. */
+        for (unsigned stale = 0;; stale++) {
+                r = drvhost_driver_run(d, &ops, &p);
+                if (r != -EIO || stale >= STALE_REAPS_MAX)
+                        break;
+                (void)drvhost_driver_log(d, LOG_NOTICE,
+                                         "libusb failed to reap a transfer (one a previous instance left?), going on.");
+        }
         status = r < 0 ? EXIT_FAILURE : drvhost_driver_exit_status(d);
         if (r < 0)
                 (void)drvhost_driver_log(d, LOG_ERR, "Event loop failed: %s", strerror(-r));

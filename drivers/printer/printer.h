@@ -88,6 +88,7 @@ typedef struct Printer {
         uint64_t job_start_usec;
         bool job_end;       /* END received */
         JobError job_error; /* 0, or why the job fails once its transfers are back */
+        uint64_t job_error_usec;
         char job_error_detail[JOB_REASON_MAX];
         int fill_slot; /* index of the OUT slot being filled, or -1 */
 

@@ -97,15 +97,17 @@ int pty_port_get_termios(const PtyPort *p, struct termios2 *ret)
         return 0;
 }
 
-int pty_port_slave_is_open(const PtyPort *p)
+int pty_port_slave_state(const PtyPort *p)
 {
-        struct pollfd pfd = {.fd = p->master};
+        struct pollfd pfd = {.fd = p->master, .events = POLLIN};
 
         if (poll(&pfd, 1, 0) < 0)
                 return -errno;
         if (pfd.revents & POLLNVAL)
                 return -EBADF;
-        return !(pfd.revents & POLLHUP);
+        if (!(pfd.revents & POLLHUP))
+                return PTY_SLAVE_OPEN;
+        return pfd.revents & POLLIN ? PTY_SLAVE_CLOSED_WITH_OUTPUT : PTY_SLAVE_CLOSED;
 }
 
 int pty_port_link(const PtyPort *p, const char *dir, const char *name)

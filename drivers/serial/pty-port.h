@@ -22,7 +22,7 @@ typedef struct PtyPort {
 
 /* Opens a pty pair: the master nonblocking and close-on-exec, the slave unlocked, with the line
  * settings of the kernel's cdc-acm (9600 8N1, HUPCL, CLOCAL), and opened and closed once, so that the
- * master reports POLLHUP until a user opens the slave (see pty_port_slave_is_open()). The slave keeps
+ * master reports POLLHUP until a user opens the slave (see pty_port_slave_state()). The slave keeps
  * devpts' owner and mode (the driver's user, group tty, 0620). Returns 0 or -errno. */
 int pty_port_open(PtyPort *ret);
 
@@ -34,9 +34,17 @@ void pty_port_close(PtyPort *p);
  * setting of its own (the master side is always raw). Returns 0 or -errno. */
 int pty_port_get_termios(const PtyPort *p, struct termios2 *ret);
 
-/* Returns 1 if some process has the slave open, 0 if none has (the master reports a hang-up), or
- * -errno. Does not wait. */
-int pty_port_slave_is_open(const PtyPort *p);
+typedef enum PtySlaveState {
+        PTY_SLAVE_CLOSED,
+        /* Closed, but opened and written to since the master last read: a user quicker than the
+         * driver noticed ("echo AT > /dev/pts/N"). The output is there to be drained. */
+        PTY_SLAVE_CLOSED_WITH_OUTPUT,
+        PTY_SLAVE_OPEN,
+} PtySlaveState;
+
+/* Whether some process has the slave open, from the master's poll() flags (no POLLHUP: open). Does not
+ * wait. Returns a PtySlaveState or -errno. */
+int pty_port_slave_state(const PtyPort *p);
 
 /* Makes dir/name a symlink to the slave, replacing an older one atomically (a stale link from a
  * previous run would point at a pty that now belongs to someone else). Returns 0 or -errno. */

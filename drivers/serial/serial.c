@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -554,14 +555,13 @@ static int on_tick(DrvhostDriver *d, void *userdata)
 
         /* No event says that the slave was opened: a hang-up only ends. */
         if (!s->slave_open || s->slave_hup) {
-                r = pty_port_slave_is_open(&s->pty);
+                r = pty_port_slave_state(&s->pty);
                 if (r < 0)
                         return log_pty_error(d, r);
-                if (r > 0) {
-                        s->slave_hup = false;
-                        if (!s->slave_open)
-                                serial_slave_opened(s);
-                }
+                if (r != PTY_SLAVE_CLOSED && !s->slave_open)
+                        serial_slave_opened(s);
+                /* Opened and closed again since the last tick: drain what was written, then close. */
+                s->slave_hup = s->slave_open && r != PTY_SLAVE_OPEN;
         }
 
         r = serial_check_termios(s);
@@ -729,10 +729,11 @@ static void serial_shutdown(Serial *s)
 static const char *runtime_directory(void)
 {
         const char *dir = getenv("RUNTIME_DIRECTORY");
+        struct stat st;
 
-        /* systemd lists several directories separated by ':'; the unit has one, and a path with a ':'
-         * in it would not be ours. */
-        if (!dir || dir[0] != '/' || strchr(dir, ':'))
+        /* systemd joins several directories with ':', but the unit has one, and its name has a ':' of
+         * its own ("usb-serial_1-1:1.0"): take the value whole if it is a directory. */
+        if (!dir || dir[0] != '/' || stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
                 return NULL;
         return dir;
 }

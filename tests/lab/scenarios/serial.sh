@@ -35,6 +35,15 @@ acm_kprobe_on() {
                 echo 1 > "$TRACEFS/events/$KPROBE/enable" && echo > "$TRACEFS/trace"
 }
 
+# trace_has PATTERN: waits for the kprobe's line; shows what the trace holds if it does not come.
+trace_has() {
+        wait_for 5 grep -q "$1" "$TRACEFS/trace" && return 0
+        echo "trace:"
+        grep -v '^#' "$TRACEFS/trace" | tail -n 5
+        cat "$TRACEFS/kprobe_events" "$TRACEFS/events/$KPROBE/enable"
+        return 1
+}
+
 acm_kprobe_off() {
         [ -e "$TRACEFS/events/$KPROBE/enable" ] || return 0
         echo 0 > "$TRACEFS/events/$KPROBE/enable"
@@ -86,7 +95,7 @@ check "the pty keeps devpts' mode 0620, owned by the driver's dynamic user" \
 check "the unit's status names the pty and the default 9600 8N1" \
         sh -c "systemctl show -P StatusText '$unit' | grep -F '$pty' | grep -q '9600 8N1'"
 check "the gadget got the initial SET_LINE_CODING, 9600 8N1" \
-        wait_for 5 grep -q 'rate=9600 stop=0 parity=0 bits=8' "$TRACEFS/trace"
+        trace_has 'rate=9600 stop=0 parity=0 bits=8'
 
 dd if=/dev/urandom of="$work/to-host" bs=64k count=$((SIZE / 65536)) status=none
 dd if=/dev/urandom of="$work/to-gadget" bs=64k count=$((SIZE / 65536)) status=none
@@ -119,12 +128,12 @@ echo > "$TRACEFS/trace"
 coding_before=$(acm_requests 21.20)
 check "stty sets 57600 on the pty" stty -F "$pty" 57600
 check "the gadget receives SET_LINE_CODING 57600 8N1 (kprobe)" \
-        wait_for 5 grep -q 'rate=57600 stop=0 parity=0 bits=8' "$TRACEFS/trace"
+        trace_has 'rate=57600 stop=0 parity=0 bits=8'
 check "f_acm logs a new SET_LINE_CODING request (dynamic debug: req21.20, 7 bytes)" \
         eval 'wait_for 5 acm_requests_more_than 21.20 "$coding_before" && acm_last_request 21.20 | grep -q " l7$"'
 check "the unit's status shows 57600 8N1" sh -c "systemctl show -P StatusText '$unit' | grep -q '57600 8N1'"
 check "stop bits follow too: cstopb gives 57600 8N2" \
-        eval 'stty -F "$pty" cstopb && wait_for 5 grep -q "rate=57600 stop=2 parity=0 bits=8" "$TRACEFS/trace"'
+        eval 'stty -F "$pty" cstopb && trace_has "rate=57600 stop=2 parity=0 bits=8"'
 
 check "the gadget is unplugged" gadget_unplug ser
 check "the driver unit stops" wait_for 20 unit_gone "$unit"
