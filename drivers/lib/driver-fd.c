@@ -13,7 +13,8 @@ static DriverFd *driver_fd_find(DrvhostDriver *d, int fd)
         return NULL;
 }
 
-int drvhost_driver_add_fd(DrvhostDriver *d, int fd, short events, DrvhostDriverFdHandler handler, void *userdata)
+int drvhost_driver_add_fd(DrvhostDriver *d, int fd, short events, DrvhostDriverFdHandler handler,
+                          void *userdata)
 {
         DriverFd *fds;
 

@@ -47,7 +47,8 @@ static void help(const char *name)
                "CUPS backend for printers served by drvhost's user-mode USB printer driver.\n"
                "\n"
                "Without arguments it lists those printers for lpinfo(8), one line each:\n"
-               "  direct drvhost://MAKE/MODEL?serial=SERIAL \"MAKE MODEL\" \"MAKE MODEL (drvhost)\" \"DEVICE-ID\" \"\"\n"
+               "  direct drvhost://MAKE/MODEL?serial=SERIAL \"MAKE MODEL\" \"MAKE MODEL (drvhost)\" "
+               "\"DEVICE-ID\" \"\"\n"
                "where MAKE, MODEL and SERIAL come from the printer's IEEE 1284 device ID (SERIAL\n"
                "falls back to the USB serial number, then to the driver instance).\n"
                "\n"
@@ -147,14 +148,15 @@ static int connect_printer(const PrinterUri *u, const char *uri)
                         continue; /* the driver went away between the query and now */
                 }
                 fprintf(stderr, "STATE: -connecting-to-device\n");
-                fprintf(stderr, "DEBUG: Printing on %s (%s, status %s) at %s\n", uri, info->instance, info->status,
-                        path);
+                fprintf(stderr, "DEBUG: Printing on %s (%s, status %s) at %s\n", uri, info->instance,
+                        info->status, path);
                 if (info->busy)
                         fprintf(stderr, "INFO: The printer is busy with another job, waiting\n");
                 return fd;
         }
         if (r == -ENOENT)
-                fprintf(stderr, "ERROR: The printer %s is not connected (no drvhost driver serves it)\n", uri);
+                fprintf(stderr, "ERROR: The printer %s is not connected (no drvhost driver serves it)\n",
+                        uri);
         else
                 fprintf(stderr, "ERROR: Failed to reach the printer %s: %s\n", uri, strerror(-r));
         return -CUPS_BACKEND_RETRY;

@@ -77,18 +77,12 @@ static char **field_for_key(DeviceId *id, const char *key, size_t key_len)
                 const char *name;
                 size_t offset;
         } keys[] = {
-            {"MFG", offsetof(DeviceId, manufacturer)},
-            {"MANUFACTURER", offsetof(DeviceId, manufacturer)},
-            {"MDL", offsetof(DeviceId, model)},
-            {"MODEL", offsetof(DeviceId, model)},
-            {"CMD", offsetof(DeviceId, command_set)},
-            {"COMMAND SET", offsetof(DeviceId, command_set)},
-            {"CLS", offsetof(DeviceId, class)},
-            {"CLASS", offsetof(DeviceId, class)},
-            {"DES", offsetof(DeviceId, description)},
-            {"DESCRIPTION", offsetof(DeviceId, description)},
-            {"SN", offsetof(DeviceId, serial)},
-            {"SERN", offsetof(DeviceId, serial)},
+            {"MFG", offsetof(DeviceId, manufacturer)},    {"MANUFACTURER", offsetof(DeviceId, manufacturer)},
+            {"MDL", offsetof(DeviceId, model)},           {"MODEL", offsetof(DeviceId, model)},
+            {"CMD", offsetof(DeviceId, command_set)},     {"COMMAND SET", offsetof(DeviceId, command_set)},
+            {"CLS", offsetof(DeviceId, class)},           {"CLASS", offsetof(DeviceId, class)},
+            {"DES", offsetof(DeviceId, description)},     {"DESCRIPTION", offsetof(DeviceId, description)},
+            {"SN", offsetof(DeviceId, serial)},           {"SERN", offsetof(DeviceId, serial)},
             {"SERIALNUMBER", offsetof(DeviceId, serial)},
         };
 

@@ -100,7 +100,8 @@ static int parse_argv(int argc, char *argv[], Options *o)
                 case 'n':
                         errno = 0;
                         copies = strtoul(optarg, &end, DECIMAL);
-                        if (errno != 0 || *end != '\0' || optarg[0] < '1' || optarg[0] > '9' || copies > COPIES_MAX) {
+                        if (errno != 0 || *end != '\0' || optarg[0] < '1' || optarg[0] > '9' ||
+                            copies > COPIES_MAX) {
                                 fprintf(stderr, "drvhost-print: invalid --copies= value: %s\n", optarg);
                                 return -EINVAL;
                         }
@@ -157,8 +158,8 @@ static int resolve(const char *target, char **ret)
                         return -ENOMEM;
                 r = printer_find(PRINTER_SOCKET_GLOB, &u, QUERY_TIMEOUT_MSEC, ret, info);
                 if (r < 0)
-                        fprintf(stderr, "drvhost-print: no printer matches %s%s%s\n", target, r == -ENOENT ? "" : ": ",
-                                r == -ENOENT ? "" : strerror(-r));
+                        fprintf(stderr, "drvhost-print: no printer matches %s%s%s\n", target,
+                                r == -ENOENT ? "" : ": ", r == -ENOENT ? "" : strerror(-r));
                 return r;
         }
         if (stat(target, &st) == 0 && S_ISDIR(st.st_mode))
@@ -179,7 +180,8 @@ static int list_one(const char *socket_path, const JobInfo *info, void *userdata
                 return r;
         r = printer_uri_format(ident.manufacturer, ident.model, ident.serial, &uri);
         if (r >= 0)
-                printf("%s\t%s %s\t%s\t%s\n", uri, ident.manufacturer, ident.model, info->status, socket_path);
+                printf("%s\t%s %s\t%s\t%s\n", uri, ident.manufacturer, ident.model, info->status,
+                       socket_path);
         printer_identity_done(&ident);
         return r < 0 ? r : 0;
 }
@@ -201,7 +203,8 @@ static int query(const char *path)
                 printf("PORT_STATUS=0x%02x\n", info->port_status);
         else
                 printf("PORT_STATUS=\n");
-        printf("STATUS=%s\nINSTANCE=%s\nUNIT=%s\nDEVICE=%s\nUSB_ID=%s\nUSB_SERIAL=%s\nBIDIRECTIONAL=%s\nBUSY=%s\n",
+        printf("STATUS=%s\nINSTANCE=%s\nUNIT=%s\nDEVICE=%s\nUSB_ID=%s\nUSB_SERIAL=%s\nBIDIRECTIONAL=%"
+               "s\nBUSY=%s\n",
                info->status, info->instance, info->unit, info->device, info->usb_id, info->usb_serial,
                info->bidirectional ? "yes" : "no", info->busy ? "yes" : "no");
         return EXIT_DONE;
@@ -248,9 +251,10 @@ static int print(const Options *o, const char *path)
                 printf("DONE %" PRIu64 "\n", res.bytes);
                 return EXIT_DONE;
         }
-        printf("ERROR %s\n", res.error ? job_error_to_string(res.error) ?: "unknown error" : "connection lost");
-        fprintf(stderr, "drvhost-print: the job failed after %" PRIu64 " bytes were written: %s\n", res.bytes,
-                job_result_reason(&res));
+        printf("ERROR %s\n",
+               res.error ? job_error_to_string(res.error) ?: "unknown error" : "connection lost");
+        fprintf(stderr, "drvhost-print: the job failed after %" PRIu64 " bytes were written: %s\n",
+                res.bytes, job_result_reason(&res));
         return EXIT_JOB_FAILED;
 }
 

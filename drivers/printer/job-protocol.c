@@ -14,12 +14,9 @@ enum {
 };
 
 static const char *const job_error_names[_JOB_ERROR_MAX] = {
-    [JOB_ERROR_UNPLUGGED] = "unplugged",
-    [JOB_ERROR_IO] = "I/O error",
-    [JOB_ERROR_TIMEOUT] = "timeout",
-    [JOB_ERROR_STOPPING] = "driver stopping",
-    [JOB_ERROR_PROTOCOL] = "protocol error",
-    [JOB_ERROR_LENGTH] = "length mismatch",
+    [JOB_ERROR_UNPLUGGED] = "unplugged",     [JOB_ERROR_IO] = "I/O error",
+    [JOB_ERROR_TIMEOUT] = "timeout",         [JOB_ERROR_STOPPING] = "driver stopping",
+    [JOB_ERROR_PROTOCOL] = "protocol error", [JOB_ERROR_LENGTH] = "length mismatch",
 };
 
 const char *job_error_to_string(JobError error)
@@ -117,7 +114,8 @@ int job_frame_header_decode(const uint8_t *buf, size_t n, JobFrameHeader *ret)
         return 0;
 }
 
-ssize_t job_frame_parse(const uint8_t *buf, size_t n, JobFrameHeader *ret_header, const uint8_t **ret_payload)
+ssize_t job_frame_parse(const uint8_t *buf, size_t n, JobFrameHeader *ret_header,
+                        const uint8_t **ret_payload)
 {
         JobFrameHeader h;
         int r;
@@ -194,7 +192,8 @@ ssize_t job_encode_error(uint8_t *buf, size_t size, JobError error, uint64_t byt
         if (n > 0) {
                 put_u32(buf + JOB_FRAME_HEADER_SIZE, (uint32_t)error);
                 put_u64(buf + JOB_FRAME_HEADER_SIZE + 4, bytes);
-                copy_sanitized((char *)buf + JOB_FRAME_HEADER_SIZE + JOB_ERROR_FIXED_SIZE, reason, reason_len);
+                copy_sanitized((char *)buf + JOB_FRAME_HEADER_SIZE + JOB_ERROR_FIXED_SIZE, reason,
+                               reason_len);
         }
         return n;
 }
@@ -279,7 +278,8 @@ int job_decode_error(const uint8_t *payload, size_t length, JobError *ret_error,
 {
         size_t text_len;
 
-        if (length < JOB_ERROR_FIXED_SIZE || length > JOB_ERROR_FIXED_SIZE + JOB_REASON_MAX || reason_size == 0)
+        if (length < JOB_ERROR_FIXED_SIZE || length > JOB_ERROR_FIXED_SIZE + JOB_REASON_MAX ||
+            reason_size == 0)
                 return -EBADMSG;
         *ret_error = (JobError)get_u32(payload);
         *ret_bytes = get_u64(payload + 4);

@@ -80,16 +80,16 @@ typedef struct JobFrameHeader {
 /* What QUERY returns. Strings are NUL-terminated, free of control characters, possibly empty. */
 typedef struct JobInfo {
         char device_id[DEVICE_ID_MAX + 1]; /* the IEEE 1284 device ID as read */
-        bool port_status_known;       /* GET_PORT_STATUS answered */
-        uint8_t port_status;          /* its byte (printer-class.h) */
-        char status[64];              /* "ready", "paper empty", "offline", "error", "unknown" */
-        char instance[256];           /* <driver>_<interface>, e.g. usb-printer_1-1:1.0 */
-        char unit[256];               /* drvhost-driver@<instance>.service */
-        char device[512];             /* sysfs path of the USB interface */
-        char usb_id[10];              /* "1d6b:0104" */
-        char usb_serial[128];         /* the USB serial number string, if any */
-        bool bidirectional;           /* interface protocol 2: BACKCHANNEL frames possible */
-        bool busy;                    /* a job is printing */
+        bool port_status_known;            /* GET_PORT_STATUS answered */
+        uint8_t port_status;               /* its byte (printer-class.h) */
+        char status[64];                   /* "ready", "paper empty", "offline", "error", "unknown" */
+        char instance[256];                /* <driver>_<interface>, e.g. usb-printer_1-1:1.0 */
+        char unit[256];                    /* drvhost-driver@<instance>.service */
+        char device[512];                  /* sysfs path of the USB interface */
+        char usb_id[10];                   /* "1d6b:0104" */
+        char usb_serial[128];              /* the USB serial number string, if any */
+        bool bidirectional;                /* interface protocol 2: BACKCHANNEL frames possible */
+        bool busy;                         /* a job is printing */
 } JobInfo;
 
 /* "unplugged", "I/O error", "timeout", "driver stopping", "protocol error", "length mismatch", or
@@ -105,7 +105,8 @@ int job_frame_header_decode(const uint8_t *buf, size_t n, JobFrameHeader *ret);
 
 /* Finds the frame at the start of buf (n bytes). Returns its whole size (header and payload) with
  * *ret_header and *ret_payload set, 0 when more bytes are needed, or -EBADMSG. */
-ssize_t job_frame_parse(const uint8_t *buf, size_t n, JobFrameHeader *ret_header, const uint8_t **ret_payload);
+ssize_t job_frame_parse(const uint8_t *buf, size_t n, JobFrameHeader *ret_header,
+                        const uint8_t **ret_payload);
 
 /* Encoders: write a whole frame into buf (size bytes) and return its size, or -ENOBUFS. */
 ssize_t job_encode_query(uint8_t *buf, size_t size);

@@ -57,7 +57,7 @@ struct Connection {
         ConnectionState state;
         uint64_t seq; /* arrival order: queued jobs print in it */
         uint64_t since_usec;
-        pid_t pid; /* for the log */
+        pid_t pid;          /* for the log */
         uint64_t announced; /* the job's length from its JOB frame, or JOB_LENGTH_UNKNOWN */
 
         /* A frame being read: its header, and the payload of a control frame. */
@@ -129,7 +129,8 @@ static short connection_events(Printer *p, Connection *c)
                 if (p->job_end || p->job_error)
                         return events;
                 /* A header needs no slot; payload does. */
-                if (c->data_left == 0 || (p->fill_slot >= 0 && p->out[p->fill_slot].fill < OUT_BUFFER_SIZE) ||
+                if (c->data_left == 0 ||
+                    (p->fill_slot >= 0 && p->out[p->fill_slot].fill < OUT_BUFFER_SIZE) ||
                     printer_usb_free_slot(p))
                         events |= POLLIN;
                 return events;
@@ -186,7 +187,8 @@ static void connection_finish(Printer *p, Connection *c, const uint8_t *buf, ssi
         if (c->state == CONNECTION_DEAD)
                 return;
         if (n > 0 && connection_queue(c, buf, (size_t)n) < 0)
-                (void)drvhost_driver_log(p->driver, LOG_ERR, "Out of memory for a reply, dropping the client.");
+                (void)drvhost_driver_log(p->driver, LOG_ERR,
+                                         "Out of memory for a reply, dropping the client.");
         c->state = CONNECTION_CLOSING;
         c->data_left = 0;
         if (connection_flush(c) < 0 || c->out_len == 0) {
@@ -275,8 +277,9 @@ static void job_start_next(Printer *p)
                 (void)drvhost_driver_log(p->driver, LOG_INFO, "Printing a job from pid %d, length unknown.",
                                          (int)c->pid);
         else
-                (void)drvhost_driver_log(p->driver, LOG_INFO, "Printing a job from pid %d, %" PRIu64 " bytes.",
-                                         (int)c->pid, c->announced);
+                (void)drvhost_driver_log(p->driver, LOG_INFO,
+                                         "Printing a job from pid %d, %" PRIu64 " bytes.", (int)c->pid,
+                                         c->announced);
         printer_update_status(p);
         connection_update(p, c);
 }
@@ -293,16 +296,18 @@ static void job_finish(Printer *p)
                 const char *what = job_error_to_string(p->job_error);
 
                 (void)drvhost_driver_log(p->driver, LOG_WARNING,
-                                         "Job from pid %d failed after %" PRIu64 " of %" PRIu64 " bytes: %s%s%s",
+                                         "Job from pid %d failed after %" PRIu64 " of %" PRIu64
+                                         " bytes: %s%s%s",
                                          (int)c->pid, p->job_written, p->job_received, what,
                                          p->job_error_detail[0] ? ": " : "", p->job_error_detail);
                 connection_fail(p, c, p->job_error, p->job_written,
                                 p->job_error_detail[0] ? p->job_error_detail : what);
         } else {
-                (void)drvhost_driver_log(p->driver, LOG_INFO, "Job from pid %d done: %" PRIu64 " bytes in %" PRIu64 " ms (%.1f MiB/s).",
-                                         (int)c->pid, p->job_written, msec,
-                                         msec > 0 ? (double)p->job_written / BYTES_PER_MIB * MSEC_PER_SEC / (double)msec
-                                                  : 0.0);
+                (void)drvhost_driver_log(
+                    p->driver, LOG_INFO,
+                    "Job from pid %d done: %" PRIu64 " bytes in %" PRIu64 " ms (%.1f MiB/s).", (int)c->pid,
+                    p->job_written, msec,
+                    msec > 0 ? (double)p->job_written / BYTES_PER_MIB * MSEC_PER_SEC / (double)msec : 0.0);
                 connection_finish(p, c, buf, job_encode_done(buf, sizeof(buf), p->job_written));
         }
         job_reset(p);
@@ -326,7 +331,8 @@ static void job_pump(Printer *p)
                 if (r < 0) {
                         if (drvhost_driver_is_unplugged_error(r))
                                 (void)drvhost_driver_stop(p->driver, DRVHOST_EXIT_UNPLUGGED);
-                        job_fail(p, drvhost_driver_is_unplugged_error(r) ? JOB_ERROR_UNPLUGGED : JOB_ERROR_IO,
+                        job_fail(p,
+                                 drvhost_driver_is_unplugged_error(r) ? JOB_ERROR_UNPLUGGED : JOB_ERROR_IO,
                                  "submitting a transfer failed: %s", libusb_error_name(r));
                         return;
                 }
@@ -389,7 +395,8 @@ void job_backchannel(Printer *p, const uint8_t *data, size_t n)
         uint8_t header[JOB_FRAME_HEADER_SIZE];
 
         if (!c || c->state != CONNECTION_JOB) {
-                (void)drvhost_driver_log(p->driver, LOG_DEBUG, "Dropping %zu back-channel bytes: no job.", n);
+                (void)drvhost_driver_log(p->driver, LOG_DEBUG, "Dropping %zu back-channel bytes: no job.",
+                                         n);
                 return;
         }
         job_encode_data_header(header, JOB_FRAME_BACKCHANNEL, (uint32_t)n);
@@ -421,8 +428,8 @@ static void reply_info(Printer *p, Connection *c)
         printer_describe(p, info);
         n = job_encode_info(buf, size, info);
         if (n < 0) {
-                (void)drvhost_driver_log(p->driver, LOG_ERR, "Failed to encode the printer's description: %s",
-                                         strerror((int)-n));
+                (void)drvhost_driver_log(
+                    p->driver, LOG_ERR, "Failed to encode the printer's description: %s", strerror((int)-n));
                 connection_fail(p, c, JOB_ERROR_IO, 0, "description too long");
                 return;
         }
@@ -451,8 +458,8 @@ static void connection_request(Printer *p, Connection *c, const uint8_t *payload
                 c->announced = announced;
                 c->state = CONNECTION_QUEUED;
                 if (p->job)
-                        (void)drvhost_driver_log(p->driver, LOG_INFO, "Job from pid %d waits for the current one.",
-                                                 (int)c->pid);
+                        (void)drvhost_driver_log(p->driver, LOG_INFO,
+                                                 "Job from pid %d waits for the current one.", (int)c->pid);
                 job_start_next(p);
                 connection_update(p, c);
                 break;
@@ -466,13 +473,14 @@ static void connection_request(Printer *p, Connection *c, const uint8_t *payload
 static void connection_job_frame(Printer *p, Connection *c)
 {
         if (c->frame.type != JOB_FRAME_END) {
-                job_fail(p, JOB_ERROR_PROTOCOL, "unexpected frame type 0x%02x in a job", (unsigned)c->frame.type);
+                job_fail(p, JOB_ERROR_PROTOCOL, "unexpected frame type 0x%02x in a job",
+                         (unsigned)c->frame.type);
                 return;
         }
         p->job_end = true;
         if (p->job_announced != JOB_LENGTH_UNKNOWN && p->job_received != p->job_announced) {
-                job_fail(p, JOB_ERROR_LENGTH, "%" PRIu64 " bytes announced, %" PRIu64 " sent", p->job_announced,
-                         p->job_received);
+                job_fail(p, JOB_ERROR_LENGTH, "%" PRIu64 " bytes announced, %" PRIu64 " sent",
+                         p->job_announced, p->job_received);
                 return;
         }
         job_pump(p);
@@ -499,7 +507,8 @@ static int connection_read(Printer *p, Connection *c)
                         if (!s)
                                 return 0; /* POLLIN is off until a transfer completes */
                         room = OUT_BUFFER_SIZE - s->fill;
-                        n = read(c->fd, s->transfer->buffer + s->fill, c->data_left < room ? c->data_left : room);
+                        n = read(c->fd, s->transfer->buffer + s->fill,
+                                 c->data_left < room ? c->data_left : room);
                         if (n < 0) {
                                 if (errno == EINTR)
                                         continue;
@@ -546,7 +555,8 @@ static int connection_read(Printer *p, Connection *c)
                                 if (c->state == CONNECTION_JOB)
                                         job_fail(p, JOB_ERROR_PROTOCOL, "malformed or unexpected frame");
                                 else
-                                        connection_fail(p, c, JOB_ERROR_PROTOCOL, 0, "malformed or unexpected frame");
+                                        connection_fail(p, c, JOB_ERROR_PROTOCOL, 0,
+                                                        "malformed or unexpected frame");
                                 return 0;
                         }
                         c->in_len = 0;
@@ -596,7 +606,8 @@ static int on_connection(DrvhostDriver *d, int fd, short revents, void *userdata
                                 goto out;
                         }
                         if (c->state == CONNECTION_JOB && !p->job_end)
-                                job_fail(p, JOB_ERROR_PROTOCOL, "the client closed the connection before END");
+                                job_fail(p, JOB_ERROR_PROTOCOL,
+                                         "the client closed the connection before END");
                         /* Its reply, if any, still has a chance: the peer may only have shut down
                          * its sending side. */
                 }
@@ -653,7 +664,8 @@ static int on_listen(DrvhostDriver *d, int fd, short revents, void *userdata)
                 };
                 r = drvhost_driver_add_fd(d, cfd, POLLIN, on_connection, c);
                 if (r < 0) {
-                        (void)drvhost_driver_log(d, LOG_WARNING, "Failed to watch a client: %s", strerror(-r));
+                        (void)drvhost_driver_log(d, LOG_WARNING, "Failed to watch a client: %s",
+                                                 strerror(-r));
                         safe_close(cfd);
                         free(c);
                         break;
@@ -732,8 +744,8 @@ void job_server_tick(Printer *p)
                 Connection *c = p->connections[i];
 
                 if (c->state == CONNECTION_REQUEST && now - c->since_usec > REQUEST_TIMEOUT_USEC) {
-                        (void)drvhost_driver_log(p->driver, LOG_DEBUG, "Dropping pid %d: no request in time.",
-                                                 (int)c->pid);
+                        (void)drvhost_driver_log(p->driver, LOG_DEBUG,
+                                                 "Dropping pid %d: no request in time.", (int)c->pid);
                         connection_close(p, c);
                 }
         }

@@ -191,7 +191,8 @@ bool printer_uri_matches(const PrinterUri *u, const PrinterIdentity *ident, cons
 {
         if (u->serial)
                 return streq(u->serial, ident->serial) || streq(u->serial, info->instance);
-        return strcasecmp(u->manufacturer, ident->manufacturer) == 0 && strcasecmp(u->model, ident->model) == 0;
+        return strcasecmp(u->manufacturer, ident->manufacturer) == 0 &&
+               strcasecmp(u->model, ident->model) == 0;
 }
 
 int printer_connect(const char *socket_path, unsigned timeout_msec)
@@ -370,7 +371,8 @@ static int find_one(const char *socket_path, const JobInfo *info, void *userdata
         return 1;
 }
 
-int printer_find(const char *pattern, const PrinterUri *u, unsigned timeout_msec, char **ret_path, JobInfo *ret_info)
+int printer_find(const char *pattern, const PrinterUri *u, unsigned timeout_msec, char **ret_path,
+                 JobInfo *ret_info)
 {
         FindContext f = {.uri = u, .info = ret_info};
         int r;
@@ -418,7 +420,8 @@ static int handle_reply(const JobFrameHeader *h, const uint8_t *payload, int *ba
         return 1;
 }
 
-int printer_send_job(int fd, int input_fd, unsigned copies, uint64_t length, int backchannel_fd, JobResult *ret)
+int printer_send_job(int fd, int input_fd, unsigned copies, uint64_t length, int backchannel_fd,
+                     JobResult *ret)
 {
         size_t frame_max = JOB_FRAME_HEADER_SIZE + JOB_FRAME_DATA_MAX;
         _cleanup_free_ uint8_t *out = malloc(frame_max), *in = malloc(frame_max);
@@ -452,8 +455,8 @@ int printer_send_job(int fd, int input_fd, unsigned copies, uint64_t length, int
                 if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
                         n = read(fd, in + in_len, frame_max - in_len);
                         if (n < 0 && errno != EINTR && errno != EAGAIN && errno != ECONNRESET) {
-                                (void)snprintf(ret->reason, sizeof(ret->reason), "connection to the driver failed: %s",
-                                               strerror(errno));
+                                (void)snprintf(ret->reason, sizeof(ret->reason),
+                                               "connection to the driver failed: %s", strerror(errno));
                                 return 0;
                         }
                         /* A driver that dies with our data unread resets the connection instead. */
@@ -470,7 +473,8 @@ int printer_send_job(int fd, int input_fd, unsigned copies, uint64_t length, int
 
                                 if (k < 0) {
                                         ret->error = JOB_ERROR_PROTOCOL;
-                                        (void)snprintf(ret->reason, sizeof(ret->reason), "malformed reply from the driver");
+                                        (void)snprintf(ret->reason, sizeof(ret->reason),
+                                                       "malformed reply from the driver");
                                         return 0;
                                 }
                                 if (k == 0)

@@ -60,7 +60,8 @@ int printer_discover(const char *pattern, unsigned timeout_msec, PrinterFoundFn 
 
 /* Finds the socket of the printer the URI names. Returns 0 with *ret_path (free it) and *ret_info,
  * -ENOENT when none matches, or -errno. */
-int printer_find(const char *pattern, const PrinterUri *u, unsigned timeout_msec, char **ret_path, JobInfo *ret_info);
+int printer_find(const char *pattern, const PrinterUri *u, unsigned timeout_msec, char **ret_path,
+                 JobInfo *ret_info);
 
 typedef struct JobResult {
         bool done;      /* DONE came: the printer took every byte */
@@ -74,7 +75,8 @@ typedef struct JobResult {
  * is written to backchannel_fd, unless it is negative; a back-channel reader that does not keep up
  * loses data rather than stalling the job. Returns 0 with *ret describing the outcome (done, or
  * why not), or -errno when reading input_fd failed. */
-int printer_send_job(int fd, int input_fd, unsigned copies, uint64_t length, int backchannel_fd, JobResult *ret);
+int printer_send_job(int fd, int input_fd, unsigned copies, uint64_t length, int backchannel_fd,
+                     JobResult *ret);
 
 /* A line for people: "the printer was unplugged after 123 bytes" and the like. */
 const char *job_result_reason(const JobResult *r);

@@ -117,7 +117,8 @@ static int find_endpoints(Printer *p, libusb_device *dev)
         }
         if (!alt) {
                 libusb_free_config_descriptor(config);
-                (void)drvhost_driver_log(p->driver, LOG_ERR, "Interface %u has no printer setting (7/1/1 or 7/1/2).",
+                (void)drvhost_driver_log(p->driver, LOG_ERR,
+                                         "Interface %u has no printer setting (7/1/1 or 7/1/2).",
                                          p->interface);
                 return LIBUSB_ERROR_NOT_FOUND;
         }
@@ -143,7 +144,8 @@ static int find_endpoints(Printer *p, libusb_device *dev)
         libusb_free_config_descriptor(config);
 
         if (!p->ep_out) {
-                (void)drvhost_driver_log(p->driver, LOG_ERR, "Interface %u has no bulk OUT endpoint.", p->interface);
+                (void)drvhost_driver_log(p->driver, LOG_ERR, "Interface %u has no bulk OUT endpoint.",
+                                         p->interface);
                 return LIBUSB_ERROR_NOT_FOUND;
         }
         /* Setting 0 is the one a device starts in; only another needs a SET_INTERFACE. */
@@ -197,22 +199,25 @@ static int read_device_id(Printer *p)
         if (n == LIBUSB_ERROR_NO_DEVICE)
                 return n;
         if (n < 0) {
-                (void)drvhost_driver_log(p->driver, LOG_WARNING, "GET_DEVICE_ID failed: %s", libusb_error_name(n));
+                (void)drvhost_driver_log(p->driver, LOG_WARNING, "GET_DEVICE_ID failed: %s",
+                                         libusb_error_name(n));
                 return 0;
         }
 
         r = device_id_from_response(buf, (size_t)n, &id, &len);
         if (r < 0) {
-                (void)drvhost_driver_log(p->driver, LOG_WARNING,
-                                         "GET_DEVICE_ID returned %d bytes without a plausible length (%02x %02x).", n,
-                                         n > 0 ? buf[0] : 0, n > 1 ? buf[1] : 0);
+                (void)drvhost_driver_log(
+                    p->driver, LOG_WARNING,
+                    "GET_DEVICE_ID returned %d bytes without a plausible length (%02x %02x).", n,
+                    n > 0 ? buf[0] : 0, n > 1 ? buf[1] : 0);
                 return 0;
         }
         r = device_id_parse(id, len, &p->id);
         if (r == -ENOMEM)
                 return LIBUSB_ERROR_NO_MEM;
         if (r < 0) {
-                (void)drvhost_driver_log(p->driver, LOG_WARNING, "Ignoring a malformed device ID: %s", strerror(-r));
+                (void)drvhost_driver_log(p->driver, LOG_WARNING, "Ignoring a malformed device ID: %s",
+                                         strerror(-r));
                 return 0;
         }
         memcpy(p->device_id, id, len);
@@ -245,7 +250,8 @@ static void name_printer(Printer *p)
         else if (p->usb_product[0])
                 (void)snprintf(p->name, sizeof(p->name), "%s", p->usb_product);
         else
-                (void)snprintf(p->name, sizeof(p->name), "USB printer %04x:%04x", p->vendor_id, p->product_id);
+                (void)snprintf(p->name, sizeof(p->name), "USB printer %04x:%04x", p->vendor_id,
+                               p->product_id);
 }
 
 static void status_done(struct libusb_transfer *t)
@@ -301,7 +307,8 @@ static void in_done(struct libusb_transfer *t)
         if (p->stopping || t->status == LIBUSB_TRANSFER_CANCELLED)
                 return;
         if (t->status != LIBUSB_TRANSFER_COMPLETED) {
-                (void)drvhost_driver_log(p->driver, LOG_WARNING, "Back-channel read failed (%s), not reading it any more.",
+                (void)drvhost_driver_log(p->driver, LOG_WARNING,
+                                         "Back-channel read failed (%s), not reading it any more.",
                                          libusb_error_name(t->status));
                 p->in_broken = true;
                 return;
@@ -331,7 +338,8 @@ void printer_usb_resume_in(Printer *p)
                 if (drvhost_driver_is_unplugged_error(r))
                         (void)drvhost_driver_stop(p->driver, DRVHOST_EXIT_UNPLUGGED);
                 else {
-                        (void)drvhost_driver_log(p->driver, LOG_WARNING, "Failed to read the back-channel: %s",
+                        (void)drvhost_driver_log(p->driver, LOG_WARNING,
+                                                 "Failed to read the back-channel: %s",
                                                  libusb_error_name(r));
                         p->in_broken = true;
                 }
@@ -413,8 +421,8 @@ static int transfers_alloc(Printer *p)
                 p->out[i].transfer = transfer_new(OUT_BUFFER_SIZE);
                 if (!p->out[i].transfer)
                         return LIBUSB_ERROR_NO_MEM;
-                libusb_fill_bulk_transfer(p->out[i].transfer, p->handle, p->ep_out, p->out[i].transfer->buffer, 0,
-                                          out_done, p, p->write_timeout_ms);
+                libusb_fill_bulk_transfer(p->out[i].transfer, p->handle, p->ep_out,
+                                          p->out[i].transfer->buffer, 0, out_done, p, p->write_timeout_ms);
         }
 
         p->status_transfer = transfer_new(LIBUSB_CONTROL_SETUP_SIZE + PORT_STATUS_SIZE);
@@ -422,14 +430,15 @@ static int transfers_alloc(Printer *p)
                 return LIBUSB_ERROR_NO_MEM;
         libusb_fill_control_setup(p->status_transfer->buffer, PRINTER_REQUEST_TYPE_IN,
                                   PRINTER_REQUEST_GET_PORT_STATUS, 0, p->interface, PORT_STATUS_SIZE);
-        libusb_fill_control_transfer(p->status_transfer, p->handle, p->status_transfer->buffer, status_done, p,
-                                     CONTROL_TIMEOUT_MS);
+        libusb_fill_control_transfer(p->status_transfer, p->handle, p->status_transfer->buffer, status_done,
+                                     p, CONTROL_TIMEOUT_MS);
 
         if (p->bidirectional) {
                 p->in = transfer_new(IN_BUFFER_SIZE);
                 if (!p->in)
                         return LIBUSB_ERROR_NO_MEM;
-                libusb_fill_bulk_transfer(p->in, p->handle, p->ep_in, p->in->buffer, IN_BUFFER_SIZE, in_done, p, 0);
+                libusb_fill_bulk_transfer(p->in, p->handle, p->ep_in, p->in->buffer, IN_BUFFER_SIZE, in_done,
+                                          p, 0);
         }
         return 0;
 }
@@ -458,11 +467,12 @@ int printer_usb_open(Printer *p)
         if (r < 0)
                 return r;
 
-        (void)drvhost_driver_log(p->driver, LOG_INFO,
-                                 "Printer %04x:%04x \"%s\" on interface %u setting %u, %s (OUT 0x%02x%s), device ID \"%s\".",
-                                 p->vendor_id, p->product_id, p->name, p->interface, p->alt_setting,
-                                 p->bidirectional ? "bidirectional" : "unidirectional", p->ep_out,
-                                 p->bidirectional ? ", IN back-channel" : "", p->device_id);
+        (void)drvhost_driver_log(
+            p->driver, LOG_INFO,
+            "Printer %04x:%04x \"%s\" on interface %u setting %u, %s (OUT 0x%02x%s), device ID \"%s\".",
+            p->vendor_id, p->product_id, p->name, p->interface, p->alt_setting,
+            p->bidirectional ? "bidirectional" : "unidirectional", p->ep_out,
+            p->bidirectional ? ", IN back-channel" : "", p->device_id);
         printer_usb_resume_in(p);
         return 0;
 }

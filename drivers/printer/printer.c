@@ -96,8 +96,10 @@ static void set_instance(Printer *p)
         const char *unit = strempty(drvhost_driver_get_unit(p->driver));
         size_t len = strlen(unit), prefix = strlen(UNIT_PREFIX), suffix = strlen(UNIT_SUFFIX);
 
-        if (len > prefix + suffix && strneq(unit, UNIT_PREFIX, prefix) && streq(unit + len - suffix, UNIT_SUFFIX))
-                (void)snprintf(p->instance, sizeof(p->instance), "%.*s", (int)(len - prefix - suffix), unit + prefix);
+        if (len > prefix + suffix && strneq(unit, UNIT_PREFIX, prefix) &&
+            streq(unit + len - suffix, UNIT_SUFFIX))
+                (void)snprintf(p->instance, sizeof(p->instance), "%.*s", (int)(len - prefix - suffix),
+                               unit + prefix);
         else
                 copy_string(p->instance, sizeof(p->instance), unit);
 }
@@ -111,7 +113,8 @@ static int on_tick(DrvhostDriver *d, void *userdata)
         if (drvhost_driver_is_unplugged_error(r))
                 (void)drvhost_driver_stop(d, DRVHOST_EXIT_UNPLUGGED);
         else if (r < 0)
-                (void)drvhost_driver_log(d, LOG_DEBUG, "Failed to poll the port status: %s", libusb_error_name(r));
+                (void)drvhost_driver_log(d, LOG_DEBUG, "Failed to poll the port status: %s",
+                                         libusb_error_name(r));
         job_server_tick(p);
         printer_update_status(p);
         return 0;
@@ -124,7 +127,8 @@ static void help(void)
                "drvhost's user-mode USB printer class driver (interface class 7/1, protocols 1 and 2).\n"
                "Started by drvhost-driver@.service, which hands it the claimed interface on fd 3 and\n"
                "describes the binding in DRVHOST_* variables. It serves print jobs on\n"
-               "$RUNTIME_DIRECTORY/" JOB_SOCKET_NAME " (see drvhost-print(1) and the CUPS backend drvhost).\n"
+               "$RUNTIME_DIRECTORY/" JOB_SOCKET_NAME
+               " (see drvhost-print(1) and the CUPS backend drvhost).\n"
                "\n"
                "  -h --help                  Show this help\n"
                "     --write-timeout=SECONDS Fail a job when the printer accepts no data for this\n"
@@ -199,12 +203,13 @@ int main(int argc, char *argv[])
         p.driver = d;
         p.handle = drvhost_driver_get_handle(d);
         set_instance(&p);
-        (void)drvhost_driver_set_stall_limit(d, ((uint64_t)p.write_timeout_ms / MSEC_PER_SEC + STALL_MARGIN_SEC) *
-                                                    USEC_PER_SEC);
+        (void)drvhost_driver_set_stall_limit(
+            d, ((uint64_t)p.write_timeout_ms / MSEC_PER_SEC + STALL_MARGIN_SEC) * USEC_PER_SEC);
 
         r = printer_usb_open(&p);
         if (r < 0) {
-                (void)drvhost_driver_log(d, LOG_ERR, "Failed to set up the printer: %s", libusb_error_name(r));
+                (void)drvhost_driver_log(d, LOG_ERR, "Failed to set up the printer: %s",
+                                         libusb_error_name(r));
                 printer_usb_close(&p);
                 return exit_status_for(r);
         }
@@ -212,7 +217,8 @@ int main(int argc, char *argv[])
         /* Before READY=1: once the unit is active, clients can connect. */
         r = job_server_start(&p);
         if (r < 0) {
-                (void)drvhost_driver_log(d, LOG_ERR, "Failed to listen on %s: %s", p.socket_path, strerror(-r));
+                (void)drvhost_driver_log(d, LOG_ERR, "Failed to listen on %s: %s", p.socket_path,
+                                         strerror(-r));
                 printer_usb_close(&p);
                 return EXIT_FAILURE;
         }
@@ -229,8 +235,9 @@ int main(int argc, char *argv[])
                 r = drvhost_driver_run(d, &ops, &p);
                 if (r != -EIO || stale >= STALE_REAPS_MAX)
                         break;
-                (void)drvhost_driver_log(d, LOG_NOTICE,
-                                         "libusb failed to reap a transfer (one a previous instance left?), going on.");
+                (void)drvhost_driver_log(
+                    d, LOG_NOTICE,
+                    "libusb failed to reap a transfer (one a previous instance left?), going on.");
         }
         status = r < 0 ? EXIT_FAILURE : drvhost_driver_exit_status(d);
         if (r < 0)
@@ -239,7 +246,7 @@ int main(int argc, char *argv[])
         /* Transfers first, so that the replies below count every byte the printer took. */
         printer_usb_close(&p);
         job_server_stop(&p, status == DRVHOST_EXIT_UNPLUGGED ? JOB_ERROR_UNPLUGGED
-                            : r < 0                         ? JOB_ERROR_IO
-                                                            : JOB_ERROR_STOPPING);
+                            : r < 0                          ? JOB_ERROR_IO
+                                                             : JOB_ERROR_STOPPING);
         return status;
 }

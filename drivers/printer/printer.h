@@ -41,7 +41,7 @@ typedef struct OutSlot {
 typedef struct Printer {
         DrvhostDriver *driver;
         libusb_device_handle *handle;
-        char instance[256]; /* <driver>_<interface>, from the unit name */
+        char instance[256];        /* <driver>_<interface>, from the unit name */
         unsigned write_timeout_ms; /* a bulk OUT transfer taking longer fails the job: "timeout" */
 
         /* The device (printer-usb.c). */
@@ -81,7 +81,7 @@ typedef struct Printer {
         size_t n_connections;
         uint64_t next_seq;
 
-        Connection *job; /* the client whose job prints, or NULL */
+        Connection *job;        /* the client whose job prints, or NULL */
         uint64_t job_announced; /* JOB_LENGTH_UNKNOWN or the length the client gave */
         uint64_t job_received;  /* bytes taken from the client */
         uint64_t job_written;   /* bytes the printer accepted */
@@ -92,7 +92,7 @@ typedef struct Printer {
         char job_error_detail[JOB_REASON_MAX];
         int fill_slot; /* index of the OUT slot being filled, or -1 */
 
-        bool stopping; /* drvhost_driver_run() returned: callbacks only account */
+        bool stopping;                     /* drvhost_driver_run() returned: callbacks only account */
         char status_text[STATUS_TEXT_MAX]; /* last STATUS= sent */
 } Printer;
 

@@ -43,6 +43,8 @@ enum {
         /* A CDC notification is an 8-byte header and a little data; SERIAL_STATE has 2 bytes. */
         NOTIFY_BUFFER_SIZE = 64,
         CONTROL_TIMEOUT_MSEC = 5000,
+        /* Dropping DTR at exit must fit well within the unit's TimeoutStopSec=. */
+        EXIT_CONTROL_TIMEOUT_MSEC = 1000,
         /* Rounds of waiting for cancelled transfers' callbacks before giving up on them at exit. */
         DRAIN_ROUNDS = 10,
         DRAIN_ROUND_USEC = 100 * 1000,
@@ -103,6 +105,8 @@ struct Serial {
         struct libusb_transfer *notify;
         bool notify_pending;
         uint16_t serial_state;
+        int notify_error; /* a failure of the notification endpoint not logged yet, else 0 */
+        bool failure_logged;
 
         /* One control request at a time; what it carries becomes "sent" when it completes. */
         struct libusb_transfer *control;
@@ -151,9 +155,14 @@ static void serial_fail_transfer(Serial *s, const struct libusb_transfer *t, con
                 return;
         }
         /* systemd restarts us; a halted endpoint is cleared by the reset of a fresh start's claim. */
+        (void)drvhost_driver_stop(s->driver, EXIT_FAILURE);
+        /* Transfers cut by an unplug often end in a generic error, and the library made the stop an
+         * unplug then (logged at exit). Otherwise the first failure says why. */
+        if (drvhost_driver_exit_status(s->driver) == DRVHOST_EXIT_UNPLUGGED || s->failure_logged)
+                return;
+        s->failure_logged = true;
         (void)drvhost_driver_log(s->driver, LOG_ERR, "%s transfer failed: %s", what,
                                  libusb_error_name((int)t->status));
-        (void)drvhost_driver_stop(s->driver, EXIT_FAILURE);
 }
 
 static void serial_fail_errno(Serial *s, int r, const char *what)
@@ -553,6 +562,12 @@ static int on_tick(DrvhostDriver *d, void *userdata)
         Serial *s = userdata;
         int r;
 
+        if (s->notify_error != 0) {
+                (void)drvhost_driver_log(d, LOG_WARNING, "Notification endpoint failed (%s), ignoring it.",
+                                         libusb_error_name(s->notify_error));
+                s->notify_error = 0;
+        }
+
         /* No event says that the slave was opened: a hang-up only ends. */
         if (!s->slave_open || s->slave_hup) {
                 r = pty_port_slave_state(&s->pty);
@@ -588,10 +603,9 @@ static void notify_done(struct libusb_transfer *t)
                 serial_stop_unplugged(s);
                 return;
         default:
-                /* Notifications only inform: serve on without them. */
-                (void)drvhost_driver_log(s->driver, LOG_WARNING,
-                                         "Notification endpoint failed (%s), ignoring it.",
-                                         libusb_error_name((int)t->status));
+                /* Notifications only inform: serve on without them. Logged at the next tick, which an
+                 * unplug (the usual cause) does not reach. */
+                s->notify_error = (int)t->status;
                 return;
         }
 
@@ -718,7 +732,7 @@ static void serial_shutdown(Serial *s)
         if (drvhost_driver_exit_status(s->driver) != DRVHOST_EXIT_UNPLUGGED && !s->lines_unsupported &&
             s->lines_sent_valid && s->lines_sent != 0)
                 (void)libusb_control_transfer(s->handle, CDC_REQUEST_TYPE_OUT, CDC_SET_CONTROL_LINE_STATE, 0,
-                                              s->acm.comm_interface, NULL, 0, CONTROL_TIMEOUT_MSEC);
+                                              s->acm.comm_interface, NULL, 0, EXIT_CONTROL_TIMEOUT_MSEC);
 
         /* The link goes first, so that it never names a pty number someone else may get next. */
         if (s->runtime_dir)
@@ -887,7 +901,7 @@ int main(int argc, char *argv[])
 
         serial_shutdown(&s);
         if (drvhost_driver_exit_status(d) == DRVHOST_EXIT_UNPLUGGED)
-                (void)drvhost_driver_log(d, LOG_INFO, "Device unplugged, %s closed.", s.pty.path);
+                (void)drvhost_driver_log(d, LOG_INFO, "Device unplugged, exiting.");
         return r < 0 && drvhost_driver_exit_status(d) == EXIT_SUCCESS ? EXIT_FAILURE
                                                                       : drvhost_driver_exit_status(d);
 }

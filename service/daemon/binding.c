@@ -2,12 +2,14 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <systemd/sd-daemon.h>
 
 #include "binding.h"
+#include "broker-protocol.h"
 #include "device-dispatch.h"
 #include "event.h"
 #include "log.h"
@@ -66,6 +68,10 @@ Binding *binding_free(Binding *b)
                 if (b->next)
                         b->next->prev = b->prev;
                 b->context->n_bindings--;
+        }
+        if (b->tty_link) {
+                (void)unlink(b->tty_link);
+                free(b->tty_link);
         }
         sd_bus_slot_unref(b->properties_slot);
         sd_event_source_disable_unref(b->reprobe_timer);
@@ -207,6 +213,33 @@ static int interface_mask(struct udev_device *usb, unsigned ifnum, ClaimScope sc
         return usb_descriptors_function_interfaces(buf, (size_t)n, (uint8_t)config, (uint8_t)ifnum, ret);
 }
 
+/* A name that stays the same across replugs and ports, like /dev/serial/by-id. */
+static int tty_link_create(Binding *b, struct udev_device *usb)
+{
+        _cleanup_free_ char *target = NULL, *link = NULL;
+        const char *serial = udev_device_get_sysattr_value(usb, "serial");
+        const char *instance = b->unit + strlen(DRVHOST_DRIVER_UNIT_PREFIX);
+        unsigned ifnum = (unsigned)__builtin_ctz(b->interfaces);
+
+        if (mkdir(DRVHOST_TTY_DIR, 0755) < 0 && errno != EEXIST)
+                return -errno;
+        /* The unit's runtime directory is named after its instance. */
+        if (asprintf(&target, DRVHOST_DRIVER_RUNTIME_DIR "/%.*s/tty",
+                     (int)(strlen(instance) - strlen(DRVHOST_DRIVER_UNIT_SUFFIX)), instance) < 0)
+                return -ENOMEM;
+        if (asprintf(&link, DRVHOST_TTY_DIR "/usb-%s_%s_%s-if%02u", strna(udev_device_get_sysattr_value(usb, "idVendor")),
+                     strna(udev_device_get_sysattr_value(usb, "idProduct")), serial ?: b->sysname, ifnum) < 0)
+                return -ENOMEM;
+        for (char *p = link + strlen(DRVHOST_TTY_DIR) + 1; *p; p++)
+                if (*p == '/' || *p == ' ')
+                        *p = '_';
+        (void)unlink(link);
+        if (symlink(target, link) < 0)
+                return -errno;
+        b->tty_link = TAKE_PTR(link);
+        return 0;
+}
+
 int binding_create(Context *c, struct udev_device *intf, const Manifest *m)
 {
         _cleanup_(binding_freep) Binding *b = NULL;
@@ -268,6 +301,11 @@ int binding_create(Context *c, struct udev_device *intf, const Manifest *m)
         }
 
         b->state = BINDING_STARTING;
+        if (m->tty_link) {
+                r = tty_link_create(b, usb);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to link the tty of %s: %m", b->unit);
+        }
         binding_emit(b, DRVHOST_MESSAGE_BOUND, LOG_INFO, NULL, 0, "Bound %s (%s) to user-mode driver %s in %s%s%s.",
                      sysname, strna(b->modalias), b->driver, b->unit,
                      b->kernel_driver ? ", taken from kernel driver " : "", strempty(b->kernel_driver));

@@ -32,6 +32,7 @@ struct Binding {
         char *sysname;  /* "1-1:1.0" */
         char *modalias;
         char *kernel_driver; /* the kernel driver it was taken from, if any */
+        char *tty_link;      /* /run/drvhost/tty/… when the manifest asks for one */
         uint32_t interfaces; /* bit mask of bInterfaceNumber */
         bool fallback_to_kernel;
         unsigned restart_limit_burst;

@@ -27,3 +27,7 @@ enum { DRVHOST_BROKER_MESSAGE_MAX = 4096 };
 /* Unit names of driver bindings: drvhost-driver@<driver>_<interface>.service */
 #define DRVHOST_DRIVER_UNIT_PREFIX "drvhost-driver@"
 #define DRVHOST_DRIVER_UNIT_SUFFIX ".service"
+
+/* Each driver unit's RuntimeDirectory= is DRVHOST_DRIVER_RUNTIME_DIR/<instance>. */
+#define DRVHOST_DRIVER_RUNTIME_DIR "/run/drvhost/driver"
+#define DRVHOST_TTY_DIR "/run/drvhost/tty"

@@ -235,6 +235,11 @@ static int parse_claim_interfaces(Manifest *m, const char *key, const char *valu
         return 0;
 }
 
+static int parse_tty_link(Manifest *m, const char *key, const char *value, char **reason)
+{
+        return parse_bool_key(&m->tty_link, key, value, reason);
+}
+
 typedef int (*KeyParser)(Manifest *m, const char *key, const char *value, char **reason);
 
 typedef struct ManifestKey {
@@ -255,6 +260,7 @@ static const ManifestKey manifest_keys[] = {
     {SECTION_DRIVER, "RestartLimitIntervalSec", parse_interval, false, false},
     {SECTION_DRIVER, "ClaimDelegated", parse_claim_delegated, false, false},
     {SECTION_DRIVER, "ClaimInterfaces", parse_claim_interfaces, false, false},
+    {SECTION_DRIVER, "TTYLink", parse_tty_link, false, false},
     {SECTION_MATCH, "Match", parse_match, true, true},
 };
 

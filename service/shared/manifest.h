@@ -16,6 +16,8 @@
  *   ClaimInterfaces=matched           which interfaces the driver gets: the matched one (default),
  *                                     its whole function (IAD, else CDC Union: e.g. CDC-ACM's
  *                                     control and data interfaces), or every interface of the device
+ *   TTYLink=no                        bool: the driver makes a tty at $RUNTIME_DIRECTORY/tty, and
+ *                                     drvhostd links it as /run/drvhost/tty/usb-VID_PID_SERIAL-ifNN
  *
  *   [Match]
  *   Match=usb:v*p*d*dc*dsc*dp*ic07isc01ip02in*    one or more; see match.h for the syntax
@@ -68,6 +70,7 @@ typedef struct Manifest {
         bool fallback_to_kernel;
         bool claim_delegated;
         ClaimScope claim_scope;
+        bool tty_link;
         unsigned restart_limit_burst;
         unsigned restart_limit_interval_sec;
         char **matches; /* NULL-terminated, n_matches entries, in file order */

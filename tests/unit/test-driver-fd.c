@@ -51,11 +51,11 @@ typedef struct Fixture {
 } Fixture;
 
 enum {
-        ACTION_STOP,           /* a's handler stops the loop */
-        ACTION_REMOVE_B,       /* a's handler removes b, then stops the loop next tick */
-        ACTION_FAIL,           /* a's handler fails */
-        ACTION_REMOVE_SELF,    /* a's handler removes itself */
-        ACTION_REPLACE_B,      /* a's handler removes b and adds another fd with b's number */
+        ACTION_STOP,        /* a's handler stops the loop */
+        ACTION_REMOVE_B,    /* a's handler removes b, then stops the loop next tick */
+        ACTION_FAIL,        /* a's handler fails */
+        ACTION_REMOVE_SELF, /* a's handler removes itself */
+        ACTION_REPLACE_B,   /* a's handler removes b and adds another fd with b's number */
 };
 
 static int setup(void **state)

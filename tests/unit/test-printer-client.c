@@ -133,10 +133,10 @@ static void test_identity_and_matching(void **state)
 /* --- a fake driver ------------------------------------------------------------------------------ */
 
 typedef enum Ending {
-        END_DONE,      /* reads the whole job, answers DONE */
-        END_ERROR,     /* reads some, answers ERROR unplugged and closes */
-        END_CRASH,     /* reads some, exits without a word */
-        END_GARBAGE,   /* answers something that is not a frame */
+        END_DONE,    /* reads the whole job, answers DONE */
+        END_ERROR,   /* reads some, answers ERROR unplugged and closes */
+        END_CRASH,   /* reads some, exits without a word */
+        END_GARBAGE, /* answers something that is not a frame */
 } Ending;
 
 /* Reads one whole frame from a blocking fd into buf. Returns its size, 0 at EOF, -1 on error. */
@@ -150,8 +150,9 @@ static ssize_t read_frame(int fd, uint8_t *buf, JobFrameHeader *h)
 
                 if (n != 0)
                         return n;
-                n = read(fd, buf + have, have < JOB_FRAME_HEADER_SIZE ? JOB_FRAME_HEADER_SIZE - have
-                                                                      : JOB_FRAME_HEADER_SIZE + h->length - have);
+                n = read(fd, buf + have,
+                         have < JOB_FRAME_HEADER_SIZE ? JOB_FRAME_HEADER_SIZE - have
+                                                      : JOB_FRAME_HEADER_SIZE + h->length - have);
                 if (n <= 0)
                         return n;
                 have += (size_t)n;
@@ -198,7 +199,8 @@ static _noreturn_ void fake_driver(int fd, Ending ending, uint64_t expect)
                 n = job_encode_done(reply, sizeof(reply), received);
                 break;
         case END_ERROR:
-                n = job_encode_error(reply, sizeof(reply), JOB_ERROR_UNPLUGGED, received, "the printer was unplugged");
+                n = job_encode_error(reply, sizeof(reply), JOB_ERROR_UNPLUGGED, received,
+                                     "the printer was unplugged");
                 break;
         case END_GARBAGE:
                 memset(reply, 0xff, JOB_FRAME_HEADER_SIZE);

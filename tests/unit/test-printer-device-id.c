@@ -247,7 +247,8 @@ static void test_port_status(void **state)
             port_status_to_string(PORT_STATUS_NOT_ERROR | PORT_STATUS_SELECTED | PORT_STATUS_PAPER_EMPTY),
             "paper empty");
         /* Reserved bits do not matter. */
-        assert_string_equal(port_status_to_string(0xc7 | PORT_STATUS_NOT_ERROR | PORT_STATUS_SELECTED), "ready");
+        assert_string_equal(port_status_to_string(0xc7 | PORT_STATUS_NOT_ERROR | PORT_STATUS_SELECTED),
+                            "ready");
         assert_int_equal(printer_device_id_windex(1, 2), 0x0102);
 }
 

@@ -155,15 +155,17 @@ static void test_query_and_request(void **state)
 
         assert_int_equal(job_encode_request(buf, sizeof(buf), JOB_LENGTH_UNKNOWN),
                          JOB_FRAME_HEADER_SIZE + JOB_REQUEST_SIZE);
-        assert_int_equal(job_decode_request(buf + JOB_FRAME_HEADER_SIZE, JOB_REQUEST_SIZE, &version, &length), 0);
+        assert_int_equal(
+            job_decode_request(buf + JOB_FRAME_HEADER_SIZE, JOB_REQUEST_SIZE, &version, &length), 0);
         assert_true(length == JOB_LENGTH_UNKNOWN);
         assert_int_equal(job_encode_request(buf, sizeof(buf), UINT64_C(0x0102030405060708)), 24);
-        assert_int_equal(job_decode_request(buf + JOB_FRAME_HEADER_SIZE, JOB_REQUEST_SIZE, &version, &length), 0);
+        assert_int_equal(
+            job_decode_request(buf + JOB_FRAME_HEADER_SIZE, JOB_REQUEST_SIZE, &version, &length), 0);
         assert_true(length == UINT64_C(0x0102030405060708));
         /* Unknown flags are refused, not ignored. */
         buf[JOB_FRAME_HEADER_SIZE + 7] = 1;
-        assert_int_equal(job_decode_request(buf + JOB_FRAME_HEADER_SIZE, JOB_REQUEST_SIZE, &version, &length),
-                         -EBADMSG);
+        assert_int_equal(
+            job_decode_request(buf + JOB_FRAME_HEADER_SIZE, JOB_REQUEST_SIZE, &version, &length), -EBADMSG);
 }
 
 static void test_done_and_error(void **state)
@@ -180,8 +182,8 @@ static void test_done_and_error(void **state)
 
         n = job_encode_error(buf, sizeof(buf), JOB_ERROR_UNPLUGGED, 1234, "gone\nfor good");
         assert_int_equal(n, JOB_FRAME_HEADER_SIZE + JOB_ERROR_FIXED_SIZE + 13);
-        assert_int_equal(job_decode_error(buf + JOB_FRAME_HEADER_SIZE, (size_t)n - JOB_FRAME_HEADER_SIZE, &error,
-                                          &bytes, reason, sizeof(reason)),
+        assert_int_equal(job_decode_error(buf + JOB_FRAME_HEADER_SIZE, (size_t)n - JOB_FRAME_HEADER_SIZE,
+                                          &error, &bytes, reason, sizeof(reason)),
                          0);
         assert_int_equal(error, JOB_ERROR_UNPLUGGED);
         assert_int_equal(bytes, 1234);
@@ -195,12 +197,12 @@ static void test_done_and_error(void **state)
         longer[sizeof(longer) - 1] = '\0';
         n = job_encode_error(buf, sizeof(buf), JOB_ERROR_IO, 0, longer);
         assert_int_equal(n, JOB_FRAME_HEADER_SIZE + JOB_ERROR_FIXED_SIZE + JOB_REASON_MAX);
-        assert_int_equal(job_decode_error(buf + JOB_FRAME_HEADER_SIZE, (size_t)n - JOB_FRAME_HEADER_SIZE, &error,
-                                          &bytes, reason, 10),
+        assert_int_equal(job_decode_error(buf + JOB_FRAME_HEADER_SIZE, (size_t)n - JOB_FRAME_HEADER_SIZE,
+                                          &error, &bytes, reason, 10),
                          0);
         assert_string_equal(reason, "xxxxxxxxx");
-        assert_int_equal(job_decode_error(buf + JOB_FRAME_HEADER_SIZE, JOB_ERROR_FIXED_SIZE - 1, &error, &bytes,
-                                          reason, sizeof(reason)),
+        assert_int_equal(job_decode_error(buf + JOB_FRAME_HEADER_SIZE, JOB_ERROR_FIXED_SIZE - 1, &error,
+                                          &bytes, reason, sizeof(reason)),
                          -EBADMSG);
 
         assert_string_equal(job_error_to_string(JOB_ERROR_UNPLUGGED), "unplugged");
@@ -277,7 +279,8 @@ static void test_info_round_trip(void **state)
         info.bidirectional = false;
         info.busy = true;
         n = job_encode_info(buf, sizeof(buf), &info);
-        assert_int_equal(job_decode_info(buf + JOB_FRAME_HEADER_SIZE, (size_t)n - JOB_FRAME_HEADER_SIZE, &back), 0);
+        assert_int_equal(
+            job_decode_info(buf + JOB_FRAME_HEADER_SIZE, (size_t)n - JOB_FRAME_HEADER_SIZE, &back), 0);
         assert_info_equal(&info, &back);
 }
 
@@ -291,7 +294,8 @@ static void test_info_sanitized(void **state)
         /* A device ID with a newline must not inject a line of its own. */
         strcpy(info.device_id, "MFG:x;\nBUSY=yes\n");
         n = job_encode_info(buf, sizeof(buf), &info);
-        assert_int_equal(job_decode_info(buf + JOB_FRAME_HEADER_SIZE, (size_t)n - JOB_FRAME_HEADER_SIZE, &back), 0);
+        assert_int_equal(
+            job_decode_info(buf + JOB_FRAME_HEADER_SIZE, (size_t)n - JOB_FRAME_HEADER_SIZE, &back), 0);
         assert_string_equal(back.device_id, "MFG:x; BUSY=yes ");
         assert_false(back.busy);
 }
@@ -305,7 +309,7 @@ static void test_info_decode_rejects(void **state)
         assert_int_equal(DECODE("STATUS=ready\n"), 0);
         assert_string_equal(info.status, "ready");
         assert_int_equal(DECODE("FUTURE_KEY=whatever\nSTATUS=x\n"), 0);
-        assert_int_equal(DECODE("STATUS=ready"), -EBADMSG);   /* no final newline */
+        assert_int_equal(DECODE("STATUS=ready"), -EBADMSG); /* no final newline */
         assert_int_equal(DECODE("no equals sign\n"), -EBADMSG);
         assert_int_equal(DECODE("BUSY=maybe\n"), -EBADMSG);
         assert_int_equal(DECODE("PORT_STATUS=18\n"), -EBADMSG);
@@ -327,16 +331,11 @@ static void test_info_decode_rejects(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_header_round_trip),
-            cmocka_unit_test(test_header_bad_lengths),
-            cmocka_unit_test(test_truncated_frames),
-            cmocka_unit_test(test_stream_of_frames),
-            cmocka_unit_test(test_query_and_request),
-            cmocka_unit_test(test_done_and_error),
-            cmocka_unit_test(test_buffers_too_small),
-            cmocka_unit_test(test_info_round_trip),
-            cmocka_unit_test(test_info_sanitized),
-            cmocka_unit_test(test_info_decode_rejects),
+            cmocka_unit_test(test_header_round_trip), cmocka_unit_test(test_header_bad_lengths),
+            cmocka_unit_test(test_truncated_frames),  cmocka_unit_test(test_stream_of_frames),
+            cmocka_unit_test(test_query_and_request), cmocka_unit_test(test_done_and_error),
+            cmocka_unit_test(test_buffers_too_small), cmocka_unit_test(test_info_round_trip),
+            cmocka_unit_test(test_info_sanitized),    cmocka_unit_test(test_info_decode_rejects),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,7 +5,7 @@
 # What the gadget saw is read from the kernel, since u_serial does not show the host's line coding on
 # /dev/ttyGS*: f_acm logs every class request it accepts with dev_dbg ("acm ttyGS0 req21.20 ..."),
 # which dynamic debug turns on, and a kprobe on acm_complete_set_line_coding(ep, req) reads the 7 bytes
-# it stores from req->buf (the first member of struct usb_request): rate, stop bits, parity, data bits.
+# it stores from req->buf: rate, stop bits, parity, data bits.
 # lab-timeout: 240
 
 readonly SIZE=$((1024 * 1024))
@@ -29,18 +29,32 @@ acm_debug_on() {
 
 acm_kprobe_on() {
         mountpoint -q "$TRACEFS" || mount -t tracefs nodev "$TRACEFS" || return 1
-        # x86-64: the second argument (req) is in %si.
-        echo "p:$KPROBE usb_f_acm:acm_complete_set_line_coding rate=+0(+0(%si)):u32" \
-                "stop=+4(+0(%si)):u8 parity=+5(+0(%si)):u8 bits=+6(+0(%si)):u8" >> "$TRACEFS/kprobe_events" &&
+        # x86-64 passes ep in %di and req in %si. Where req->buf is depends on the kernel: stable
+        # kernels (Debian's 6.1 included) gained a first member req->ep, which moved buf from offset 0
+        # to 8. So the probe records both candidates, and the first member to tell them apart.
+        echo "p:$KPROBE usb_f_acm:acm_complete_set_line_coding ep=%di:x64 first=+0(%si):x64" \
+                "lc0=+0(+0(%si)):x64 lc8=+0(+8(%si)):x64" >> "$TRACEFS/kprobe_events" &&
                 echo 1 > "$TRACEFS/events/$KPROBE/enable" && echo > "$TRACEFS/trace"
 }
 
-# trace_has PATTERN: waits for the kprobe's line; shows what the trace holds if it does not come.
-trace_has() {
-        wait_for 5 grep -q "$1" "$TRACEFS/trace" && return 0
-        echo "trace:"
-        grep -v '^#' "$TRACEFS/trace" | tail -n 5
-        cat "$TRACEFS/kprobe_events" "$TRACEFS/events/$KPROBE/enable"
+# The line codings f_acm stored since the trace was cleared, one a line: "rate=57600 stop=0 parity=0
+# bits=8" (dwDTERate, bCharFormat, bParityType, bDataBits: the first 7 bytes, little-endian).
+acm_line_codings() {
+        local ep first lc0 lc8 lc
+        sed -n 's/.* ep=\(0x[0-9a-f]*\) first=\(0x[0-9a-f]*\) lc0=\(0x[0-9a-f]*\) lc8=\(0x[0-9a-f]*\).*/\1 \2 \3 \4/p' \
+                "$TRACEFS/trace" | while read -r ep first lc0 lc8; do
+                if [ "$first" = "$ep" ]; then lc=$lc8; else lc=$lc0; fi
+                echo "rate=$((lc & 0xffffffff)) stop=$(((lc >> 32) & 0xff))" \
+                        "parity=$(((lc >> 40) & 0xff)) bits=$(((lc >> 48) & 0xff))"
+        done
+}
+
+# acm_got LINE_CODING: waits for f_acm to store it; shows what it stored instead if it does not come.
+acm_has() { acm_line_codings | grep -qx "$1"; }
+acm_got() {
+        wait_for 5 acm_has "$1" && return 0
+        echo "f_acm stored:"
+        acm_line_codings
         return 1
 }
 
@@ -95,7 +109,7 @@ check "the pty keeps devpts' mode 0620, owned by the driver's dynamic user" \
 check "the unit's status names the pty and the default 9600 8N1" \
         sh -c "systemctl show -P StatusText '$unit' | grep -F '$pty' | grep -q '9600 8N1'"
 check "the gadget got the initial SET_LINE_CODING, 9600 8N1" \
-        trace_has 'rate=9600 stop=0 parity=0 bits=8'
+        acm_got 'rate=9600 stop=0 parity=0 bits=8'
 
 dd if=/dev/urandom of="$work/to-host" bs=64k count=$((SIZE / 65536)) status=none
 dd if=/dev/urandom of="$work/to-gadget" bs=64k count=$((SIZE / 65536)) status=none
@@ -128,12 +142,12 @@ echo > "$TRACEFS/trace"
 coding_before=$(acm_requests 21.20)
 check "stty sets 57600 on the pty" stty -F "$pty" 57600
 check "the gadget receives SET_LINE_CODING 57600 8N1 (kprobe)" \
-        trace_has 'rate=57600 stop=0 parity=0 bits=8'
+        acm_got 'rate=57600 stop=0 parity=0 bits=8'
 check "f_acm logs a new SET_LINE_CODING request (dynamic debug: req21.20, 7 bytes)" \
         eval 'wait_for 5 acm_requests_more_than 21.20 "$coding_before" && acm_last_request 21.20 | grep -q " l7$"'
 check "the unit's status shows 57600 8N1" sh -c "systemctl show -P StatusText '$unit' | grep -q '57600 8N1'"
 check "stop bits follow too: cstopb gives 57600 8N2" \
-        eval 'stty -F "$pty" cstopb && trace_has "rate=57600 stop=2 parity=0 bits=8"'
+        eval 'stty -F "$pty" cstopb && acm_got "rate=57600 stop=2 parity=0 bits=8"'
 
 check "the gadget is unplugged" gadget_unplug ser
 check "the driver unit stops" wait_for 20 unit_gone "$unit"
