@@ -84,6 +84,7 @@ Binding *binding_free(Binding *b)
         free(b->sysname);
         free(b->modalias);
         free(b->kernel_driver);
+        free(b->devnode);
         free(b);
         return NULL;
 }
@@ -280,6 +281,9 @@ int binding_create(Context *c, struct udev_device *intf, const Manifest *m)
         if (!b->driver || !b->syspath || !b->sysname || binding_apply_manifest(b, m) < 0)
                 return log_oom();
 
+        b->devnode = strdup(devnode);
+        if (!b->devnode)
+                return log_oom();
         b->fd = usbfs_claim(devnode, b->interfaces);
         if (b->fd < 0)
                 return log_warning_errno(b->fd, "Failed to claim %s on %s for %s: %m", sysname, devnode, m->name);
@@ -342,6 +346,11 @@ int binding_adopt(Context *c, const char *unit, int fd)
                 return -ENOENT;
         }
         b->syspath = strdup(udev_device_get_syspath(intf));
+        {
+                struct udev_device *usb = udev_device_get_parent_with_subsystem_devtype(intf, "usb", "usb_device");
+                if (usb && udev_device_get_devnode(usb))
+                        b->devnode = strdup(udev_device_get_devnode(usb));
+        }
         if (udev_device_get_property_value(intf, "MODALIAS"))
                 b->modalias = strdup(udev_device_get_property_value(intf, "MODALIAS"));
         ifnum_s = udev_device_get_sysattr_value(intf, "bInterfaceNumber");
@@ -360,8 +369,10 @@ int binding_adopt(Context *c, const char *unit, int fd)
         binding_link(c, b);
         b->state = BINDING_RUNNING;
         /* Deaths before we came back were systemd's business; count from here. */
-        if (unit_get_status(c->bus, b->unit, &st) >= 0)
+        if (unit_get_status(c->bus, b->unit, &st) >= 0) {
                 b->last_death_usec = st.exec_main_exit_usec;
+                b->restarts_accounted = st.n_restarts;
+        }
         r = supervise_binding(b);
         if (r < 0) {
                 b->fd = -EBADF;
@@ -379,6 +390,28 @@ static void binding_close_device(Binding *b)
                 return;
         fdstore_remove(b);
         b->fd = safe_close(b->fd);
+}
+
+void binding_renew_device(Binding *b)
+{
+        int fd, r;
+
+        if (b->fd < 0 || !b->devnode)
+                return;
+        /* Releasing kills the old file's pending URBs; the new file starts with none. No kernel
+         * driver can slip in between: releasing an interface does not probe for one. */
+        usbfs_release(b->fd, b->interfaces);
+        fd = usbfs_claim(b->devnode, b->interfaces);
+        if (fd < 0) {
+                log_warning_errno(fd, "Failed to claim %s again for the next %s: %m", b->sysname, b->driver);
+                binding_give_up(b, "the interface could not be claimed again");
+                return;
+        }
+        binding_close_device(b);
+        b->fd = fd;
+        r = fdstore_push(b);
+        if (r < 0)
+                log_warning_errno(r, "Failed to keep %s in the fd store: %m", b->sysname);
 }
 
 void binding_release(Binding *b, const char *reason)

@@ -48,6 +48,8 @@ struct Binding {
         uint64_t *crash_times; /* CLOCK_MONOTONIC usec of recent crashes, restart_limit_burst of them */
         unsigned n_crashes;
         uint64_t last_death_usec; /* exit timestamp of the last driver death we handled */
+        uint32_t restarts_accounted; /* NRestarts explained by the deaths we handled */
+        char *devnode;               /* /dev/bus/usb/BBB/DDD, for a fresh file per driver start */
         bool restart_pending;    /* crashed; a restarted event is due once it is active again */
         bool device_gone;
 };
@@ -64,6 +66,9 @@ void binding_finish_release(Binding *b);
 /* Crash loop: stop, release, give the interface back to the kernel when the manifest allows it. */
 void binding_give_up(Binding *b, const char *why);
 
+/* Moves the claim to a new usbfs file, so that URBs a dead driver left behind cannot reach the next
+ * one. Only while no driver process runs. */
+void binding_renew_device(Binding *b);
 /* Re-probes the interface for a kernel driver once no usbfs file holds it any more. */
 void binding_reprobe_when_free(Binding *b);
 /* Once the unit of a binding we gave up on is down: release the interface and re-probe it. */

@@ -45,7 +45,9 @@ static void emit_crash(Binding *b, const ServiceStatus *st)
         EventField extra[4];
         size_t n = 0;
 
-        if (st->exec_main_code == CLD_KILLED || st->exec_main_code == CLD_DUMPED) {
+        if (st->exec_main_code == 0) {
+                /* Seen only through NRestarts: systemd already started the next process. */
+        } else if (st->exec_main_code == CLD_KILLED || st->exec_main_code == CLD_DUMPED) {
                 (void)snprintf(sig, sizeof(sig), "%d", st->exec_main_status);
                 signame = sigabbrev_np(st->exec_main_status);
                 extra[n++] = (EventField){ "DRVHOST_SIGNAL", sig };
@@ -53,6 +55,15 @@ static void emit_crash(Binding *b, const ServiceStatus *st)
         } else {
                 (void)snprintf(status, sizeof(status), "%d", st->exec_main_status);
                 extra[n++] = (EventField){ "DRVHOST_EXIT_STATUS", status };
+        }
+        if (st->exec_main_code == 0) {
+                (void)snprintf(restarts, sizeof(restarts), "%u", st->n_restarts);
+                extra[n++] = (EventField){ "DRVHOST_RESTARTS", restarts };
+                binding_emit(b, DRVHOST_MESSAGE_CRASHED, LOG_WARNING, extra, n,
+                             "User-mode driver %s for %s crashed (restarted before its exit status could be "
+                             "read); %u restart(s) so far.",
+                             b->driver, b->sysname, st->n_restarts);
+                return;
         }
         (void)snprintf(restarts, sizeof(restarts), "%u", st->n_restarts);
         extra[n++] = (EventField){ "DRVHOST_RESTARTS", restarts };
@@ -105,10 +116,15 @@ static void evaluate(Binding *b)
         }
 
         /* A death shows as auto-restart (systemd will restart it) or failed (it will not); its exit
-         * timestamp tells one death from the next however many signals we see of it. */
+         * timestamp tells one death from the next however many signals we see of it. NRestarts
+         * catches deaths whose window we missed under load: systemd counts the restart when it
+         * schedules it, so a death seen in auto-restart accounts for NRestarts + 1. */
         if ((streq(st.sub_state, "auto-restart") || streq(st.active_state, "failed")) &&
             st.exec_main_exit_usec != b->last_death_usec) {
+                bool restarting = streq(st.sub_state, "auto-restart");
+
                 b->last_death_usec = st.exec_main_exit_usec;
+                b->restarts_accounted = st.n_restarts + (restarting ? 1 : 0);
                 if (access(b->syspath, F_OK) < 0) {
                         /* The driver failed because its device went away: the remove event follows. */
                         b->device_gone = true;
@@ -117,6 +133,20 @@ static void evaluate(Binding *b)
                 b->state = BINDING_RESTARTING;
                 b->restart_pending = true;
                 on_crash(b, &st);
+                if (b->state == BINDING_GAVE_UP)
+                        return;
+                /* No driver process holds the device now: give the next one a clean usbfs file. */
+                if (restarting)
+                        binding_renew_device(b);
+        } else if (st.n_restarts > b->restarts_accounted) {
+                ServiceStatus lost = { .n_restarts = st.n_restarts };
+
+                (void)snprintf(lost.result, sizeof(lost.result), "unknown");
+                while (b->restarts_accounted < st.n_restarts && b->state != BINDING_GAVE_UP) {
+                        b->restarts_accounted++;
+                        b->restart_pending = true;
+                        on_crash(b, &lost);
+                }
                 if (b->state == BINDING_GAVE_UP)
                         return;
         }

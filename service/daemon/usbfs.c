@@ -42,6 +42,13 @@ int usbfs_claim(const char *devnode, uint32_t interface_mask)
         return TAKE_FD(fd);
 }
 
+void usbfs_release(int fd, uint32_t interface_mask)
+{
+        for (unsigned i = 0; i < USB_MAX_INTERFACES; i++)
+                if (interface_mask & (UINT32_C(1) << i))
+                        (void)ioctl(fd, USBDEVFS_RELEASEINTERFACE, &i);
+}
+
 int usbfs_reprobe(const char *interface_sysname)
 {
         _cleanup_close_ int fd = -EBADF;

@@ -11,5 +11,8 @@
  * any other. Returns the fd or -errno. */
 int usbfs_claim(const char *devnode, uint32_t interface_mask);
 
+/* Releases the interfaces of the mask held by fd (ignoring ones it does not hold). */
+void usbfs_release(int fd, uint32_t interface_mask);
+
 /* Asks the kernel to probe drivers for the interface again (after we released it). */
 int usbfs_reprobe(const char *interface_sysname);

@@ -103,6 +103,8 @@ check "the communication interface is claimed through usbfs, not by cdc_acm" bou
 check "so is the data interface (ClaimInterfaces=function)" bound_to "$data_intf" usbfs
 check "the driver links its pty as $link" wait_for 10 test -L "$link"
 pty=$(readlink "$link")
+stable=/run/drvhost/tty/usb-1d6b_0106_LAB-ser-if00
+check "drvhostd keeps a stable link $stable to it" eval '[ "$(readlink -f "$stable")" = "$pty" ]'
 check "the link names a pty ($pty)" eval '[[ $pty == /dev/pts/* ]] && test -c "$pty"'
 check "the pty keeps devpts' mode 0620, owned by the driver's dynamic user" \
         eval '[ "$(stat -c %a "$pty")" = 620 ] && [ "$(stat -c %u "$pty")" = "$(ps -o uid= -p "$(unit_pid "$unit")" | tr -d " ")" ]'
