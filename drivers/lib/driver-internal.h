@@ -34,6 +34,8 @@ struct DrvhostDriver {
         uint64_t next_fd_id;
 
         int signal_fd; /* SIGTERM/SIGINT while run() runs, else -EBADF */
+        void *state_mem; /* drvhost_driver_state_open() */
+        size_t state_size;
         bool stop_requested;
         int exit_status;
 };
@@ -44,6 +46,8 @@ int driver_alloc(DrvhostDriver **ret);
 
 /* The registration with that id, or NULL once removed. The pointer is valid until the next add or remove. */
 const DriverFd *driver_fd_by_id(const DrvhostDriver *d, uint64_t id);
+
+void driver_state_done(DrvhostDriver *d);
 
 /* For tests: replaces CLOCK_MONOTONIC for the watchdog's stall logic. */
 void driver_set_clock(DrvhostDriver *d, WatchdogClock clock, void *userdata);

@@ -146,6 +146,7 @@ DrvhostDriver *drvhost_driver_free(DrvhostDriver *d)
         safe_close(d->env.device_fd);
         safe_close(d->signal_fd);
         free(d->fds);
+        driver_state_done(d);
         driver_env_done(&d->env);
         free(d);
         return NULL;

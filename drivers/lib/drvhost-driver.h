@@ -28,7 +28,8 @@
  * negative errno on failure. The library never writes to stdout/stderr on its own, except as the
  * fallback of drvhost_driver_log(). It is not thread-safe: use a DrvhostDriver from one thread.
  *
- * TODO: keeping the device fd and a state memfd in systemd's fd store (FDSTORE=1) across restarts. */
+ * The device itself is not kept in the driver's fd store: drvhostd hands every new driver process a fresh
+ * usbfs file, so that transfers a crashed process left in flight cannot reach its successor. */
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -191,6 +192,14 @@ bool drvhost_driver_is_unplugged_error(int libusb_error);
  * fails, the message goes to stderr instead. %m prints errno as at the call.
  * Returns 0, -EINVAL for a priority out of range, or -errno if the journal failed (the message was
  * then written to stderr). */
+/* A driver's own state that survives its crashes: size bytes of shared memory, backed by a memfd that
+ * the unit's fd store (FileDescriptorStoreMax=) keeps while systemd restarts the driver. On the first
+ * start it is zero-filled and *ret_recovered is false; after a crash it holds what the last process
+ * left there and *ret_recovered is true. It does not survive a stop of the unit (an unplug, a
+ * release). Write it so that a crash half-way leaves it usable (e.g. a version or sequence field).
+ * *ret_mem stays valid until drvhost_driver_free(). Call once. Returns 0 or a negative errno. */
+int drvhost_driver_state_open(DrvhostDriver *d, size_t size, void **ret_mem, bool *ret_recovered);
+
 int drvhost_driver_log(DrvhostDriver *d, int priority, const char *format, ...)
     __attribute__((format(printf, 3, 4)));
 /* The same with a va_list. */

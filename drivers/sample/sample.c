@@ -29,6 +29,10 @@ enum {
         DRAIN_ROUND_USEC = 100 * 1000,
 };
 
+typedef struct SampleState {
+        uint32_t starts;
+} SampleState;
+
 typedef struct Sample {
         DrvhostDriver *driver;
         struct libusb_transfer *in;
@@ -271,6 +275,16 @@ int main(int argc, char *argv[])
                                          libusb_error_name(r));
                 in_stop(&s);
                 return drvhost_driver_is_unplugged_error(r) ? DRVHOST_EXIT_UNPLUGGED : EXIT_FAILURE;
+        }
+
+        /* State that outlives a crash: here just how often this binding's driver has started. */
+        SampleState *state = NULL;
+        bool recovered = false;
+        if (drvhost_driver_state_open(d, sizeof(*state), (void **)&state, &recovered) >= 0) {
+                state->starts++;
+                if (recovered)
+                        (void)drvhost_driver_log(d, LOG_NOTICE, "Recovered saved state: start %u of this binding.",
+                                                 (unsigned)state->starts);
         }
 
         (void)drvhost_driver_notify_ready(d, s.status);

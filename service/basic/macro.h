@@ -114,3 +114,5 @@ static inline const char *strna(const char *s)
 #define ERRNO_VALUE(r) ((r) < 0 ? -(r) : (r))
 
 #define PID_FMT "%d"
+
+#define MAX(a, b) ((a) > (b) ? (a) : (b))

@@ -13,6 +13,8 @@
 #include <sys/un.h>
 #include <time.h>
 
+#include <systemd/sd-daemon.h>
+
 #include "broker-protocol.h"
 #include "log.h"
 
@@ -104,7 +106,7 @@ int main(int argc, char *argv[])
         char payload[DRVHOST_BROKER_MESSAGE_MAX];
         char *exec = NULL, *args[EXEC_ARGS_MAX + 1] = {}, *state = NULL, number[16];
         _cleanup_close_ int sock = -EBADF;
-        int fd = -EBADF, r;
+        int fd = -EBADF, device_fd, r;
         size_t n = 0;
 
         if (argc > 1) {
@@ -133,15 +135,18 @@ int main(int argc, char *argv[])
         if (r < 0)
                 return log_error_errno(r, "drvhostd sent a malformed binding: %m"), EXIT_FAILURE;
 
-        /* dup2() onto itself would keep O_CLOEXEC, so clear it explicitly in every case. */
-        if (fd != DRVHOST_DEVICE_FD_NUMBER) {
-                if (dup2(fd, DRVHOST_DEVICE_FD_NUMBER) < 0)
+        /* The fds systemd passes from the unit's fd store (the driver's saved state) sit at 3…; the
+         * device goes right after them. exec keeps our pid, so LISTEN_PID stays right for the driver.
+         * dup2() onto itself would keep O_CLOEXEC, so clear it explicitly in every case. */
+        device_fd = DRVHOST_DEVICE_FD_NUMBER + MAX(sd_listen_fds(false), 0);
+        if (fd != device_fd) {
+                if (dup2(fd, device_fd) < 0)
                         return log_error_errno(errno, "Failed to place device fd: %m"), EXIT_FAILURE;
                 safe_close(fd);
         }
-        if (fcntl(DRVHOST_DEVICE_FD_NUMBER, F_SETFD, 0) < 0)
+        if (fcntl(device_fd, F_SETFD, 0) < 0)
                 return log_error_errno(errno, "Failed to pass device fd on: %m"), EXIT_FAILURE;
-        (void)snprintf(number, sizeof(number), "%d", DRVHOST_DEVICE_FD_NUMBER);
+        (void)snprintf(number, sizeof(number), "%d", device_fd);
         if (setenv(DRVHOST_ENV_DEVICE_FD, number, 1) < 0)
                 return log_error_errno(errno, "Failed to set environment: %m"), EXIT_FAILURE;
 

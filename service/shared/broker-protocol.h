@@ -19,7 +19,7 @@
 #define DRVHOST_ENV_INTERFACES "DRVHOST_INTERFACES"
 #define DRVHOST_ENV_MODALIAS "DRVHOST_MODALIAS"
 
-/* The fd number the driver finds its device on. */
+/* The fd number the driver finds its device on, after any fds systemd passes (LISTEN_FDS). */
 #define DRVHOST_DEVICE_FD_NUMBER 3
 
 enum { DRVHOST_BROKER_MESSAGE_MAX = 4096 };

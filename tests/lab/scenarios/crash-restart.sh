@@ -18,6 +18,8 @@ check "a new driver process serves" test "$(unit_pid "$unit")" != "$pid"
 check "the interface stayed claimed through usbfs (no kernel driver in between)" bound_to "$intf" usbfs
 check "the restarted driver read the device again" \
         sh -c "systemctl show -P StatusText '$unit' | grep -q 'Lab Source/Sink'"
+check "the restarted driver recovered its saved state from the fd store (start 2)" \
+        wait_for 10 sh -c "journalctl -u '$unit' -o cat --no-pager | grep -q 'Recovered saved state: start 2 of this binding'"
 check "journalctl -x explains the crash from the catalog" \
         sh -c "journalctl -x --no-pager MESSAGE_ID=$DRVHOST_MESSAGE_CRASHED DRVHOST_UNIT=$unit | grep -q 'Only this driver process was affected'"
 gadget_remove cr
