@@ -106,7 +106,7 @@ int main(int argc, char *argv[])
         char payload[DRVHOST_BROKER_MESSAGE_MAX];
         char *exec = NULL, *args[EXEC_ARGS_MAX + 1] = {}, *state = NULL, number[16];
         _cleanup_close_ int sock = -EBADF;
-        int fd = -EBADF, device_fd, r;
+        int fd = -EBADF, device_fd, n_listen, r;
         size_t n = 0;
 
         if (argc > 1) {
@@ -138,7 +138,11 @@ int main(int argc, char *argv[])
         /* The fds systemd passes from the unit's fd store (the driver's saved state) sit at 3…; the
          * device goes right after them. exec keeps our pid, so LISTEN_PID stays right for the driver.
          * dup2() onto itself would keep O_CLOEXEC, so clear it explicitly in every case. */
-        device_fd = DRVHOST_DEVICE_FD_NUMBER + MAX(sd_listen_fds(false), 0);
+        n_listen = MAX(sd_listen_fds(false), 0);
+        /* sd_listen_fds() marks them close-on-exec; the driver is who needs them. */
+        for (int i = 0; i < n_listen; i++)
+                (void)fcntl(SD_LISTEN_FDS_START + i, F_SETFD, 0);
+        device_fd = DRVHOST_DEVICE_FD_NUMBER + n_listen;
         if (fd != device_fd) {
                 if (dup2(fd, device_fd) < 0)
                         return log_error_errno(errno, "Failed to place device fd: %m"), EXIT_FAILURE;
