@@ -152,6 +152,22 @@ DrvhostDriver *drvhost_driver_free(DrvhostDriver *d)
         return NULL;
 }
 
+struct libusb_transfer *drvhost_driver_alloc_transfer(size_t size)
+{
+        struct libusb_transfer *t = libusb_alloc_transfer(0);
+
+        if (!t)
+                return NULL;
+        t->buffer = malloc(size);
+        if (!t->buffer) {
+                libusb_free_transfer(t);
+                return NULL;
+        }
+        /* libusb frees the buffer with the transfer. */
+        t->flags = LIBUSB_TRANSFER_FREE_BUFFER;
+        return t;
+}
+
 libusb_device_handle *drvhost_driver_get_handle(DrvhostDriver *d)
 {
         return d ? d->handle : NULL;

@@ -192,6 +192,10 @@ bool drvhost_driver_is_unplugged_error(int libusb_error);
  * fails, the message goes to stderr instead. %m prints errno as at the call.
  * Returns 0, -EINVAL for a priority out of range, or -errno if the journal failed (the message was
  * then written to stderr). */
+/* A transfer with a size-byte buffer that libusb frees with it (LIBUSB_TRANSFER_FREE_BUFFER), for
+ * drivers that keep several in flight. NULL when out of memory. */
+struct libusb_transfer *drvhost_driver_alloc_transfer(size_t size);
+
 /* A driver's own state that survives its crashes: size bytes of shared memory, backed by a memfd that
  * the unit's fd store (FileDescriptorStoreMax=) keeps while systemd restarts the driver. On the first
  * start it is zero-filled and *ret_recovered is false; after a crash it holds what the last process

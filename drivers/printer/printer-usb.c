@@ -400,32 +400,18 @@ void printer_usb_cancel_out(Printer *p)
                         (void)libusb_cancel_transfer(p->out[i].transfer);
 }
 
-static struct libusb_transfer *transfer_new(size_t size)
-{
-        struct libusb_transfer *t = libusb_alloc_transfer(0);
-
-        if (!t)
-                return NULL;
-        t->buffer = malloc(size);
-        if (!t->buffer) {
-                libusb_free_transfer(t);
-                return NULL;
-        }
-        t->flags = LIBUSB_TRANSFER_FREE_BUFFER;
-        return t;
-}
 
 static int transfers_alloc(Printer *p)
 {
         for (unsigned i = 0; i < OUT_SLOTS; i++) {
-                p->out[i].transfer = transfer_new(OUT_BUFFER_SIZE);
+                p->out[i].transfer = drvhost_driver_alloc_transfer(OUT_BUFFER_SIZE);
                 if (!p->out[i].transfer)
                         return LIBUSB_ERROR_NO_MEM;
                 libusb_fill_bulk_transfer(p->out[i].transfer, p->handle, p->ep_out,
                                           p->out[i].transfer->buffer, 0, out_done, p, p->write_timeout_ms);
         }
 
-        p->status_transfer = transfer_new(LIBUSB_CONTROL_SETUP_SIZE + PORT_STATUS_SIZE);
+        p->status_transfer = drvhost_driver_alloc_transfer(LIBUSB_CONTROL_SETUP_SIZE + PORT_STATUS_SIZE);
         if (!p->status_transfer)
                 return LIBUSB_ERROR_NO_MEM;
         libusb_fill_control_setup(p->status_transfer->buffer, PRINTER_REQUEST_TYPE_IN,
@@ -434,7 +420,7 @@ static int transfers_alloc(Printer *p)
                                      p, CONTROL_TIMEOUT_MS);
 
         if (p->bidirectional) {
-                p->in = transfer_new(IN_BUFFER_SIZE);
+                p->in = drvhost_driver_alloc_transfer(IN_BUFFER_SIZE);
                 if (!p->in)
                         return LIBUSB_ERROR_NO_MEM;
                 libusb_fill_bulk_transfer(p->in, p->handle, p->ep_in, p->in->buffer, IN_BUFFER_SIZE, in_done,

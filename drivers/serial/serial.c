@@ -630,26 +630,11 @@ static void notify_done(struct libusb_transfer *t)
 
 /* --- Set-up and shutdown --- */
 
-static struct libusb_transfer *transfer_new(size_t size)
-{
-        struct libusb_transfer *t = libusb_alloc_transfer(0);
-
-        if (!t)
-                return NULL;
-        t->buffer = malloc(size);
-        if (!t->buffer) {
-                libusb_free_transfer(t);
-                return NULL;
-        }
-        /* libusb frees the buffer with the transfer. */
-        t->flags = LIBUSB_TRANSFER_FREE_BUFFER;
-        return t;
-}
 
 static int serial_alloc_transfers(Serial *s)
 {
         for (unsigned i = 0; i < IN_TRANSFERS; i++) {
-                s->in[i] = (InSlot){.serial = s, .t = transfer_new(BULK_BUFFER_SIZE)};
+                s->in[i] = (InSlot){.serial = s, .t = drvhost_driver_alloc_transfer(BULK_BUFFER_SIZE)};
                 if (!s->in[i].t)
                         return -ENOMEM;
                 /* No timeout: a serial device may stay silent for as long as it likes. */
@@ -657,7 +642,7 @@ static int serial_alloc_transfers(Serial *s)
                                           BULK_BUFFER_SIZE, in_done, &s->in[i], 0);
         }
         for (unsigned i = 0; i < OUT_TRANSFERS; i++) {
-                s->out[i] = (OutSlot){.serial = s, .t = transfer_new(BULK_BUFFER_SIZE)};
+                s->out[i] = (OutSlot){.serial = s, .t = drvhost_driver_alloc_transfer(BULK_BUFFER_SIZE)};
                 if (!s->out[i].t)
                         return -ENOMEM;
                 /* No timeout either: a device applying flow control may hold data back indefinitely,
@@ -665,11 +650,11 @@ static int serial_alloc_transfers(Serial *s)
                 libusb_fill_bulk_transfer(s->out[i].t, s->handle, s->acm.bulk_out_ep, s->out[i].t->buffer, 0,
                                           out_done, &s->out[i], 0);
         }
-        s->control = transfer_new(LIBUSB_CONTROL_SETUP_SIZE + LINE_CODING_SIZE);
+        s->control = drvhost_driver_alloc_transfer(LIBUSB_CONTROL_SETUP_SIZE + LINE_CODING_SIZE);
         if (!s->control)
                 return -ENOMEM;
         if (s->acm.notify_ep != 0) {
-                s->notify = transfer_new(NOTIFY_BUFFER_SIZE);
+                s->notify = drvhost_driver_alloc_transfer(NOTIFY_BUFFER_SIZE);
                 if (!s->notify)
                         return -ENOMEM;
                 libusb_fill_interrupt_transfer(s->notify, s->handle, s->acm.notify_ep, s->notify->buffer,
