@@ -30,12 +30,16 @@ static void pollfds_freep(const struct libusb_pollfd ***p)
         libusb_free_pollfds(*p);
 }
 
-/* usbfs reports a disconnected device as POLLHUP/POLLERR on its fd. */
+/* usbfs reports a disconnected device as POLLHUP/POLLERR on its fd, but only once the disconnect
+ * is through: the transfers it kills fail a little earlier. So a failure gets a short grace period
+ * to turn out to be an unplug; a real failure only pays that delay once, on its way out. */
+enum { DEVICE_GONE_GRACE_MSEC = 500 };
+
 static bool device_gone(const DrvhostDriver *d)
 {
         struct pollfd p = { .fd = d->env.device_fd };
 
-        return poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR | POLLNVAL));
+        return poll(&p, 1, DEVICE_GONE_GRACE_MSEC) > 0 && (p.revents & (POLLHUP | POLLERR | POLLNVAL));
 }
 
 int drvhost_driver_stop(DrvhostDriver *d, int exit_status)
