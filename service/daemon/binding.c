@@ -15,13 +15,13 @@
 #include "log.h"
 #include "messages.h"
 #include "supervise.h"
+#include "time-util.h"
 #include "udev-util.h"
 #include "unit-control.h"
 #include "usb-descriptors.h"
 #include "usbfs.h"
 
 enum {
-        USEC_PER_SEC_ = 1000000,
         USB_INTERFACES_MAX = 32,
         INTERFACE_NUMBER_BASE = 16,
         REPROBE_POLL_USEC = 50 * 1000,
@@ -126,7 +126,7 @@ static int binding_apply_manifest(Binding *b, const Manifest *m)
         b->n_crashes = 0;
         b->fallback_to_kernel = m->fallback_to_kernel;
         b->restart_limit_burst = m->restart_limit_burst;
-        b->restart_limit_interval_usec = (uint64_t)m->restart_limit_interval_sec * USEC_PER_SEC_;
+        b->restart_limit_interval_usec = (uint64_t)m->restart_limit_interval_sec * USEC_PER_SEC;
         return 0;
 }
 

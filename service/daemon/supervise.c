@@ -10,19 +10,12 @@
 #include "log.h"
 #include "messages.h"
 #include "supervise.h"
+#include "time-util.h"
 #include "unit-control.h"
 
 /* A driver that stopped because its device is gone exits with this (EX_TEMPFAIL); the unit
  * template lists it in SuccessExitStatus= and RestartPreventExitStatus=. */
-enum { DRIVER_EXIT_UNPLUGGED = 75, USEC_PER_MSEC_ = 1000, NSEC_PER_USEC_ = 1000, USEC_PER_SEC__ = 1000000 };
-
-static uint64_t now_usec(void)
-{
-        struct timespec ts;
-
-        (void)clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * USEC_PER_SEC__ + (uint64_t)ts.tv_nsec / NSEC_PER_USEC_;
-}
+enum { DRIVER_EXIT_UNPLUGGED = 75 };
 
 /* Remembers a crash; returns how many crashes fell within the manifest's restart interval. */
 static unsigned record_crash(Binding *b)
@@ -83,7 +76,7 @@ static void on_crash(Binding *b, const ServiceStatus *st)
         recent = record_crash(b);
         if (recent >= b->restart_limit_burst) {
                 (void)snprintf(why, sizeof(why), "%u crashes within %llu s", recent,
-                               (unsigned long long)(b->restart_limit_interval_usec / USEC_PER_SEC__));
+                               (unsigned long long)(b->restart_limit_interval_usec / USEC_PER_SEC));
                 binding_give_up(b, why);
         }
 }
