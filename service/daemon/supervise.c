@@ -131,7 +131,10 @@ static void evaluate(Binding *b)
                 /* No driver process holds the device now: give the next one a clean usbfs file. */
                 if (restarting)
                         binding_renew_device(b);
-        } else if (st.n_restarts > b->restarts_accounted) {
+        } else if ((streq(st.active_state, "active") || streq(st.active_state, "activating")) &&
+                   st.n_restarts > b->restarts_accounted) {
+                /* Only a running unit's NRestarts counts: an inactive unit of the same name may still
+                 * show the count of an earlier binding until its next start resets it. */
                 ServiceStatus lost = { .n_restarts = st.n_restarts };
 
                 (void)snprintf(lost.result, sizeof(lost.result), "unknown");
