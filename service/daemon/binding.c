@@ -9,6 +9,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "binding.h"
+#include "bus-api.h"
 #include "broker-protocol.h"
 #include "device-dispatch.h"
 #include "event.h"
@@ -34,7 +35,7 @@ const char *binding_state_to_string(BindingState s)
         static const char *const names[] = {
                 [BINDING_STARTING] = "starting", [BINDING_RUNNING] = "running",
                 [BINDING_RESTARTING] = "restarting", [BINDING_GAVE_UP] = "gave-up",
-                [BINDING_STOPPING] = "stopping",
+                [BINDING_STOPPING] = "stopping", [BINDING_CYCLING] = "restarting-on-request",
         };
         return (size_t)s < ELEMENTSOF(names) ? names[s] : "unknown";
 }
@@ -180,6 +181,7 @@ void binding_emit(const Binding *b, const char *message_id, int priority, const 
         r = event_emit(message_id, priority, fields, n, "%s", message);
         if (r < 0)
                 log_warning_errno(r, "Failed to log event for %s: %m", b->unit);
+        bus_api_binding_changed(b);
 }
 
 /* The interfaces a binding claims: the matched one, or as many more as ClaimInterfaces= asks. */
@@ -241,6 +243,20 @@ static int tty_link_create(Binding *b, struct udev_device *usb)
         return 0;
 }
 
+/* When the unit's last main process exited, 0 if it never ran. */
+static uint64_t previous_exit_usec(Context *c, const char *unit)
+{
+        __attribute__((cleanup(sd_bus_error_free))) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_free_ char *path = NULL;
+        uint64_t usec = 0;
+
+        if (unit_object_path(unit, &path) < 0)
+                return 0;
+        (void)sd_bus_get_property_trivial(c->bus, SYSTEMD_BUS_NAME, path, SYSTEMD_SERVICE_INTERFACE,
+                                          "ExecMainExitTimestampMonotonic", &error, 't', &usec);
+        return usec;
+}
+
 int binding_create(Context *c, struct udev_device *intf, const Manifest *m)
 {
         _cleanup_(binding_freep) Binding *b = NULL;
@@ -294,7 +310,13 @@ int binding_create(Context *c, struct udev_device *intf, const Manifest *m)
                                   sysname);
 
         binding_link(c, b);
-        r = supervise_binding(b);
+        /* The unit may have run for an earlier binding in this boot: its last exit is not ours to
+         * report, and its start rate limit counted another device's starts. The bus keeps the
+         * order, so the reset lands before the start. */
+        b->last_death_usec = previous_exit_usec(c, b->unit);
+        r = unit_reset_failed(c->bus, b->unit);
+        if (r >= 0)
+                r = supervise_binding(b);
         if (r >= 0)
                 r = unit_start(c->bus, b->unit);
         if (r < 0) {
@@ -439,8 +461,47 @@ void binding_release(Binding *b, const char *reason)
 void binding_finish_release(Binding *b)
 {
         binding_close_device(b);
-        b->rematch_after_reprobe = true;
+        b->rematch_after_reprobe = !b->release_requested;
         binding_reprobe_when_free(b);
+}
+
+void binding_request_release(Binding *b)
+{
+        b->release_requested = true;
+        binding_release(b, "released on request");
+}
+
+int binding_request_restart(Binding *b)
+{
+        int r;
+
+        if (b->state == BINDING_STOPPING || b->state == BINDING_CYCLING || b->state == BINDING_GAVE_UP)
+                return -EBUSY;
+        r = unit_stop(b->context->bus, b->unit);
+        if (r < 0)
+                return r;
+        b->state = BINDING_CYCLING;
+        binding_emit(b, DRVHOST_MESSAGE_RESTART_REQUESTED, LOG_NOTICE, NULL, 0,
+                     "Restarting user-mode driver %s for %s on request.", b->driver, b->sysname);
+        return 0;
+}
+
+void binding_finish_restart(Binding *b)
+{
+        int r;
+
+        binding_renew_device(b);
+        if (b->state == BINDING_GAVE_UP)
+                return;
+        r = unit_reset_failed(b->context->bus, b->unit);
+        if (r >= 0)
+                r = unit_start(b->context->bus, b->unit);
+        if (r < 0) {
+                log_warning_errno(r, "Failed to start %s again: %m", b->unit);
+                binding_give_up(b, "it could not be started again");
+                return;
+        }
+        b->state = BINDING_STARTING;
 }
 
 void binding_give_up(Binding *b, const char *why)
@@ -497,6 +558,14 @@ static void reprobe_now(Binding *b)
                 log_warning_errno(r, "Failed to ask the kernel to re-probe %s: %m", b->sysname);
 
         intf = udev_device_new_from_syspath(c->udev, b->syspath);
+        if (b->release_requested) {
+                if (context_set_released(c, b->syspath, true) < 0)
+                        log_oom();
+                log_info("%s is back with the kernel (%s) on request.", b->sysname,
+                         (intf ? udev_device_get_driver(intf) : NULL) ?: "no driver bound");
+                binding_free(b);
+                return;
+        }
         if (b->rematch_after_reprobe) {
                 binding_free(b);
                 if (intf)

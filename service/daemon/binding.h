@@ -19,6 +19,7 @@ typedef enum BindingState {
         BINDING_RESTARTING, /* crashed, systemd will start it again */
         BINDING_GAVE_UP,   /* crash loop: stopped for good, interface released */
         BINDING_STOPPING,  /* released on purpose (unplug, release, reload) */
+        BINDING_CYCLING,   /* restart asked for: stopping, then started again on a fresh claim */
 } BindingState;
 
 struct Binding {
@@ -52,6 +53,7 @@ struct Binding {
         char *devnode;               /* /dev/bus/usb/BBB/DDD, for a fresh file per driver start */
         bool restart_pending;    /* crashed; a restarted event is due once it is active again */
         bool device_gone;
+        bool release_requested; /* drvhostctl release: the interface stays with the kernel */
 };
 
 /* Claims the interface for the manifest's driver and starts its unit. Logs and returns -errno. */
@@ -73,6 +75,14 @@ void binding_renew_device(Binding *b);
 void binding_reprobe_when_free(Binding *b);
 /* Once the unit of a binding we gave up on is down: release the interface and re-probe it. */
 void binding_fall_back(Binding *b);
+
+/* Restart on request (drvhostctl restart): stop the unit, then start it again on a fresh usbfs
+ * claim. Returns 0, or -EBUSY while the binding is stopping or cycling already. */
+int binding_request_restart(Binding *b);
+/* Second half: the unit is down. */
+void binding_finish_restart(Binding *b);
+/* Release on request (drvhostctl release): the interface goes back to the kernel and stays there. */
+void binding_request_release(Binding *b);
 
 Binding *binding_free(Binding *b);
 

@@ -41,6 +41,8 @@ Context *context_free(Context *c)
         while (c->bindings)
                 binding_free(c->bindings);
 
+        strv_free(c->released);
+        sd_bus_slot_unref(c->bus_vtable_slot);
         match_index_free(c->index);
         manifest_set_free(c->manifests);
         strv_free(c->manifest_dirs);
@@ -53,4 +55,39 @@ Context *context_free(Context *c)
         sd_event_unref(c->event);
         free(c);
         return NULL;
+}
+
+bool context_is_released(const Context *c, const char *syspath)
+{
+        for (char **p = c->released; p && *p; p++)
+                if (streq(*p, syspath))
+                        return true;
+        return false;
+}
+
+int context_set_released(Context *c, const char *syspath, bool released)
+{
+        size_t n = 0;
+        char **l;
+
+        for (char **p = c->released; p && *p; p++, n++)
+                if (streq(*p, syspath)) {
+                        if (released)
+                                return 0;
+                        free(*p);
+                        memmove(p, p + 1, sizeof(char *) * (size_t)(c->released + strv_length(c->released) - p));
+                        return 0;
+                }
+        if (!released)
+                return 0;
+
+        l = reallocarray(c->released, n + 2, sizeof(char *));
+        if (!l)
+                return -ENOMEM;
+        c->released = l;
+        l[n] = strdup(syspath);
+        if (!l[n])
+                return -ENOMEM; /* l[n] is NULL: the list stays terminated */
+        l[n + 1] = NULL;
+        return 0;
 }

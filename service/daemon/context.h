@@ -33,8 +33,18 @@ typedef struct Context {
         unsigned n_bindings;
 
         unsigned n_devices_seen;
+
+        /* Syspaths given back to the kernel on request (drvhostctl release): not bound again until
+         * they are unplugged or a restart is asked for. NULL-terminated. */
+        char **released;
+
+        sd_bus_slot *bus_vtable_slot;
 } Context;
 
 int context_new(Context **ret);
 Context *context_free(Context *c);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Context *, context_free);
+
+bool context_is_released(const Context *c, const char *syspath);
+/* Adds or removes syspath from the released set. Returns 0 or -ENOMEM. */
+int context_set_released(Context *c, const char *syspath, bool released);

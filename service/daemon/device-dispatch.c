@@ -3,8 +3,10 @@
 #include <string.h>
 
 #include "binding.h"
+#include "bus-api.h"
 #include "classify.h"
 #include "device-dispatch.h"
+#include "device-info.h"
 #include "event.h"
 #include "log.h"
 #include "messages.h"
@@ -138,6 +140,8 @@ static void usb_interface_added(Context *c, struct udev_device *dev, DelegationR
 
         if (binding_find_by_syspath(c, udev_device_get_syspath(dev)))
                 return; /* ours already (adopted, or a repeated event) */
+        if (context_is_released(c, udev_device_get_syspath(dev)))
+                return; /* given back to the kernel on request */
         if (!modalias || !c->index)
                 return;
 
@@ -163,7 +167,7 @@ static void usb_interface_added(Context *c, struct udev_device *dev, DelegationR
         (void)binding_create(c, dev, result.winner);
 }
 
-void device_dispatch(Context *c, const char *action, struct udev_device *dev)
+static void device_dispatch_one(Context *c, const char *action, struct udev_device *dev)
 {
         DeviceKind kind = classify_kind(udev_device_get_subsystem(dev), udev_device_get_devtype(dev));
         bool added = streq(action, "add"), removed = streq(action, "remove");
@@ -180,6 +184,7 @@ void device_dispatch(Context *c, const char *action, struct udev_device *dev)
                 log_device_event(action, dev, "USB interface");
                 b = binding_find_by_syspath(c, udev_device_get_syspath(dev));
                 if (removed) {
+                        (void)context_set_released(c, udev_device_get_syspath(dev), false);
                         if (b) {
                                 b->device_gone = true;
                                 binding_release(b, "device removed");
@@ -208,4 +213,30 @@ void device_dispatch(Context *c, const char *action, struct udev_device *dev)
         default:
                 return;
         }
+}
+
+void device_dispatch_rebind(Context *c, struct udev_device *dev)
+{
+        DeviceKind kind = classify_kind(udev_device_get_subsystem(dev), udev_device_get_devtype(dev));
+
+        if (kind == DEVICE_KIND_USB_INTERFACE)
+                usb_interface_added(c, dev, classify_delegation(kind, class_of(dev, kind)));
+}
+
+/* Tells D-Bus clients what became of a device that came or went. */
+static void announce(Context *c, const char *action, struct udev_device *dev)
+{
+        DeviceInfo info;
+
+        if (streq(action, "remove"))
+                bus_api_device_changed(c, udev_device_get_sysname(dev), "removed");
+        else if (device_info_get(c, dev, &info) >= 0)
+                bus_api_device_changed(c, info.sysname, info.decision);
+}
+
+void device_dispatch(Context *c, const char *action, struct udev_device *dev)
+{
+        device_dispatch_one(c, action, dev);
+        if (streq(action, "add") || streq(action, "remove"))
+                announce(c, action, dev);
 }

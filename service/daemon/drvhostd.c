@@ -7,6 +7,7 @@
 
 #include "binding.h"
 #include "broker.h"
+#include "bus-api.h"
 #include "context.h"
 #include "discovery.h"
 #include "log.h"
@@ -150,6 +151,10 @@ static int run(void)
                 return r;
 
         r = supervise_start(c);
+        if (r < 0)
+                return r;
+
+        r = bus_api_start(c);
         if (r < 0)
                 return r;
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "binding.h"
+#include "bus-api.h"
 #include "log.h"
 #include "messages.h"
 #include "supervise.h"
@@ -83,6 +84,7 @@ static void on_crash(Binding *b, const ServiceStatus *st)
 
 static void evaluate(Binding *b)
 {
+        BindingState before = b->state;
         ServiceStatus st;
         int r;
 
@@ -103,6 +105,14 @@ static void evaluate(Binding *b)
         case BINDING_STOPPING:
                 if (streq(st.active_state, "inactive") || streq(st.active_state, "failed"))
                         binding_finish_release(b);
+                return;
+        case BINDING_CYCLING:
+                if (streq(st.active_state, "inactive") || streq(st.active_state, "failed")) {
+                        /* A stop on request is not a death: the next one counts from here. */
+                        b->last_death_usec = st.exec_main_exit_usec;
+                        b->restarts_accounted = 0;
+                        binding_finish_restart(b);
+                }
                 return;
         default:
                 break;
@@ -175,6 +185,8 @@ static void evaluate(Binding *b)
                 } else
                         log_info("%s stopped by itself (%s).", b->unit, st.result);
         }
+        if (b->state != before)
+                bus_api_binding_changed(b);
 }
 
 static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error _unused_)

@@ -16,6 +16,18 @@ static int on_job_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret
         return 0;
 }
 
+static int on_reset_reply(sd_bus_message *reply, void *userdata _unused_, sd_bus_error *ret_error _unused_)
+{
+        /* NoSuchUnit (never loaded) is the usual answer and needs no word. */
+        return 0;
+}
+
+int unit_reset_failed(sd_bus *bus, const char *unit)
+{
+        return sd_bus_call_method_async(bus, NULL, SYSTEMD_BUS_NAME, SYSTEMD_OBJECT_PATH, SYSTEMD_MANAGER_INTERFACE,
+                                        "ResetFailedUnit", on_reset_reply, NULL, "s", unit);
+}
+
 static int unit_job(sd_bus *bus, const char *method, const char *unit)
 {
         char *copy = strdup(unit);

@@ -6,15 +6,13 @@
 /* Thin asynchronous wrappers around org.freedesktop.systemd1. The bus calls never block the event
  * loop; failures are logged by the reply handlers. */
 
-#define SYSTEMD_BUS_NAME "org.freedesktop.systemd1"
-#define SYSTEMD_OBJECT_PATH "/org/freedesktop/systemd1"
-#define SYSTEMD_UNIT_PATH_PREFIX "/org/freedesktop/systemd1/unit"
-#define SYSTEMD_MANAGER_INTERFACE "org.freedesktop.systemd1.Manager"
-#define SYSTEMD_UNIT_INTERFACE "org.freedesktop.systemd1.Unit"
-#define SYSTEMD_SERVICE_INTERFACE "org.freedesktop.systemd1.Service"
+#include "systemd-names.h"
 
 int unit_start(sd_bus *bus, const char *unit);
 int unit_stop(sd_bus *bus, const char *unit);
+/* Forgets a unit's failed state and its start rate limit: a new binding of a unit name an earlier
+ * binding used is a new device, and drvhostd enforces the manifest's crash limits itself. */
+int unit_reset_failed(sd_bus *bus, const char *unit);
 
 /* The object path of a unit; *ret must be freed. */
 int unit_object_path(const char *unit, char **ret);

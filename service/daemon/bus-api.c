@@ -1,0 +1,345 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <systemd/sd-daemon.h>
+
+#include "bus-api.h"
+#include "bus-names.h"
+#include "device-dispatch.h"
+#include "device-info.h"
+#include "log.h"
+#include "manifests.h"
+#include "udev-util.h"
+
+/* Changes are for root only; everything else may read. The policy file lets everyone call, so
+ * the decision is here, with a message that says what was refused. */
+static int check_root(sd_bus_message *m, const char *what, sd_bus_error *error)
+{
+        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+        uid_t uid;
+        int r;
+
+        r = sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID | SD_BUS_CREDS_UID | SD_BUS_CREDS_AUGMENT, &creds);
+        if (r < 0)
+                return r;
+        r = sd_bus_creds_get_euid(creds, &uid);
+        if (r < 0)
+                r = sd_bus_creds_get_uid(creds, &uid);
+        if (r < 0)
+                return r;
+        if (uid != 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED, "Permission denied: %s needs root.", what);
+        return 0;
+}
+
+static int resolve(Context *c, const char *name, struct udev_device **ret, sd_bus_error *error)
+{
+        int r = device_resolve(c, name, ret);
+
+        if (r == -ENOENT)
+                return sd_bus_error_setf(error, DRVHOST_BUS_ERROR_NO_SUCH_DEVICE, "No device '%s'.", name);
+        return r;
+}
+
+static int append_device(sd_bus_message *reply, const DeviceInfo *i)
+{
+        return sd_bus_message_append(reply, DRVHOST_BUS_DEVICE_TYPE, i->sysname, i->syspath, i->subsystem,
+                                     i->devtype, i->parent, i->modalias, i->description, i->decision, i->driver,
+                                     i->unit, i->state, i->kernel_driver, i->crashes);
+}
+
+static int append_device_cb(const DeviceInfo *info, void *userdata)
+{
+        return append_device(userdata, info);
+}
+
+static int method_list_devices(sd_bus_message *m, void *userdata, sd_bus_error *error _unused_)
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        Context *c = userdata;
+        int r;
+
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', DRVHOST_BUS_DEVICE_TYPE);
+        if (r >= 0)
+                r = device_info_foreach(c, append_device_cb, reply);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_get_device(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(udev_device_unrefp) struct udev_device *dev = NULL;
+        Context *c = userdata;
+        const char *name;
+        DeviceInfo info;
+        int r;
+
+        r = sd_bus_message_read(m, "s", &name);
+        if (r < 0)
+                return r;
+        r = resolve(c, name, &dev, error);
+        if (r < 0)
+                return r;
+        if (device_info_get(c, dev, &info) < 0)
+                return sd_bus_error_setf(error, DRVHOST_BUS_ERROR_NO_SUCH_DEVICE,
+                                         "'%s' is not a device drvhost decides about (USB, PCI or a disk).", name);
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r >= 0)
+                r = append_device(reply, &info);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_list_drivers(sd_bus_message *m, void *userdata, sd_bus_error *error _unused_)
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        Context *c = userdata;
+        int r;
+
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', DRVHOST_BUS_DRIVER_TYPE);
+        for (size_t i = 0; r >= 0 && c->manifests && i < c->manifests->n; i++) {
+                const Manifest *man = c->manifests->manifests[i];
+
+                r = sd_bus_message_open_container(reply, 'r', "sssisbuuas");
+                if (r >= 0)
+                        r = sd_bus_message_append(reply, "sssisbuu", man->name, man->path, man->exec, man->priority,
+                                                  strempty(man->description), man->fallback_to_kernel,
+                                                  man->restart_limit_burst, man->restart_limit_interval_sec);
+                if (r >= 0)
+                        r = sd_bus_message_append_strv(reply, man->matches);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_list_manifest_errors(sd_bus_message *m, void *userdata, sd_bus_error *error _unused_)
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        Context *c = userdata;
+        int r;
+
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', DRVHOST_BUS_MANIFEST_ERROR_TYPE);
+        for (size_t i = 0; r >= 0 && c->manifests && i < c->manifests->n_errors; i++) {
+                const ManifestError *e = &c->manifests->errors[i];
+
+                r = sd_bus_message_append(reply, DRVHOST_BUS_MANIFEST_ERROR_TYPE, e->path, e->line, e->reason);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_explain(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(udev_device_unrefp) struct udev_device *dev = NULL;
+        _cleanup_(match_result_done) MatchResult result = {};
+        _cleanup_free_ char *reason = NULL;
+        Context *c = userdata;
+        const char *name;
+        DeviceInfo info;
+        int r;
+
+        r = sd_bus_message_read(m, "s", &name);
+        if (r < 0)
+                return r;
+        r = resolve(c, name, &dev, error);
+        if (r < 0)
+                return r;
+        if (device_info_get(c, dev, &info) < 0)
+                return sd_bus_error_setf(error, DRVHOST_BUS_ERROR_NO_SUCH_DEVICE,
+                                         "'%s' is not a device drvhost decides about (USB, PCI or a disk).", name);
+        r = device_explain(c, dev, &result, &reason);
+        if (r < 0)
+                return r;
+
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "ssss", info.sysname, info.modalias, info.decision, reason);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', DRVHOST_BUS_CANDIDATE_TYPE);
+        for (size_t i = 0; r >= 0 && i < result.n_candidates; i++) {
+                const MatchCandidate *k = &result.candidates[i];
+
+                r = sd_bus_message_append(reply, DRVHOST_BUS_CANDIDATE_TYPE, k->manifest->name, k->manifest->path,
+                                          k->pattern, k->score, k->manifest->priority, k->rank,
+                                          match_loss_to_string(k->loss));
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_restart(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        _cleanup_(udev_device_unrefp) struct udev_device *dev = NULL;
+        Context *c = userdata;
+        const char *name;
+        Binding *b;
+        int r;
+
+        r = sd_bus_message_read(m, "s", &name);
+        if (r < 0)
+                return r;
+        r = check_root(m, "restarting a binding", error);
+        if (r < 0)
+                return r;
+        r = resolve(c, name, &dev, error);
+        if (r < 0)
+                return r;
+
+        b = binding_find_by_syspath(c, udev_device_get_syspath(dev));
+        if (b && b->state != BINDING_GAVE_UP) {
+                r = binding_request_restart(b);
+                if (r == -EBUSY)
+                        return sd_bus_error_setf(error, DRVHOST_BUS_ERROR_BUSY, "%s is %s; try again shortly.",
+                                                 b->unit, binding_state_to_string(b->state));
+                if (r < 0)
+                        return r;
+                return sd_bus_reply_method_return(m, NULL);
+        }
+
+        /* Fallen back or released: the kernel driver has it; bind it again from scratch. */
+        if (b)
+                binding_free(b);
+        r = context_set_released(c, udev_device_get_syspath(dev), false);
+        if (r < 0)
+                return r;
+        device_dispatch_rebind(c, dev);
+        if (!binding_find_by_syspath(c, udev_device_get_syspath(dev)))
+                return sd_bus_error_setf(error, DRVHOST_BUS_ERROR_NOT_BOUND,
+                                         "No user-mode driver took %s (no manifest matches it, it is delegated, "
+                                         "or binding failed: see the journal).", udev_device_get_sysname(dev));
+        return sd_bus_reply_method_return(m, NULL);
+}
+
+static int method_release(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        _cleanup_(udev_device_unrefp) struct udev_device *dev = NULL;
+        Context *c = userdata;
+        const char *name;
+        Binding *b;
+        int r;
+
+        r = sd_bus_message_read(m, "s", &name);
+        if (r < 0)
+                return r;
+        r = check_root(m, "releasing a binding", error);
+        if (r < 0)
+                return r;
+        r = resolve(c, name, &dev, error);
+        if (r < 0)
+                return r;
+
+        b = binding_find_by_syspath(c, udev_device_get_syspath(dev));
+        if (!b || b->state == BINDING_GAVE_UP)
+                return sd_bus_error_setf(error, DRVHOST_BUS_ERROR_NOT_BOUND, "%s has no user-mode driver to release.",
+                                         udev_device_get_sysname(dev));
+        if (b->state == BINDING_STOPPING || b->state == BINDING_CYCLING)
+                return sd_bus_error_setf(error, DRVHOST_BUS_ERROR_BUSY, "%s is %s; try again shortly.", b->unit,
+                                         binding_state_to_string(b->state));
+        binding_request_release(b);
+        return sd_bus_reply_method_return(m, NULL);
+}
+
+static int method_reload(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        Context *c = userdata;
+        int r;
+
+        r = check_root(m, "reloading the manifests", error);
+        if (r < 0)
+                return r;
+        (void)sd_notify(false, "RELOADING=1\nSTATUS=Reloading driver manifests");
+        r = manifests_reload(c);
+        (void)sd_notifyf(false, "READY=1\nSTATUS=%u binding(s), %zu manifest(s)", c->n_bindings,
+                         c->manifests ? c->manifests->n : 0);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Reloading the manifests failed: %m");
+        return sd_bus_reply_method_return(m, NULL);
+}
+
+static const sd_bus_vtable manager_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_METHOD_WITH_ARGS("ListDevices", SD_BUS_NO_ARGS, SD_BUS_RESULT("a" DRVHOST_BUS_DEVICE_TYPE, devices),
+                                method_list_devices, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetDevice", SD_BUS_ARGS("s", device), SD_BUS_RESULT(DRVHOST_BUS_DEVICE_TYPE, info),
+                                method_get_device, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ListDrivers", SD_BUS_NO_ARGS, SD_BUS_RESULT("a" DRVHOST_BUS_DRIVER_TYPE, drivers),
+                                method_list_drivers, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ListManifestErrors", SD_BUS_NO_ARGS,
+                                SD_BUS_RESULT("a" DRVHOST_BUS_MANIFEST_ERROR_TYPE, errors), method_list_manifest_errors,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Explain", SD_BUS_ARGS("s", device),
+                                SD_BUS_RESULT("s", sysname, "s", modalias, "s", decision, "s", reason,
+                                              "a" DRVHOST_BUS_CANDIDATE_TYPE, candidates),
+                                method_explain, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Restart", SD_BUS_ARGS("s", device), SD_BUS_NO_RESULT, method_restart,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Release", SD_BUS_ARGS("s", device), SD_BUS_NO_RESULT, method_release,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Reload", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_reload, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_SIGNAL_WITH_ARGS("DeviceChanged", SD_BUS_ARGS("s", sysname, "s", decision), 0),
+        SD_BUS_SIGNAL_WITH_ARGS("BindingChanged", SD_BUS_ARGS("s", sysname, "s", unit, "s", state), 0),
+        SD_BUS_VTABLE_END,
+};
+
+int bus_api_start(Context *c)
+{
+        int r;
+
+        r = sd_bus_add_object_vtable(c->bus, &c->bus_vtable_slot, DRVHOST_BUS_PATH, DRVHOST_BUS_INTERFACE,
+                                     manager_vtable, c);
+        if (r < 0)
+                return log_error_errno(r, "Failed to publish the D-Bus object: %m");
+        /* Synchronous: a second drvhostd (or a policy that does not let us own the name) must fail
+         * here, loudly, not later. */
+        r = sd_bus_request_name(c->bus, DRVHOST_BUS_NAME, 0);
+        if (r < 0)
+                return log_error_errno(r, "Failed to take the bus name %s: %m", DRVHOST_BUS_NAME);
+        return 0;
+}
+
+void bus_api_device_changed(Context *c, const char *sysname, const char *decision)
+{
+        int r;
+
+        if (!c->bus_vtable_slot)
+                return;
+        r = sd_bus_emit_signal(c->bus, DRVHOST_BUS_PATH, DRVHOST_BUS_INTERFACE, "DeviceChanged", "ss", sysname,
+                               decision);
+        if (r < 0)
+                log_debug_errno(r, "Failed to send DeviceChanged for %s: %m", sysname);
+}
+
+void bus_api_binding_changed(const Binding *b)
+{
+        Context *c = b->context;
+        int r;
+
+        if (!c->bus_vtable_slot)
+                return;
+        r = sd_bus_emit_signal(c->bus, DRVHOST_BUS_PATH, DRVHOST_BUS_INTERFACE, "BindingChanged", "sss", b->sysname,
+                               b->unit, binding_state_to_string(b->state));
+        if (r < 0)
+                log_debug_errno(r, "Failed to send BindingChanged for %s: %m", b->sysname);
+}

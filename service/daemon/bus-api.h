@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "binding.h"
+#include "context.h"
+
+/* Publishes the org.drvhost.drvhost1 object on c->bus and takes the bus name. */
+int bus_api_start(Context *c);
+
+/* Signals for clients watching devices and bindings; failures are logged at debug level only, a
+ * signal nobody listens to is no error. */
+void bus_api_device_changed(Context *c, const char *sysname, const char *decision);
+void bus_api_binding_changed(const Binding *b);

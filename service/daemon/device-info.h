@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <libudev.h>
+
+#include "context.h"
+#include "match.h"
+
+/* What drvhostd decided about one device, as the D-Bus API reports it. The strings borrow from the
+ * udev device and the binding, so a DeviceInfo lives no longer than the call that filled it. */
+
+#define DEVICE_DECISION_USER_MODE "user-mode" /* a user-mode driver runs (or is starting) for it */
+#define DEVICE_DECISION_FALLBACK "fallback"   /* the user-mode driver crash-looped; back to the kernel */
+#define DEVICE_DECISION_RELEASED "released"   /* given back to the kernel on request */
+#define DEVICE_DECISION_DELEGATED "delegated" /* a GPU or storage device: the kernel's */
+#define DEVICE_DECISION_KERNEL "kernel"       /* no manifest matches; a kernel driver has it */
+#define DEVICE_DECISION_UNMANAGED "unmanaged" /* no manifest matches and no kernel driver is bound */
+#define DEVICE_DECISION_DEVICE "device"       /* a USB device: its interfaces carry the decisions */
+
+typedef struct DeviceInfo {
+        const char *sysname;
+        const char *syspath;
+        const char *subsystem;
+        const char *devtype;
+        const char *parent;      /* sysname of the nearest listed ancestor, "" for none */
+        const char *modalias;
+        const char *description; /* USB product string, PCI class, disk model */
+        const char *decision;
+        const char *driver;      /* manifest Name= for user-mode, else the kernel driver */
+        const char *unit;
+        const char *state;       /* the binding's state, "" without a binding */
+        const char *kernel_driver; /* bound in sysfs right now */
+        unsigned crashes;
+} DeviceInfo;
+
+/* Fills ret for a device drvhostd decides about (USB device or interface, PCI function, non-virtual
+ * disk). Returns 0, or -ENOENT for any other device. */
+int device_info_get(Context *c, struct udev_device *dev, DeviceInfo *ret);
+
+/* The device a user names: a sysname ("1-1:1.0", "0000:00:03.0", "sda"), a /sys path, or the name
+ * of a driver unit. Returns 0, -ENOENT, or -ENOMEM. */
+int device_resolve(Context *c, const char *name, struct udev_device **ret);
+
+/* Calls f for every device device_info_get() knows, in sysfs order; stops at the first error. */
+typedef int (*device_info_func_t)(const DeviceInfo *info, void *userdata);
+int device_info_foreach(Context *c, device_info_func_t f, void *userdata);
+
+/* Why the device got its decision, in one sentence; *ret must be freed. The candidates come from
+ * match_index_lookup() on its modalias (an empty result when it has none). */
+int device_explain(Context *c, struct udev_device *dev, MatchResult *candidates, char **ret);

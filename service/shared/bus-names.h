@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The D-Bus API of drvhostd on the system bus; drvhostctl and any other client use these names.
+ * Reading is open to everyone; Restart, Release and Reload need the caller to be root. */
+
+#define DRVHOST_BUS_NAME "org.drvhost.drvhost1"
+#define DRVHOST_BUS_PATH "/org/drvhost/drvhost1"
+#define DRVHOST_BUS_INTERFACE "org.drvhost.drvhost1.Manager"
+
+#define DRVHOST_BUS_ERROR_NO_SUCH_DEVICE "org.drvhost.drvhost1.NoSuchDevice"
+#define DRVHOST_BUS_ERROR_NOT_BOUND "org.drvhost.drvhost1.NotBound"
+#define DRVHOST_BUS_ERROR_BUSY "org.drvhost.drvhost1.Busy"
+
+/* One device: sysname, syspath, subsystem, devtype, parent sysname, modalias, description,
+ * decision, driver, unit, binding state, kernel driver, crashes. */
+#define DRVHOST_BUS_DEVICE_TYPE "(ssssssssssssu)"
+/* One manifest: name, path, exec, priority, description, fallback to kernel, restart limit burst,
+ * restart limit interval in seconds, match patterns. */
+#define DRVHOST_BUS_DRIVER_TYPE "(sssisbuuas)"
+/* One invalid manifest: path, line, reason. */
+#define DRVHOST_BUS_MANIFEST_ERROR_TYPE "(sus)"
+/* One candidate of Explain: manifest name, path, pattern, score, priority, rank, why it lost. */
+#define DRVHOST_BUS_CANDIDATE_TYPE "(sssuius)"
