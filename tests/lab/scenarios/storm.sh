@@ -1,5 +1,5 @@
 # storm: 100 plug/unplug cycles: no stale unit, no leaked fd in drvhostd, correct final state.
-# lab-timeout: 420
+# lab-timeout: 900
 
 check "drvhost starts" drvhost_start
 gadget_sourcesink st
