@@ -859,7 +859,7 @@ int main(int argc, char *argv[])
         __attribute__((cleanup(sd_bus_flush_close_unrefp))) sd_bus *bus = NULL;
         Options o = { .legend = true, .block = true, .lines = LINES_DEFAULT };
         const Verb *verb = NULL;
-        int r, first;
+        int r, first = 0;
 
         r = parse_argv(argc, argv, &o, &first);
         if (r <= 0)
