@@ -107,7 +107,7 @@ static int bus_failure(const sd_bus_error *e, int r, const char *what)
                                       "drvhostd is not running (start it with: systemctl start drvhost).");
         if (sd_bus_error_has_name(e, SD_BUS_ERROR_ACCESS_DENIED)) {
                 if (e->message && strneq(e->message, "Permission denied", strlen("Permission denied")))
-                        return log_error_exit(EXIT_PERMISSION, "%s (run it as root, e.g. with sudo)", e->message);
+                        return log_error_exit(EXIT_PERMISSION, "%s (run it as root, e.g. with sudo).", e->message);
                 return log_error_exit(EXIT_PERMISSION, "Permission denied: %s needs root (run it with sudo).", what);
         }
         if (sd_bus_error_has_name(e, DRVHOST_BUS_ERROR_NO_SUCH_DEVICE))
@@ -572,10 +572,10 @@ static int cmd_explain(sd_bus *bus, const Options *o, char **args)
                         continue;
                 }
                 if (n == 0)
-                        printf("\n%s%-4s %-20s %5s %8s  %-10s %s%s\n", o->color ? ANSI_BOLD : "", "RANK", "MANIFEST",
-                               "SCORE", "PRIORITY", "VERDICT", "PATTERN", normal(o));
-                printf("%-4u %-20s %5u %8d  %s%-10s%s %s\n", rank, name, score, priority,
-                       rank == 0 && o->color ? ANSI_GREEN : "", rank == 0 ? "won" : loss, normal(o), pattern);
+                        printf("\n%s%-4s %-20s %5s %8s  %-40s %s%s\n", o->color ? ANSI_BOLD : "", "RANK", "MANIFEST",
+                               "SCORE", "PRIORITY", "PATTERN", "VERDICT", normal(o));
+                printf("%-4u %-20s %5u %8d  %-40s %s%s%s\n", rank, name, score, priority, pattern,
+                       rank == 0 && o->color ? ANSI_GREEN : "", rank == 0 ? "won" : loss, normal(o));
                 n++;
         }
         if (o->json) {

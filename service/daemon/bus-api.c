@@ -27,7 +27,7 @@ static int check_root(sd_bus_message *m, const char *what, sd_bus_error *error)
         if (r < 0)
                 return r;
         if (uid != 0)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED, "Permission denied: %s needs root.", what);
+                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED, "Permission denied: %s needs root", what);
         return 0;
 }
 

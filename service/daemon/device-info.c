@@ -9,7 +9,8 @@
 #include "udev-util.h"
 #include "unit-name.h"
 
-enum { USB_CLASS_BASE = 16 };
+/* USB sysfs attributes (bInterfaceClass, bInterfaceNumber) are hex. */
+enum { SYSFS_HEX_BASE = 16, USB_INTERFACES_MAX = 32 };
 
 #define SYSFS_PREFIX "/sys/"
 #define VIRTUAL_DEVICES_PREFIX "/sys/devices/virtual/"
@@ -27,7 +28,7 @@ static uint32_t class_of(struct udev_device *dev, DeviceKind kind)
         }
         if (kind == DEVICE_KIND_USB_INTERFACE) {
                 s = udev_device_get_sysattr_value(dev, "bInterfaceClass");
-                return s ? (uint32_t)strtoul(s, NULL, USB_CLASS_BASE) : 0;
+                return s ? (uint32_t)strtoul(s, NULL, SYSFS_HEX_BASE) : 0;
         }
         return 0;
 }
@@ -101,6 +102,27 @@ static const Manifest *winner_for(Context *c, struct udev_device *dev)
         return result.winner; /* the manifest outlives the result */
 }
 
+/* The binding that claimed this interface along with the one it matched (ClaimInterfaces=). */
+static Binding *binding_claiming(Context *c, struct udev_device *intf)
+{
+        const char *s = udev_device_get_sysattr_value(intf, "bInterfaceNumber");
+        struct udev_device *usb = udev_device_get_parent(intf);
+        unsigned long ifnum;
+        size_t len;
+
+        if (!s || !usb)
+                return NULL;
+        ifnum = strtoul(s, NULL, SYSFS_HEX_BASE);
+        if (ifnum >= USB_INTERFACES_MAX)
+                return NULL;
+        len = strlen(udev_device_get_syspath(usb));
+        for (Binding *b = c->bindings; b; b = b->next)
+                if (strneq(b->syspath, udev_device_get_syspath(usb), len) && b->syspath[len] == '/' &&
+                    !strchr(b->syspath + len + 1, '/') && (b->interfaces & (UINT32_C(1) << ifnum)))
+                        return b;
+        return NULL;
+}
+
 int device_info_get(Context *c, struct udev_device *dev, DeviceInfo *ret)
 {
         DeviceKind kind = classify_kind(udev_device_get_subsystem(dev), udev_device_get_devtype(dev));
@@ -131,6 +153,8 @@ int device_info_get(Context *c, struct udev_device *dev, DeviceInfo *ret)
         }
 
         b = binding_find_by_syspath(c, ret->syspath);
+        if (!b && kind == DEVICE_KIND_USB_INTERFACE)
+                b = binding_claiming(c, dev); /* e.g. CDC-ACM's data interface, claimed with its control one */
         if (b) {
                 ret->decision = b->state == BINDING_GAVE_UP ? DEVICE_DECISION_FALLBACK : DEVICE_DECISION_USER_MODE;
                 ret->driver = b->driver;
