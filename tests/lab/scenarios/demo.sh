@@ -63,6 +63,12 @@ journal_events "$DRVHOST_MESSAGE_CRASHED" DRVHOST_UNIT="$unit" | tail -n 1 |
 section "   …and as journalctl -x explains it, from drvhost's catalog:"
 journalctl -x --no-pager -n 1 MESSAGE_ID="$DRVHOST_MESSAGE_CRASHED" DRVHOST_UNIT="$unit" | tail -n 8 | show
 
+section "7. What drvhostctl says of the printer (drvhostctl status, drvhostctl list):"
+drvhostctl --color=never status "$(basename "$intf")" | show
+drvhostctl --color=never list | grep -E "^DEVICE|─$(basename "$(gadget_usb_path demo)")(:| )" | show
+check "drvhostctl counts the crash as one restart" \
+        test "$(drvhostctl --json status "$(basename "$intf")" | jq -r '"\(.active_state) \(.restarts)"')" = "active 1"
+
 kill "$reader" 2>/dev/null
 lpadmin -x demo
 systemctl stop cups.service
