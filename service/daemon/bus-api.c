@@ -40,6 +40,34 @@ static int resolve(Context *c, const char *name, struct udev_device **ret, sd_bu
         return r;
 }
 
+/* The device argument of a method: read, checked for root when what (the change, for the message)
+ * is given, and resolved to a device drvhost decides about. */
+static int read_device_argument(sd_bus_message *m, Context *c, const char *what, struct udev_device **ret,
+                                sd_bus_error *error)
+{
+        _cleanup_(udev_device_unrefp) struct udev_device *dev = NULL;
+        const char *name;
+        DeviceInfo info;
+        int r;
+
+        r = sd_bus_message_read(m, "s", &name);
+        if (r < 0)
+                return r;
+        if (what) {
+                r = check_root(m, what, error);
+                if (r < 0)
+                        return r;
+        }
+        r = resolve(c, name, &dev, error);
+        if (r < 0)
+                return r;
+        if (device_info_get(c, dev, &info) < 0)
+                return sd_bus_error_setf(error, DRVHOST_BUS_ERROR_NO_SUCH_DEVICE,
+                                         "'%s' is not a device drvhost decides about (USB, PCI or a disk).", name);
+        *ret = TAKE_PTR(dev);
+        return 0;
+}
+
 static int append_device(sd_bus_message *reply, const DeviceInfo *i)
 {
         return sd_bus_message_append(reply, DRVHOST_BUS_DEVICE_TYPE, i->sysname, i->syspath, i->subsystem,
@@ -75,19 +103,15 @@ static int method_get_device(sd_bus_message *m, void *userdata, sd_bus_error *er
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_(udev_device_unrefp) struct udev_device *dev = NULL;
         Context *c = userdata;
-        const char *name;
         DeviceInfo info;
         int r;
 
-        r = sd_bus_message_read(m, "s", &name);
+        r = read_device_argument(m, c, NULL, &dev, error);
         if (r < 0)
                 return r;
-        r = resolve(c, name, &dev, error);
+        r = device_info_get(c, dev, &info);
         if (r < 0)
                 return r;
-        if (device_info_get(c, dev, &info) < 0)
-                return sd_bus_error_setf(error, DRVHOST_BUS_ERROR_NO_SUCH_DEVICE,
-                                         "'%s' is not a device drvhost decides about (USB, PCI or a disk).", name);
         r = sd_bus_message_new_method_return(m, &reply);
         if (r >= 0)
                 r = append_device(reply, &info);
@@ -153,19 +177,15 @@ static int method_explain(sd_bus_message *m, void *userdata, sd_bus_error *error
         _cleanup_(match_result_done) MatchResult result = {};
         _cleanup_free_ char *reason = NULL;
         Context *c = userdata;
-        const char *name;
         DeviceInfo info;
         int r;
 
-        r = sd_bus_message_read(m, "s", &name);
+        r = read_device_argument(m, c, NULL, &dev, error);
         if (r < 0)
                 return r;
-        r = resolve(c, name, &dev, error);
+        r = device_info_get(c, dev, &info);
         if (r < 0)
                 return r;
-        if (device_info_get(c, dev, &info) < 0)
-                return sd_bus_error_setf(error, DRVHOST_BUS_ERROR_NO_SUCH_DEVICE,
-                                         "'%s' is not a device drvhost decides about (USB, PCI or a disk).", name);
         r = device_explain(c, dev, &result, &reason);
         if (r < 0)
                 return r;
@@ -193,17 +213,10 @@ static int method_restart(sd_bus_message *m, void *userdata, sd_bus_error *error
 {
         _cleanup_(udev_device_unrefp) struct udev_device *dev = NULL;
         Context *c = userdata;
-        const char *name;
         Binding *b;
         int r;
 
-        r = sd_bus_message_read(m, "s", &name);
-        if (r < 0)
-                return r;
-        r = check_root(m, "restarting a binding", error);
-        if (r < 0)
-                return r;
-        r = resolve(c, name, &dev, error);
+        r = read_device_argument(m, c, "restarting a binding", &dev, error);
         if (r < 0)
                 return r;
 
@@ -236,17 +249,10 @@ static int method_release(sd_bus_message *m, void *userdata, sd_bus_error *error
 {
         _cleanup_(udev_device_unrefp) struct udev_device *dev = NULL;
         Context *c = userdata;
-        const char *name;
         Binding *b;
         int r;
 
-        r = sd_bus_message_read(m, "s", &name);
-        if (r < 0)
-                return r;
-        r = check_root(m, "releasing a binding", error);
-        if (r < 0)
-                return r;
-        r = resolve(c, name, &dev, error);
+        r = read_device_argument(m, c, "releasing a binding", &dev, error);
         if (r < 0)
                 return r;
 

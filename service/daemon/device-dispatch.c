@@ -11,7 +11,6 @@
 #include "log.h"
 #include "messages.h"
 
-enum { USB_CLASS_BASE = 16 };
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct kmod_ctx *, kmod_unref);
 DEFINE_TRIVIAL_CLEANUP_FUNC_VOID(struct kmod_list *, kmod_module_unref_list);
@@ -71,23 +70,9 @@ static const char *load_kernel_module(const char *modalias)
         return NULL;
 }
 
-/* The driver a delegated device is (or will be) in the kernel's hands of. Block devices have it on
- * their parent. */
-static const char *kernel_driver_of(struct udev_device *dev)
-{
-        for (struct udev_device *d = dev; d; d = udev_device_get_parent(d)) {
-                const char *driver = udev_device_get_driver(d);
-                if (driver)
-                        return driver;
-                if (!streq(strempty(udev_device_get_subsystem(d)), "block"))
-                        break;
-        }
-        return NULL;
-}
-
 static void delegate(struct udev_device *dev, DelegationReason reason)
 {
-        const char *driver = kernel_driver_of(dev);
+        const char *driver = device_kernel_driver(dev);
         const char *modalias = udev_device_get_property_value(dev, "MODALIAS");
         const char *requested = NULL;
         int r;
@@ -95,7 +80,7 @@ static void delegate(struct udev_device *dev, DelegationReason reason)
         if (!driver)
                 requested = load_kernel_module(modalias);
         if (!driver)
-                driver = kernel_driver_of(dev);
+                driver = device_kernel_driver(dev);
 
         const EventField fields[] = {
                 { "DRVHOST_DEVICE", udev_device_get_syspath(dev) },
@@ -112,24 +97,6 @@ static void delegate(struct udev_device *dev, DelegationReason reason)
                        driver ?: "none bound", requested ? ", module requested" : "");
         if (r < 0)
                 log_warning_errno(r, "Failed to log delegation of %s: %m", udev_device_get_syspath(dev));
-}
-
-static uint32_t class_of(struct udev_device *dev, DeviceKind kind)
-{
-        const char *s;
-        uint32_t v = 0;
-
-        if (kind == DEVICE_KIND_PCI) {
-                s = udev_device_get_sysattr_value(dev, "class");
-                if (!s || classify_parse_pci_class(s, &v) < 0)
-                        return 0;
-                return v;
-        }
-        if (kind == DEVICE_KIND_USB_INTERFACE) {
-                s = udev_device_get_sysattr_value(dev, "bInterfaceClass");
-                return s ? (uint32_t)strtoul(s, NULL, USB_CLASS_BASE) : 0;
-        }
-        return 0;
 }
 
 static void usb_interface_added(Context *c, struct udev_device *dev, DelegationReason delegation)
@@ -194,7 +161,7 @@ static void device_dispatch_one(Context *c, const char *action, struct udev_devi
                 /* A driver bound after we released the interface (bind), or a change: only new
                  * devices, and ones we failed on before, are considered. */
                 if (added || (streq(action, "bind") && !b && !udev_device_get_driver(dev)))
-                        usb_interface_added(c, dev, classify_delegation(kind, class_of(dev, kind)));
+                        usb_interface_added(c, dev, classify_delegation(kind, device_class_of(dev, kind)));
                 return;
         case DEVICE_KIND_PCI:
         case DEVICE_KIND_BLOCK:
@@ -204,7 +171,7 @@ static void device_dispatch_one(Context *c, const char *action, struct udev_devi
                 if (kind == DEVICE_KIND_BLOCK &&
                     strneq(udev_device_get_syspath(dev), "/sys/devices/virtual/", strlen("/sys/devices/virtual/")))
                         return;
-                delegation = classify_delegation(kind, class_of(dev, kind));
+                delegation = classify_delegation(kind, device_class_of(dev, kind));
                 if (delegation != DELEGATION_NONE)
                         delegate(dev, delegation);
                 else
@@ -220,7 +187,7 @@ void device_dispatch_rebind(Context *c, struct udev_device *dev)
         DeviceKind kind = classify_kind(udev_device_get_subsystem(dev), udev_device_get_devtype(dev));
 
         if (kind == DEVICE_KIND_USB_INTERFACE)
-                usb_interface_added(c, dev, classify_delegation(kind, class_of(dev, kind)));
+                usb_interface_added(c, dev, classify_delegation(kind, device_class_of(dev, kind)));
 }
 
 /* Tells D-Bus clients what became of a device that came or went. */

@@ -17,7 +17,7 @@ enum { SYSFS_HEX_BASE = 16, USB_INTERFACES_MAX = 32 };
 
 static const char *const listed_subsystems[] = { "usb", "pci", "block" };
 
-static uint32_t class_of(struct udev_device *dev, DeviceKind kind)
+uint32_t device_class_of(struct udev_device *dev, DeviceKind kind)
 {
         const char *s;
         uint32_t v = 0;
@@ -61,8 +61,7 @@ static const char *listed_parent(struct udev_device *dev)
         return "";
 }
 
-/* The kernel driver of a device; a disk has it on its parent chain. */
-static const char *kernel_driver_of(struct udev_device *dev)
+const char *device_kernel_driver(struct udev_device *dev)
 {
         for (struct udev_device *d = dev; d; d = udev_device_get_parent(d)) {
                 const char *driver = udev_device_get_driver(d);
@@ -144,7 +143,7 @@ int device_info_get(Context *c, struct udev_device *dev, DeviceInfo *ret)
                 .driver = "",
                 .unit = "",
                 .state = "",
-                .kernel_driver = strempty(kernel_driver_of(dev)),
+                .kernel_driver = strempty(device_kernel_driver(dev)),
         };
 
         if (kind == DEVICE_KIND_USB_DEVICE) {
@@ -169,7 +168,7 @@ int device_info_get(Context *c, struct udev_device *dev, DeviceInfo *ret)
                 return 0;
         }
 
-        delegation = classify_delegation(kind, class_of(dev, kind));
+        delegation = classify_delegation(kind, device_class_of(dev, kind));
         m = kind == DEVICE_KIND_USB_INTERFACE ? winner_for(c, dev) : NULL;
         if (delegation != DELEGATION_NONE && !(m && m->claim_delegated))
                 ret->decision = DEVICE_DECISION_DELEGATED;
@@ -235,7 +234,7 @@ int device_explain(Context *c, struct udev_device *dev, MatchResult *candidates,
 {
         DeviceKind kind = classify_kind(udev_device_get_subsystem(dev), udev_device_get_devtype(dev));
         const char *modalias = udev_device_get_property_value(dev, "MODALIAS");
-        DelegationReason delegation = classify_delegation(kind, class_of(dev, kind));
+        DelegationReason delegation = classify_delegation(kind, device_class_of(dev, kind));
         const Manifest *w;
         DeviceInfo info;
         char *s = NULL;

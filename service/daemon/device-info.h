@@ -3,6 +3,7 @@
 
 #include <libudev.h>
 
+#include "classify.h"
 #include "context.h"
 #include "match.h"
 
@@ -48,3 +49,8 @@ int device_info_foreach(Context *c, device_info_func_t f, void *userdata);
 /* Why the device got its decision, in one sentence; *ret must be freed. The candidates come from
  * match_index_lookup() on its modalias (an empty result when it has none). */
 int device_explain(Context *c, struct udev_device *dev, MatchResult *candidates, char **ret);
+
+/* The PCI class (24 bits) of a PCI function or the class of a USB interface; 0 for other kinds. */
+uint32_t device_class_of(struct udev_device *dev, DeviceKind kind);
+/* The kernel driver a device is in the hands of; a disk has it on its parent chain. NULL: none. */
+const char *device_kernel_driver(struct udev_device *dev);
