@@ -465,10 +465,20 @@ void binding_finish_release(Binding *b)
         binding_reprobe_when_free(b);
 }
 
-void binding_request_release(Binding *b)
+void binding_release_to_kernel(Binding *b, const char *reason)
 {
         b->release_requested = true;
-        binding_release(b, "released on request");
+        binding_release(b, reason);
+}
+
+bool binding_holds_device(const Binding *b)
+{
+        int enabled = SD_EVENT_OFF;
+
+        if (b->fd >= 0)
+                return true;
+        return b->reprobe_timer && sd_event_source_get_enabled(b->reprobe_timer, &enabled) >= 0 &&
+               enabled != SD_EVENT_OFF;
 }
 
 int binding_request_restart(Binding *b)
@@ -559,7 +569,7 @@ static void reprobe_now(Binding *b)
 
         intf = udev_device_new_from_syspath(c->udev, b->syspath);
         if (b->release_requested) {
-                if (context_set_released(c, b->syspath, true) < 0)
+                if (!c->shutting_down && context_set_released(c, b->syspath, true) < 0)
                         log_oom();
                 log_info("%s is back with the kernel (%s) on request.", b->sysname,
                          (intf ? udev_device_get_driver(intf) : NULL) ?: "no driver bound");

@@ -81,8 +81,11 @@ void binding_fall_back(Binding *b);
 int binding_request_restart(Binding *b);
 /* Second half: the unit is down. */
 void binding_finish_restart(Binding *b);
-/* Release on request (drvhostctl release): the interface goes back to the kernel and stays there. */
-void binding_request_release(Binding *b);
+/* Release on request (drvhostctl release, or drvhost stopping): the interface goes back to the
+ * kernel and stays there. */
+void binding_release_to_kernel(Binding *b, const char *reason);
+/* Whether a binding still holds its interface or is about to re-probe it. */
+bool binding_holds_device(const Binding *b);
 
 Binding *binding_free(Binding *b);
 

@@ -263,7 +263,7 @@ static int method_release(sd_bus_message *m, void *userdata, sd_bus_error *error
         if (b->state == BINDING_STOPPING || b->state == BINDING_CYCLING)
                 return sd_bus_error_setf(error, DRVHOST_BUS_ERROR_BUSY, "%s is %s; try again shortly.", b->unit,
                                          binding_state_to_string(b->state));
-        binding_request_release(b);
+        binding_release_to_kernel(b, "released on request");
         return sd_bus_reply_method_return(m, NULL);
 }
 

@@ -43,6 +43,7 @@ Context *context_free(Context *c)
 
         strv_free(c->released);
         sd_bus_slot_unref(c->bus_vtable_slot);
+        sd_event_source_disable_unref(c->shutdown_timer);
         match_index_free(c->index);
         manifest_set_free(c->manifests);
         strv_free(c->manifest_dirs);

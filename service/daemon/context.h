@@ -39,6 +39,12 @@ typedef struct Context {
         char **released;
 
         sd_bus_slot *bus_vtable_slot;
+
+        /* systemctl stop: drivers are stopped and their devices handed back to the kernel before
+         * drvhostd exits; no new bindings meanwhile. */
+        bool shutting_down;
+        sd_event_source *shutdown_timer;
+        uint64_t shutdown_deadline_usec;
 } Context;
 
 int context_new(Context **ret);

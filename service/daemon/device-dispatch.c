@@ -109,6 +109,8 @@ static void usb_interface_added(Context *c, struct udev_device *dev, DelegationR
                 return; /* ours already (adopted, or a repeated event) */
         if (context_is_released(c, udev_device_get_syspath(dev)))
                 return; /* given back to the kernel on request */
+        if (c->shutting_down)
+                return;
         if (!modalias || !c->index)
                 return;
 

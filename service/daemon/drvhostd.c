@@ -13,6 +13,7 @@
 #include "log.h"
 #include "manifests.h"
 #include "supervise.h"
+#include "time-util.h"
 #include "unit-control.h"
 #include "unit-name.h"
 #include "version.h"
@@ -32,6 +33,11 @@ static void help(void)
 }
 
 enum { ARG_VERSION = 0x100 };
+
+/* How long a stop waits for the drivers to exit and their devices to go back to the kernel: the
+ * driver units' TimeoutStopSec= (5 s) plus the re-probe, with room to spare. */
+#define SHUTDOWN_TIMEOUT_USEC (15 * USEC_PER_SEC)
+#define SHUTDOWN_POLL_USEC (50 * USEC_PER_MSEC)
 
 /* Returns 1 to go on, 0 to exit successfully, -EINVAL on a bad command line. */
 static int parse_argv(int argc, char *argv[])
@@ -102,17 +108,55 @@ static int on_sighup(sd_event_source *s _unused_, const struct signalfd_siginfo 
         return 0;
 }
 
-/* A clean stop (systemctl stop) stops the drivers too; a crash or SIGKILL leaves them running and
- * the fd store lets the next drvhostd adopt them. */
-static int on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si _unused_, void *userdata)
+static bool devices_returned(const Context *c)
+{
+        for (const Binding *b = c->bindings; b; b = b->next)
+                if (binding_holds_device(b))
+                        return false;
+        return true;
+}
+
+static int on_shutdown_poll(sd_event_source *s, uint64_t usec _unused_, void *userdata)
 {
         Context *c = userdata;
 
-        (void)sd_notify(false, "STOPPING=1\nSTATUS=Stopping drivers");
-        for (Binding *b = c->bindings; b; b = b->next)
-                (void)unit_stop(c->bus, b->unit);
-        (void)sd_bus_flush(c->bus);
-        return sd_event_exit(sd_event_source_get_event(s), 0);
+        if (devices_returned(c) || now_usec() >= c->shutdown_deadline_usec) {
+                if (!devices_returned(c))
+                        log_warning("Not every device went back to its kernel driver within %llu s; exiting anyway.",
+                                    (unsigned long long)(SHUTDOWN_TIMEOUT_USEC / USEC_PER_SEC));
+                (void)sd_bus_flush(c->bus);
+                return sd_event_exit(sd_event_source_get_event(s), 0);
+        }
+        (void)sd_event_source_set_time_relative(s, SHUTDOWN_POLL_USEC);
+        return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+}
+
+/* A clean stop (systemctl stop) stops the drivers and hands their devices back to the kernel
+ * drivers, so that the machine works as it would without drvhost; a crash or SIGKILL leaves them
+ * running and the fd store lets the next drvhostd adopt them. */
+static int on_sigterm(sd_event_source *s _unused_, const struct signalfd_siginfo *si _unused_, void *userdata)
+{
+        Context *c = userdata;
+        Binding *next;
+        int r;
+
+        if (c->shutting_down)
+                return 0;
+        c->shutting_down = true;
+        (void)sd_notify(false, "STOPPING=1\nSTATUS=Stopping drivers, returning devices to the kernel");
+        for (Binding *b = c->bindings; b; b = next) {
+                next = b->next;
+                if (b->state != BINDING_GAVE_UP && b->state != BINDING_STOPPING)
+                        binding_release_to_kernel(b, "drvhost is stopping");
+        }
+
+        c->shutdown_deadline_usec = now_usec() + SHUTDOWN_TIMEOUT_USEC;
+        r = sd_event_add_time_relative(c->event, &c->shutdown_timer, CLOCK_MONOTONIC, 0, 0, on_shutdown_poll, c);
+        if (r < 0) {
+                log_warning_errno(r, "Failed to wait for the drivers to stop, exiting now: %m");
+                return sd_event_exit(c->event, 0);
+        }
+        return 0;
 }
 
 static int run(void)

@@ -144,9 +144,14 @@ check "logs shows the binding's journal (bound, restart, release)" \
         eval 'drvhostctl logs -n 200 "$printer" | tee /tmp/ctl-logs | grep -q "Bound $printer" &&
               grep -q "on request" /tmp/ctl-logs'
 
-# --- drvhostd not running ---
+# --- systemctl stop: the devices go back to the kernel ---
+check "systemctl stop drvhost succeeds" systemctl stop drvhost
+check "after the stop, the printer is with usblp and the serial port with cdc_acm" \
+        eval 'bound_to "$dev/$printer" usblp && bound_to "$dev/$acm" cdc_acm'
+check "after the stop, no driver unit runs" eval 'unit_gone "$punit" && unit_gone "$sunit"'
 gadget_remove ct
-systemctl stop drvhost
+
+# --- drvhostd not running ---
 drvhostctl list 2>/tmp/ctl-err; st=$?
 check "with drvhostd stopped, list exits 3 and says so" eval '[ $st -eq 3 ] && grep -q "not running" /tmp/ctl-err'
 rm -f "$DRIVERS_D/lab-lowprio.driver" /tmp/ctl-disk.img
