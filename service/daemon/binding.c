@@ -14,6 +14,7 @@
 #include "event.h"
 #include "log.h"
 #include "messages.h"
+#include "pci-binding.h"
 #include "supervise.h"
 #include "time-util.h"
 #include "udev-util.h"
@@ -76,6 +77,7 @@ Binding *binding_free(Binding *b)
         sd_bus_slot_unref(b->properties_slot);
         sd_event_source_disable_unref(b->reprobe_timer);
         safe_close(b->fd);
+        safe_close(b->irq_fd);
         free(b->crash_times);
         free(b->unit);
         free(b->driver);
@@ -90,7 +92,7 @@ Binding *binding_free(Binding *b)
 }
 DEFINE_TRIVIAL_CLEANUP_FUNC(Binding *, binding_free);
 
-static int binding_new(Context *c, const char *unit, Binding **ret)
+int binding_new(Context *c, const char *unit, Binding **ret)
 {
         _cleanup_(binding_freep) Binding *b = NULL;
 
@@ -98,6 +100,7 @@ static int binding_new(Context *c, const char *unit, Binding **ret)
         if (!b)
                 return -ENOMEM;
         b->fd = -EBADF;
+        b->irq_fd = -EBADF;
         b->unit = strdup(unit);
         if (!b->unit)
                 return -ENOMEM;
@@ -105,7 +108,7 @@ static int binding_new(Context *c, const char *unit, Binding **ret)
         return 0;
 }
 
-static void binding_link(Context *c, Binding *b)
+void binding_link(Context *c, Binding *b)
 {
         b->context = c;
         b->next = c->bindings;
@@ -115,7 +118,7 @@ static void binding_link(Context *c, Binding *b)
         c->n_bindings++;
 }
 
-static int binding_apply_manifest(Binding *b, const Manifest *m)
+int binding_apply_manifest(Binding *b, const Manifest *m)
 {
         free(b->exec);
         b->exec = strdup(m->exec);
@@ -534,6 +537,12 @@ void binding_reprobe_when_free(Binding *b)
 {
         int r;
 
+        if (b->pci) {
+                pci_binding_return(b);
+                if (b->rematch_after_reprobe)
+                        pci_binding_rematch(b);
+                return;
+        }
         if (b->reprobe_timer)
                 return;
         b->reprobe_attempts = 0;

@@ -8,6 +8,7 @@
 #include "event.h"
 #include "log.h"
 #include "messages.h"
+#include "pci-binding.h"
 
 enum { USB_CLASS_BASE = 16 };
 
@@ -193,6 +194,8 @@ void device_dispatch(Context *c, const char *action, struct udev_device *dev)
                 return;
         case DEVICE_KIND_PCI:
         case DEVICE_KIND_BLOCK:
+                if (kind == DEVICE_KIND_PCI && pci_binding_dispatch(c, action, dev))
+                        return; /* a user-mode PCI driver's device */
                 if (!added)
                         return;
                 /* Virtual block devices (loop, ram, dm) have no hardware to speak of. */

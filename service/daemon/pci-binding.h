@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <libudev.h>
+#include <stdbool.h>
+
+#include "binding.h"
+#include "context.h"
+
+/* A user-mode PCI driver's binding: the device goes to the drvhost_irq kernel helper (through
+ * driver_override), drvhostd binds a /dev/drvhost_irq file to its interrupt and opens its BAR 0
+ * (sysfs resource0), and the driver unit receives both fds: DRVHOST_DEVICE_FD (the BAR) and
+ * DRVHOST_IRQ_FD (the interrupt). */
+
+/* A PCI device event: an added device is bound if a manifest matches, a removed one that is bound
+ * is released. Returns true if the event was ours (handled, or failed and logged), false if the
+ * device is none of ours (the caller goes on to classify it). */
+bool pci_binding_dispatch(Context *c, const char *action, struct udev_device *dev);
+
+/* The binding is released (its unit is down): closes the interrupt file, takes the device from the
+ * helper and lets the kernel probe a driver for it. */
+void pci_binding_return(Binding *b);
+/* After a release: forgets the binding and matches the device again (a reload may have changed
+ * the manifests). Frees b. */
+void pci_binding_rematch(Binding *b);
