@@ -191,24 +191,43 @@ static int cmd_edu(const char *addr, unsigned long count)
         return 0;
 }
 
+/* uio_pci_generic masks INTx with the PCI 2.3 bit and has no irqcontrol: the process unmasks
+ * through the config space, as Documentation/driver-api/uio-howto.rst shows. */
+enum { PCI_COMMAND_HIGH_BYTE = 5, PCI_COMMAND_INTX_DISABLE_HIGH = 0x04 };
+
+static int uio_unmask(int config_fd)
+{
+        uint8_t v;
+
+        if (pread(config_fd, &v, 1, PCI_COMMAND_HIGH_BYTE) != 1)
+                return -1;
+        v &= (uint8_t)~PCI_COMMAND_INTX_DISABLE_HIGH;
+        return pwrite(config_fd, &v, 1, PCI_COMMAND_HIGH_BYTE) == 1 ? 0 : -1;
+}
+
 static int cmd_uio(const char *uio, const char *addr, unsigned long count)
 {
         uint64_t *lat = calloc(count, sizeof(uint64_t));
-        uint32_t on = 1, n = 0;
+        uint32_t n = 0;
         volatile uint32_t *bar;
-        int fd;
+        char path[128];
+        int fd, config_fd;
 
         fd = open(uio, O_RDWR | O_CLOEXEC);
         if (fd < 0 || !lat)
                 return perror(uio), 1;
+        snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", addr);
+        config_fd = open(path, O_RDWR | O_CLOEXEC);
+        if (config_fd < 0)
+                return perror(path), 1;
         bar = map_bar0(addr);
         if (!bar)
                 return 1;
         for (unsigned long i = 0; i < count; i++) {
                 uint64_t t0;
 
-                if (write(fd, &on, sizeof(on)) != sizeof(on))
-                        return perror("uio write"), 1;
+                if (uio_unmask(config_fd) < 0)
+                        return perror("unmask through config space"), 1;
                 t0 = now_ns();
                 reg_write(bar, EDU_REG_IRQ_RAISE, EDU_TEST_IRQ);
                 if (read(fd, &n, sizeof(n)) != sizeof(n))
