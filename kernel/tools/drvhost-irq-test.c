@@ -7,7 +7,8 @@
  *   drvhost-irq-test edu PCI_ADDR COUNT              raise COUNT edu interrupts through the helper
  *   drvhost-irq-test uio /dev/uioN PCI_ADDR COUNT    the same through uio_pci_generic
  *
- * Latency lines: "latency NAME: n=N p50=X p99=Y max=Z" in µs. For the helper, "irq" is measured
+ * Latency lines: "latency NAME: n=N p50=X p99=Y max=Z" in µs (NAME: selftest-irq, helper-msi-raise,
+ * helper-msi-irq, helper-intx-*, uio-raise). For the helper, "irq" is measured
  * from the hard-IRQ timestamp to the return of read(), "raise" from the MMIO write that asks the
  * device for the interrupt to the return of read() (the only figure UIO allows). */
 #include <errno.h>
@@ -48,8 +49,28 @@ static int cmp_u64(const void *a, const void *b)
         return x < y ? -1 : x > y;
 }
 
+/* With DRVHOST_IRQ_SAMPLES=DIR, every sample also goes to DIR/NAME (ns, one per line, appended), so
+ * that a benchmark can merge interleaved runs. */
+static void save_samples(const char *name, const uint64_t *v, size_t n)
+{
+        const char *dir = getenv("DRVHOST_IRQ_SAMPLES");
+        char path[256];
+        FILE *f;
+
+        if (!dir)
+                return;
+        snprintf(path, sizeof(path), "%s/%s", dir, name);
+        f = fopen(path, "ae");
+        if (!f)
+                return;
+        for (size_t i = 0; i < n; i++)
+                fprintf(f, "%llu\n", (unsigned long long)v[i]);
+        fclose(f);
+}
+
 static void report(const char *name, uint64_t *v, size_t n)
 {
+        save_samples(name, v, n);
         if (n == 0) {
                 printf("latency %s: n=0\n", name);
                 return;
@@ -111,6 +132,23 @@ static uint32_t reg_read(volatile uint32_t *bar, unsigned off)
         return bar[off / 4];
 }
 
+/* With DRVHOST_IRQ_AFFINITY=CPU, the interrupt bound goes to that CPU (it exists only once bound). */
+static void pin_irq(unsigned irq)
+{
+        const char *cpu = getenv("DRVHOST_IRQ_AFFINITY");
+        char path[64];
+        FILE *f;
+
+        if (!cpu)
+                return;
+        snprintf(path, sizeof(path), "/proc/irq/%u/smp_affinity_list", irq);
+        f = fopen(path, "we");
+        if (!f || fprintf(f, "%s\n", cpu) < 0)
+                perror(path);
+        if (f)
+                fclose(f);
+}
+
 static int cmd_selftest(unsigned long count, unsigned long delay_us)
 {
         struct drvhost_irq_bind_selftest req = { .delay_ns = delay_us * 1000 };
@@ -170,7 +208,8 @@ static int cmd_edu(const char *addr, unsigned long count)
                 return 1;
         if (ioctl(fd, DRVHOST_IRQ_GET_INFO, &info) < 0)
                 return perror("DRVHOST_IRQ_GET_INFO"), 1;
-        printf("mode: %s\n", info.kind == DRVHOST_IRQ_KIND_PCI_MSI ? "msi" : "intx");
+        printf("mode: %s irq: %u\n", info.kind == DRVHOST_IRQ_KIND_PCI_MSI ? "msi" : "intx", info.irq);
+        pin_irq(info.irq);
         for (unsigned long i = 0; i < count; i++) {
                 uint64_t t0 = now_ns(), t1;
 
@@ -186,8 +225,8 @@ static int cmd_edu(const char *addr, unsigned long count)
                         return perror("DRVHOST_IRQ_ENABLE"), 1;
         }
         printf("interrupts: %llu seen: %llu\n", (unsigned long long)ev.count, (unsigned long long)seen);
-        report("helper-raise", lat_raise, count);
-        report("helper-irq", lat_irq, count);
+        report(info.kind == DRVHOST_IRQ_KIND_PCI_MSI ? "helper-msi-raise" : "helper-intx-raise", lat_raise, count);
+        report(info.kind == DRVHOST_IRQ_KIND_PCI_MSI ? "helper-msi-irq" : "helper-intx-irq", lat_irq, count);
         return 0;
 }
 
