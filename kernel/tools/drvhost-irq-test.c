@@ -3,6 +3,7 @@
  * measures interrupt → user-space latency for the benchmark.
  *
  *   drvhost-irq-test selftest COUNT DELAY_US        hrtimer self-test source
+ *   drvhost-irq-test selftest-eventfd COUNT DELAY_US  the same, woken through an eventfd
  *   drvhost-irq-test wait PCI_ADDR                   bind and block in read() until killed or unbound
  *   drvhost-irq-test edu PCI_ADDR COUNT              raise COUNT edu interrupts through the helper
  *   drvhost-irq-test uio /dev/uioN PCI_ADDR COUNT    the same through uio_pci_generic
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -147,6 +149,36 @@ static void pin_irq(unsigned irq)
                 perror(path);
         if (f)
                 fclose(f);
+}
+
+/* Waits for the eventfd instead of blocking in read(); the read() after it returns at once. */
+static int cmd_selftest_eventfd(unsigned long count, unsigned long delay_us)
+{
+        struct drvhost_irq_bind_selftest req = { .delay_ns = delay_us * 1000 };
+        struct drvhost_irq_event ev = {};
+        uint64_t *lat = calloc(count, sizeof(*lat)), signals = 0, v;
+        int fd = open_helper(), efd = eventfd(0, EFD_CLOEXEC);
+
+        if (fd < 0 || efd < 0 || !lat)
+                return 1;
+        if (ioctl(fd, DRVHOST_IRQ_SET_EVENTFD, &efd) < 0)
+                return perror("DRVHOST_IRQ_SET_EVENTFD"), 1;
+        if (ioctl(fd, DRVHOST_IRQ_BIND_SELFTEST, &req) < 0)
+                return perror("DRVHOST_IRQ_BIND_SELFTEST"), 1;
+        for (unsigned long i = 0; i < count; i++) {
+                if (read(efd, &v, sizeof(v)) != sizeof(v))
+                        return perror("read eventfd"), 1;
+                lat[i] = now_ns();
+                signals += v;
+                if (read(fd, &ev, sizeof(ev)) != sizeof(ev))
+                        return perror("read"), 1;
+                lat[i] -= ev.timestamp_ns;
+                if (ioctl(fd, DRVHOST_IRQ_ENABLE) < 0)
+                        return perror("DRVHOST_IRQ_ENABLE"), 1;
+        }
+        printf("interrupts: %llu eventfd: %llu\n", (unsigned long long)ev.count, (unsigned long long)signals);
+        report("selftest-eventfd-irq", lat, count);
+        return 0;
 }
 
 static int cmd_selftest(unsigned long count, unsigned long delay_us)
@@ -284,13 +316,15 @@ int main(int argc, char *argv[])
         setvbuf(stdout, NULL, _IOLBF, 0);
         if (argc == 4 && !strcmp(argv[1], "selftest"))
                 return cmd_selftest(strtoul(argv[2], NULL, 10), strtoul(argv[3], NULL, 10));
+        if (argc == 4 && !strcmp(argv[1], "selftest-eventfd"))
+                return cmd_selftest_eventfd(strtoul(argv[2], NULL, 10), strtoul(argv[3], NULL, 10));
         if (argc == 3 && !strcmp(argv[1], "wait"))
                 return cmd_wait(argv[2]);
         if (argc == 4 && !strcmp(argv[1], "edu"))
                 return cmd_edu(argv[2], strtoul(argv[3], NULL, 10));
         if (argc == 5 && !strcmp(argv[1], "uio"))
                 return cmd_uio(argv[2], argv[3], strtoul(argv[4], NULL, 10));
-        fprintf(stderr, "usage: %s selftest COUNT DELAY_US | wait PCI_ADDR | edu PCI_ADDR COUNT |\n"
+        fprintf(stderr, "usage: %s selftest[-eventfd] COUNT DELAY_US | wait PCI_ADDR | edu PCI_ADDR COUNT |\n"
                         "       uio /dev/uioN PCI_ADDR COUNT\n",
                 argv[0]);
         return 2;

@@ -53,3 +53,4 @@ klog_clean() {
 }
 # No process in uninterruptible sleep (a stuck reader would be).
 no_stuck_process() { ! ps -eo stat=,pid=,comm= | grep '^D'; }
+no_bindings() { [ "$(irq_bindings)" -eq 0 ]; }

@@ -16,7 +16,16 @@ check "an edu device is present ($addr)" test -n "$addr"
 check "drvhost_irq.ko loads" irq_load
 check "/dev/drvhost_irq exists" test -c /dev/drvhost_irq
 check "the self-test source delivers 200 interrupts" sh -c "$IRQ_TEST selftest 200 100 | grep -qx 'interrupts: 200'"
-check "no binding is left after the self-test" test "$(irq_bindings)" -eq 0
+check "the self-test source wakes an eventfd for each of 200 interrupts" \
+        sh -c "$IRQ_TEST selftest-eventfd 200 100 | grep -qx 'interrupts: 200 eventfd: 200'"
+# A self-test binding's counters, read while it is live.
+"$IRQ_TEST" selftest 100000 1000 > /dev/null 2>&1 &
+ticker=$!
+check "a live binding's debugfs stats count its interrupts and deliveries" \
+        wait_for 20 sh -c "grep -q '^interrupts: [1-9]' $IRQ_DEBUGFS/*/stats && grep -q '^deliveries: [1-9]' $IRQ_DEBUGFS/*/stats"
+cat "$IRQ_DEBUGFS"/*/stats
+kill -KILL "$ticker"; wait "$ticker" 2>/dev/null
+check "no binding is left after the self-tests" wait_for 5 no_bindings
 check "the edu device binds to drvhost_irq (driver_override)" pci_bind "$addr" drvhost_irq
 check "the edu device raises 100 interrupts through the helper" \
         sh -c "$IRQ_TEST edu $addr 100 | grep -qx 'interrupts: 100 seen: 100'"
@@ -30,7 +39,7 @@ check "a second bind of the same device is refused while it is bound" \
         sh -c "! $IRQ_TEST edu $addr 1"
 check "SIGKILL ends the blocked reader" eval "kill -KILL $waiter; wait_for 10 sh -c '! kill -0 $waiter'"
 wait "$waiter" 2>/dev/null
-check "its binding is gone" wait_for 5 test "$(irq_bindings)" -eq 0
+check "its binding is gone" wait_for 5 no_bindings
 check "the device can be bound again afterwards" \
         sh -c "$IRQ_TEST edu $addr 10 | grep -qx 'interrupts: 10 seen: 10'"
 
@@ -42,7 +51,7 @@ check "unbinding the device while it waits succeeds" pci_unbind "$addr"
 check "the reader wakes up with ENODEV" eval "wait_for 10 sh -c '! kill -0 $waiter' && grep -q 'No such device' $out"
 wait "$waiter"
 check "the reader exited cleanly" test $? -eq 0
-check "the file's binding is gone with it" wait_for 5 test "$(irq_bindings)" -eq 0
+check "the file's binding is gone with it" wait_for 5 no_bindings
 check "the device binds again" pci_bind "$addr" drvhost_irq
 
 # Unload with a live binding: the open file holds the module.
