@@ -330,6 +330,10 @@ int binding_adopt(Context *c, const char *unit, int fd)
         ServiceStatus st;
         int r;
 
+        r = pci_binding_adopt(c, unit, fd);
+        if (r != 0)
+                return r < 0 ? r : 0;
+
         r = driver_unit_name_parse(unit, &driver, &sysname);
         if (r < 0)
                 return r;

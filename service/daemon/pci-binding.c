@@ -7,6 +7,9 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <systemd/sd-daemon.h>
+
+#include "classify.h"
 #include "drvhost_irq.h"
 #include "log.h"
 #include "messages.h"
@@ -14,6 +17,7 @@
 #include "supervise.h"
 #include "udev-util.h"
 #include "unit-control.h"
+#include "unit-name.h"
 
 #define PCI_SYSFS "/sys/bus/pci"
 #define PCI_DRIVERS_PROBE PCI_SYSFS "/drivers_probe"
@@ -124,6 +128,21 @@ static int bar_open(const char *syspath)
         return fd < 0 ? -errno : fd;
 }
 
+/* Both files go to drvhostd's fd store under the unit's name, so that a restarted drvhostd gets them
+ * back (pci_binding_adopt()); a release removes them by that name. */
+static int fdstore_push_pci(const Binding *b)
+{
+        _cleanup_free_ char *fdname = NULL, *msg = NULL;
+        int fds[2] = { b->fd, b->irq_fd }, r;
+
+        r = driver_unit_to_fdname(b->unit, &fdname);
+        if (r < 0)
+                return r;
+        if (asprintf(&msg, "FDSTORE=1\nFDNAME=%s", fdname) < 0)
+                return -ENOMEM;
+        return sd_pid_notify_with_fds(0, false, msg, fds, 2);
+}
+
 static int binding_new_pci(Context *c, const char *unit, const Manifest *m, struct udev_device *dev, Binding **ret)
 {
         Binding *b;
@@ -183,6 +202,11 @@ static int pci_binding_create(Context *c, struct udev_device *dev, const Manifes
                 goto fail;
         }
 
+        r = fdstore_push_pci(b);
+        if (r < 0)
+                log_warning_errno(r, "Failed to keep %s in the fd store, a drvhostd restart will lose it: %m",
+                                  sysname);
+
         binding_link(c, b);
         r = supervise_binding(b);
         if (r >= 0)
@@ -203,6 +227,15 @@ fail:
         return r;
 }
 
+static bool is_delegated(struct udev_device *dev)
+{
+        const char *s = udev_device_get_sysattr_value(dev, "class");
+        uint32_t class_code;
+
+        return s && classify_parse_pci_class(s, &class_code) >= 0 &&
+               classify_delegation(DEVICE_KIND_PCI, class_code) != DELEGATION_NONE;
+}
+
 static bool pci_binding_added(Context *c, struct udev_device *dev)
 {
         _cleanup_(match_result_done) MatchResult result = {};
@@ -220,6 +253,11 @@ static bool pci_binding_added(Context *c, struct udev_device *dev)
         }
         if (!result.winner)
                 return false;
+        if (!result.winner->claim_delegated && is_delegated(dev)) {
+                log_debug("Manifest %s matches %s but it is a GPU or storage; ClaimDelegated= is not set.",
+                          result.winner->name, modalias);
+                return false; /* the caller delegates it */
+        }
         (void)pci_binding_create(c, dev, result.winner);
         return true;
 }
@@ -262,4 +300,69 @@ void pci_binding_return(Binding *b)
         if (driven_by_helper(b->syspath))
                 (void)write_attr(b->syspath, "driver/unbind", b->sysname);
         (void)write_string(PCI_DRIVERS_PROBE, b->sysname);
+}
+
+/* Whether fd is a drvhost_irq file (the interrupt) rather than the BAR. */
+static bool is_irq_file(int fd)
+{
+        struct drvhost_irq_info info;
+
+        return ioctl(fd, DRVHOST_IRQ_GET_INFO, &info) >= 0;
+}
+
+int pci_binding_adopt(Context *c, const char *unit, int fd)
+{
+        _cleanup_(udev_device_unrefp) struct udev_device *dev = NULL;
+        _cleanup_free_ char *driver = NULL, *sysname = NULL;
+        const Manifest *m;
+        ServiceStatus st;
+        Binding *b;
+        int r;
+
+        r = driver_unit_name_parse(unit, &driver, &sysname);
+        if (r < 0)
+                return r;
+        dev = udev_device_new_from_subsystem_sysname(c->udev, "pci", sysname);
+        if (!dev)
+                return 0; /* not a PCI device: a USB binding */
+
+        /* Two fds come under the unit's name; the second completes the binding the first made. */
+        b = binding_find_by_unit(c, unit);
+        if (b) {
+                if (!b->pci)
+                        return -EINVAL;
+                if (is_irq_file(fd) && b->irq_fd < 0)
+                        b->irq_fd = fd;
+                else if (!is_irq_file(fd) && b->fd < 0)
+                        b->fd = fd;
+                else
+                        return -EEXIST;
+                log_info("Adopted %s serving %s.", b->unit, b->sysname);
+                return 1;
+        }
+
+        m = manifest_set_find(c->manifests, driver);
+        if (!m)
+                return -ENOENT;
+        r = binding_new_pci(c, unit, m, dev, &b);
+        if (r < 0)
+                return r;
+        if (is_irq_file(fd))
+                b->irq_fd = fd;
+        else
+                b->fd = fd;
+        binding_link(c, b);
+        b->state = BINDING_RUNNING;
+        /* Deaths before we came back were systemd's business; count from here. */
+        if (unit_get_status(c->bus, b->unit, &st) >= 0) {
+                b->last_death_usec = st.exec_main_exit_usec;
+                b->restarts_accounted = st.n_restarts;
+        }
+        r = supervise_binding(b);
+        if (r < 0) {
+                b->fd = b->irq_fd = -EBADF; /* the caller still owns fd on failure */
+                binding_free(b);
+                return r;
+        }
+        return 1;
 }

@@ -51,6 +51,17 @@ check "the restarted driver again sees all $N interrupts" \
 check "the helper keeps counting across the restart" \
         sh -c "grep -qx 'interrupts: $((2 * N + 2))' $IRQ_DEBUGFS/*/stats"
 
+# drvhostd killed: the next one adopts the binding from its fd store; the driver keeps running.
+drv_pid=$(unit_pid "$unit")
+daemon_pid=$(unit_pid drvhost.service)
+check "drvhostd is killed with SIGKILL and restarted by systemd" eval 'kill -KILL "$daemon_pid" &&
+        wait_for 30 sh -c "[ \"\$(systemctl show -P MainPID drvhost.service)\" -gt 0 ] &&
+                [ \"\$(systemctl show -P MainPID drvhost.service)\" != $daemon_pid ]" && wait_for 30 unit_active drvhost.service'
+check "the new drvhostd adopts the PCI binding" \
+        wait_for 30 sh -c "journalctl -u drvhost.service -o cat --no-pager | grep -q 'Adopted $unit'"
+check "the driver kept running (same process)" test "$(unit_pid "$unit")" = "$drv_pid"
+check "the device stays with the helper" test "$(pci_driver_of "$addr")" = drvhost_irq
+
 # The device taken away under the running driver: it learns from the helper and stops as unplugged.
 check "unbinding the device from the helper under the driver succeeds" pci_unbind "$addr"
 check "the driver stops" wait_for 30 unit_gone "$unit"
