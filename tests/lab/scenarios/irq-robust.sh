@@ -64,8 +64,8 @@ check "rmmod succeeds once it is closed (the bound device is released)" irq_unlo
 check "the device has no driver after the unload" test -z "$(pci_driver_of "$addr")"
 
 slab_kb() { awk '/^Slab:/ { print $2 }' /proc/meminfo; }
-cycle() {
-        irq_load || return 1
+cycle() { # [use_msi=0]
+        irq_load "$@" || return 1
         [ "$(pci_driver_of "$addr")" = drvhost_irq ] || return 1
         "$IRQ_TEST" edu "$addr" 5 | grep -qx 'interrupts: 5 seen: 5' || return 1
         "$IRQ_TEST" selftest 5 50 | grep -qx 'interrupts: 5' || return 1
@@ -74,7 +74,7 @@ cycle() {
 cycles() {
         local i
         for i in $(seq "$1"); do
-                cycle || { echo "cycle $i failed"; return 1; }
+                cycle "${@:2}" || { echo "cycle $i failed"; return 1; }
         done
 }
 check "5 warm-up unload/load cycles" cycles 5
@@ -86,6 +86,15 @@ slab_after=$(slab_kb)
 echo "Slab: $slab_before kB before, $slab_after kB after the 50 cycles"
 check "slab memory did not grow by more than 512 kB over the 50 cycles ($slab_before → $slab_after kB)" \
         test $((slab_after - slab_before)) -lt 512
+check "10 more cycles with INTx (use_msi=0, masked with the PCI 2.3 bit)" cycles 10 use_msi=0
+irq_load use_msi=0
+"$IRQ_TEST" wait "$addr" > "$out" 2>&1 &
+waiter=$!
+check "INTx: a reader blocks in read()" wait_for 10 grep -q waiting "$out"
+check "INTx: unbinding under the blocked reader wakes it with ENODEV" \
+        eval "pci_unbind $addr && wait_for 10 sh -c '! kill -0 $waiter' && grep -q 'No such device' $out"
+wait "$waiter" 2>/dev/null
+irq_unload
 check "no process is stuck in uninterruptible sleep" no_stuck_process
 check "the kernel log shows no oops, warning, BUG or leak report" klog_clean
 pci_bind "$addr" "" >/dev/null 2>&1
