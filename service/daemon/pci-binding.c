@@ -128,19 +128,21 @@ static int bar_open(const char *syspath)
         return fd < 0 ? -errno : fd;
 }
 
-/* Both files go to drvhostd's fd store under the unit's name, so that a restarted drvhostd gets them
- * back (pci_binding_adopt()); a release removes them by that name. */
+/* The interrupt file goes to drvhostd's fd store under the unit's name, so that a restarted
+ * drvhostd gets it back (pci_binding_adopt()); a release removes it by that name. The BAR's sysfs
+ * file cannot be kept there: a fresh kernfs file polls as EPOLLERR|EPOLLPRI until read, and systemd
+ * drops a stored fd that reports an error. It is simply opened again. */
 static int fdstore_push_pci(const Binding *b)
 {
         _cleanup_free_ char *fdname = NULL, *msg = NULL;
-        int fds[2] = { b->fd, b->irq_fd }, r;
+        int r;
 
         r = driver_unit_to_fdname(b->unit, &fdname);
         if (r < 0)
                 return r;
         if (asprintf(&msg, "FDSTORE=1\nFDNAME=%s", fdname) < 0)
                 return -ENOMEM;
-        return sd_pid_notify_with_fds(0, false, msg, fds, 2);
+        return sd_pid_notify_with_fds(0, false, msg, &b->irq_fd, 1);
 }
 
 static int binding_new_pci(Context *c, const char *unit, const Manifest *m, struct udev_device *dev, Binding **ret)
@@ -302,7 +304,7 @@ void pci_binding_return(Binding *b)
         (void)write_string(PCI_DRIVERS_PROBE, b->sysname);
 }
 
-/* Whether fd is a drvhost_irq file (the interrupt) rather than the BAR. */
+/* Whether fd is a drvhost_irq file. */
 static bool is_irq_file(int fd)
 {
         struct drvhost_irq_info info;
@@ -325,32 +327,22 @@ int pci_binding_adopt(Context *c, const char *unit, int fd)
         dev = udev_device_new_from_subsystem_sysname(c->udev, "pci", sysname);
         if (!dev)
                 return 0; /* not a PCI device: a USB binding */
-
-        /* Two fds come under the unit's name; the second completes the binding the first made. */
-        b = binding_find_by_unit(c, unit);
-        if (b) {
-                if (!b->pci)
-                        return -EINVAL;
-                if (is_irq_file(fd) && b->irq_fd < 0)
-                        b->irq_fd = fd;
-                else if (!is_irq_file(fd) && b->fd < 0)
-                        b->fd = fd;
-                else
-                        return -EEXIST;
-                log_info("Adopted %s serving %s.", b->unit, b->sysname);
-                return 1;
-        }
-
+        if (!is_irq_file(fd) || binding_find_by_unit(c, unit))
+                return -EINVAL;
         m = manifest_set_find(c->manifests, driver);
         if (!m)
                 return -ENOENT;
+
         r = binding_new_pci(c, unit, m, dev, &b);
         if (r < 0)
                 return r;
-        if (is_irq_file(fd))
-                b->irq_fd = fd;
-        else
-                b->fd = fd;
+        b->fd = bar_open(b->syspath);
+        if (b->fd < 0) {
+                r = b->fd;
+                binding_free(b);
+                return r;
+        }
+        b->irq_fd = fd;
         binding_link(c, b);
         b->state = BINDING_RUNNING;
         /* Deaths before we came back were systemd's business; count from here. */
@@ -360,9 +352,10 @@ int pci_binding_adopt(Context *c, const char *unit, int fd)
         }
         r = supervise_binding(b);
         if (r < 0) {
-                b->fd = b->irq_fd = -EBADF; /* the caller still owns fd on failure */
+                b->irq_fd = -EBADF; /* the caller still owns fd on failure */
                 binding_free(b);
                 return r;
         }
+        log_info("Adopted %s serving %s.", b->unit, b->sysname);
         return 1;
 }

@@ -20,9 +20,9 @@ bool pci_binding_dispatch(Context *c, const char *action, struct udev_device *de
 /* The binding is released (its unit is down): closes the interrupt file, takes the device from the
  * helper and lets the kernel probe a driver for it. */
 void pci_binding_return(Binding *b);
-/* Takes back one fd of a PCI binding from the fd store of an earlier drvhostd (each binding has two
- * under its unit's name: the BAR and the interrupt file). Returns 1 if adopted, 0 if unit is not a
- * PCI binding (the caller tries USB), -errno on failure (the caller still owns fd). */
+/* Takes back a PCI binding from the fd store of an earlier drvhostd: its interrupt file, stored under
+ * the unit's name; the BAR is opened again. Returns 1 if adopted, 0 if unit is not a PCI binding
+ * (the caller tries USB), -errno on failure (the caller still owns fd). */
 int pci_binding_adopt(Context *c, const char *unit, int fd);
 
 /* After a release: forgets the binding and matches the device again (a reload may have changed

@@ -55,11 +55,13 @@ check "the helper keeps counting across the restart" \
 # drvhostd killed: the next one adopts the binding from its fd store; the driver keeps running.
 drv_pid=$(unit_pid "$unit")
 daemon_pid=$(unit_pid drvhost.service)
+echo "drvhost.service fd store: $(systemctl show -P NFileDescriptorStore drvhost.service) fds"
 check "drvhostd is killed with SIGKILL and restarted by systemd" eval 'kill -KILL "$daemon_pid" &&
         wait_for 30 sh -c "[ \"\$(systemctl show -P MainPID drvhost.service)\" -gt 0 ] &&
                 [ \"\$(systemctl show -P MainPID drvhost.service)\" != $daemon_pid ]" && wait_for 30 unit_active drvhost.service'
 check "the new drvhostd adopts the PCI binding" \
         wait_for 30 sh -c "journalctl -u drvhost.service -o cat --no-pager | grep -q 'Adopted $unit'"
+ls -l "/proc/$(unit_pid drvhost.service)/fd" | grep -E 'drvhost_irq|resource0'
 check "the driver kept running (same process)" test "$(unit_pid "$unit")" = "$drv_pid"
 check "the device stays with the helper" test "$(pci_driver_of "$addr")" = drvhost_irq
 
@@ -70,3 +72,6 @@ check "its exit is not a failure (unplugged, 75)" test "$(systemctl show -P Resu
 check "the kernel log shows no oops, warning or BUG" klog_clean
 systemctl stop drvhost.service
 rm -f "$DRIVERS_D/edu.driver"
+# Later scenarios must not find the helper loaded (drvhostd would bind the device again).
+irq_unload
+journalctl -u drvhost.service -o cat --no-pager | grep -iE 'adopt|edu|0000:00:03' | tail -n 20
