@@ -62,7 +62,8 @@ typedef struct Edu {
         int exit_status;
 } Edu;
 
-static void edu_log(const Edu *e, int priority, const char *format, ...) __attribute__((format(printf, 3, 4)));
+static void edu_log(const Edu *e, int priority, const char *format, ...)
+    __attribute__((format(printf, 3, 4)));
 static void edu_log(const Edu *e, int priority, const char *format, ...)
 {
         char message[512];
@@ -117,11 +118,13 @@ static int raise_next(Edu *e)
                 e->phase = PHASE_SERVING;
                 (void)sd_event_source_set_enabled(e->timeout, SD_EVENT_OFF);
                 edu_log(e, LOG_INFO,
-                        "Raised %u interrupts, saw %u; the helper counted %" PRIu64 " in all (%s), factorial(%u)=%" PRIu32 ".",
+                        "Raised %u interrupts, saw %u; the helper counted %" PRIu64
+                        " in all (%s), factorial(%u)=%" PRIu32 ".",
                         e->raised, e->seen, kernel_count,
-                        drvhost_irq_get_kind(e->irq) == DRVHOST_IRQ_PCI_MSI ? "MSI" : "INTx", EDU_FACTORIAL_INPUT,
-                        e->factorial);
-                (void)sd_notifyf(false, "READY=1\nSTATUS=edu: factorial(%u)=%" PRIu32 ", %u/%u interrupts, %s",
+                        drvhost_irq_get_kind(e->irq) == DRVHOST_IRQ_PCI_MSI ? "MSI" : "INTx",
+                        EDU_FACTORIAL_INPUT, e->factorial);
+                (void)sd_notifyf(false,
+                                 "READY=1\nSTATUS=edu: factorial(%u)=%" PRIu32 ", %u/%u interrupts, %s",
                                  EDU_FACTORIAL_INPUT, e->factorial, e->seen, e->raised,
                                  drvhost_irq_get_kind(e->irq) == DRVHOST_IRQ_PCI_MSI ? "MSI" : "INTx");
                 return 0;
@@ -195,7 +198,8 @@ static int edu_setup(Edu *e)
                 edu_log(e, LOG_ERR, "The device failed the liveness check.");
                 return -EIO;
         }
-        edu_log(e, LOG_INFO, "edu device version %" PRIu32 ".%" PRIu32 " at %s; interrupts through drvhost_irq (%s).",
+        edu_log(e, LOG_INFO,
+                "edu device version %" PRIu32 ".%" PRIu32 " at %s; interrupts through drvhost_irq (%s).",
                 ident >> 24, (ident >> 16) & 0xffu, e->device,
                 drvhost_irq_get_kind(e->irq) == DRVHOST_IRQ_PCI_MSI ? "MSI" : "INTx");
 
@@ -212,9 +216,9 @@ static int edu_setup(Edu *e)
 static int parse_argv(int argc, char *argv[], unsigned *ret_interrupts)
 {
         static const struct option options[] = {
-                { "interrupts", required_argument, NULL, 'n' },
-                { "help", no_argument, NULL, 'h' },
-                {},
+            {"interrupts", required_argument, NULL, 'n'},
+            {"help", no_argument, NULL, 'h'},
+            {},
         };
         char *end;
         int o;
@@ -241,7 +245,7 @@ static int parse_argv(int argc, char *argv[], unsigned *ret_interrupts)
 
 int main(int argc, char *argv[])
 {
-        Edu e = { .interrupts_wanted = EDU_DEFAULT_INTERRUPTS, .exit_status = EXIT_FAILURE };
+        Edu e = {.interrupts_wanted = EDU_DEFAULT_INTERRUPTS, .exit_status = EXIT_FAILURE};
         const char *fd_s = getenv("DRVHOST_DEVICE_FD");
         sigset_t mask;
         void *bar;
@@ -260,7 +264,8 @@ int main(int argc, char *argv[])
                 return EXIT_FAILURE;
         }
         bar_fd = fd_s ? atoi(fd_s) : -1;
-        bar = bar_fd >= 3 ? mmap(NULL, EDU_BAR0_MAP_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, bar_fd, 0) : MAP_FAILED;
+        bar = bar_fd >= 3 ? mmap(NULL, EDU_BAR0_MAP_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, bar_fd, 0)
+                          : MAP_FAILED;
         if (bar == MAP_FAILED) {
                 edu_log(&e, LOG_ERR, "Failed to map BAR 0 from fd %s: %m", fd_s ?: "(none)");
                 return access(e.device, F_OK) < 0 ? DRVHOST_EXIT_UNPLUGGED : EXIT_FAILURE;
@@ -274,8 +279,8 @@ int main(int argc, char *argv[])
             sd_event_add_signal(e.event, NULL, SIGINT, NULL, NULL) < 0 ||
             sd_event_set_watchdog(e.event, true) < 0 ||
             sd_event_add_io(e.event, NULL, drvhost_irq_get_fd(e.irq), EPOLLIN, on_irq, &e) < 0 ||
-            sd_event_add_time_relative(e.event, &e.timeout, CLOCK_MONOTONIC, EDU_STEP_TIMEOUT_USEC, 0, on_timeout,
-                                       &e) < 0) {
+            sd_event_add_time_relative(e.event, &e.timeout, CLOCK_MONOTONIC, EDU_STEP_TIMEOUT_USEC, 0,
+                                       on_timeout, &e) < 0) {
                 edu_log(&e, LOG_ERR, "Failed to set up the event loop.");
                 return EXIT_FAILURE;
         }

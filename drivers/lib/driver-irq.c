@@ -68,7 +68,7 @@ int drvhost_irq_new_from_env(DrvhostIrq **ret)
 
 int drvhost_irq_new_selftest(uint64_t delay_ns, DrvhostIrq **ret)
 {
-        struct drvhost_irq_bind_selftest req = { .delay_ns = delay_ns };
+        struct drvhost_irq_bind_selftest req = {.delay_ns = delay_ns};
         _cleanup_close_ int fd = -EBADF;
         int r;
 
@@ -118,8 +118,8 @@ int drvhost_irq_read(DrvhostIrq *irq, DrvhostIrqEvent *ret)
         if (n != sizeof(ev))
                 return -EIO;
         if (ret)
-                *ret = (DrvhostIrqEvent){ .count = ev.count, .timestamp_ns = ev.timestamp_ns,
-                                          .new_events = ev.new_events };
+                *ret = (DrvhostIrqEvent){
+                    .count = ev.count, .timestamp_ns = ev.timestamp_ns, .new_events = ev.new_events};
         return 1;
 }
 
@@ -131,13 +131,14 @@ int drvhost_irq_wait(DrvhostIrq *irq, uint64_t timeout_usec, DrvhostIrqEvent *re
         if (!irq)
                 return -EINVAL;
         timeout_ms = timeout_usec == UINT64_MAX ? -1
-                     : timeout_usec / USEC_PER_MSEC_ > INT_MAX ? INT_MAX
-                                                               : (int)((timeout_usec + USEC_PER_MSEC_ - 1) / USEC_PER_MSEC_);
+                     : timeout_usec / USEC_PER_MSEC_ > INT_MAX
+                         ? INT_MAX
+                         : (int)((timeout_usec + USEC_PER_MSEC_ - 1) / USEC_PER_MSEC_);
         for (;;) {
                 r = drvhost_irq_read(irq, ret);
                 if (r != 0)
                         return r;
-                p = (struct pollfd){ .fd = irq->fd, .events = POLLIN };
+                p = (struct pollfd){.fd = irq->fd, .events = POLLIN};
                 r = poll(&p, 1, timeout_ms);
                 if (r < 0)
                         return -errno;

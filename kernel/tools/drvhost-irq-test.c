@@ -154,7 +154,7 @@ static void pin_irq(unsigned irq)
 /* Waits for the eventfd instead of blocking in read(); the read() after it returns at once. */
 static int cmd_selftest_eventfd(unsigned long count, unsigned long delay_us)
 {
-        struct drvhost_irq_bind_selftest req = { .delay_ns = delay_us * 1000 };
+        struct drvhost_irq_bind_selftest req = {.delay_ns = delay_us * 1000};
         struct drvhost_irq_event ev = {};
         uint64_t *lat = calloc(count, sizeof(*lat)), signals = 0, v;
         int fd = open_helper(), efd = eventfd(0, EFD_CLOEXEC);
@@ -176,14 +176,15 @@ static int cmd_selftest_eventfd(unsigned long count, unsigned long delay_us)
                 if (ioctl(fd, DRVHOST_IRQ_ENABLE) < 0)
                         return perror("DRVHOST_IRQ_ENABLE"), 1;
         }
-        printf("interrupts: %llu eventfd: %llu\n", (unsigned long long)ev.count, (unsigned long long)signals);
+        printf("interrupts: %llu eventfd: %llu\n", (unsigned long long)ev.count,
+               (unsigned long long)signals);
         report("selftest-eventfd-irq", lat, count);
         return 0;
 }
 
 static int cmd_selftest(unsigned long count, unsigned long delay_us)
 {
-        struct drvhost_irq_bind_selftest req = { .delay_ns = delay_us * 1000 };
+        struct drvhost_irq_bind_selftest req = {.delay_ns = delay_us * 1000};
         struct drvhost_irq_event ev;
         uint64_t *lat = calloc(count, sizeof(*lat));
         size_t n = 0;
@@ -257,7 +258,8 @@ static int cmd_edu(const char *addr, unsigned long count)
                         return perror("DRVHOST_IRQ_ENABLE"), 1;
         }
         printf("interrupts: %llu seen: %llu\n", (unsigned long long)ev.count, (unsigned long long)seen);
-        report(info.kind == DRVHOST_IRQ_KIND_PCI_MSI ? "helper-msi-raise" : "helper-intx-raise", lat_raise, count);
+        report(info.kind == DRVHOST_IRQ_KIND_PCI_MSI ? "helper-msi-raise" : "helper-intx-raise", lat_raise,
+               count);
         report(info.kind == DRVHOST_IRQ_KIND_PCI_MSI ? "helper-msi-irq" : "helper-intx-irq", lat_irq, count);
         return 0;
 }
@@ -324,8 +326,9 @@ int main(int argc, char *argv[])
                 return cmd_edu(argv[2], strtoul(argv[3], NULL, 10));
         if (argc == 5 && !strcmp(argv[1], "uio"))
                 return cmd_uio(argv[2], argv[3], strtoul(argv[4], NULL, 10));
-        fprintf(stderr, "usage: %s selftest[-eventfd] COUNT DELAY_US | wait PCI_ADDR | edu PCI_ADDR COUNT |\n"
-                        "       uio /dev/uioN PCI_ADDR COUNT\n",
+        fprintf(stderr,
+                "usage: %s selftest[-eventfd] COUNT DELAY_US | wait PCI_ADDR | edu PCI_ADDR COUNT |\n"
+                "       uio /dev/uioN PCI_ADDR COUNT\n",
                 argv[0]);
         return 2;
 }

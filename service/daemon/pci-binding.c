@@ -145,7 +145,8 @@ static int fdstore_push_pci(const Binding *b)
         return sd_pid_notify_with_fds(0, false, msg, &b->irq_fd, 1);
 }
 
-static int binding_new_pci(Context *c, const char *unit, const Manifest *m, struct udev_device *dev, Binding **ret)
+static int binding_new_pci(Context *c, const char *unit, const Manifest *m, struct udev_device *dev,
+                           Binding **ret)
 {
         Binding *b;
         int r;
@@ -177,12 +178,14 @@ static int pci_binding_create(Context *c, struct udev_device *dev, const Manifes
 
         r = driver_unit_name(m->name, sysname, &unit);
         if (r < 0)
-                return log_warning_errno(r, "Cannot bind %s to %s: no valid unit name: %m", sysname, m->name);
+                return log_warning_errno(r, "Cannot bind %s to %s: no valid unit name: %m", sysname,
+                                         m->name);
 
         r = helper_load();
         if (r < 0)
-                return log_warning_errno(r, "Cannot bind %s to %s: the drvhost_irq kernel helper is not available: %m",
-                                         sysname, m->name);
+                return log_warning_errno(
+                    r, "Cannot bind %s to %s: the drvhost_irq kernel helper is not available: %m", sysname,
+                    m->name);
         r = binding_new_pci(c, unit, m, dev, &b);
         if (r < 0)
                 return log_oom();
@@ -206,8 +209,8 @@ static int pci_binding_create(Context *c, struct udev_device *dev, const Manifes
 
         r = fdstore_push_pci(b);
         if (r < 0)
-                log_warning_errno(r, "Failed to keep %s in the fd store, a drvhostd restart will lose it: %m",
-                                  sysname);
+                log_warning_errno(
+                    r, "Failed to keep %s in the fd store, a drvhostd restart will lose it: %m", sysname);
 
         binding_link(c, b);
         r = supervise_binding(b);
@@ -218,10 +221,11 @@ static int pci_binding_create(Context *c, struct udev_device *dev, const Manifes
                 goto fail;
         }
         b->state = BINDING_STARTING;
-        binding_emit(b, DRVHOST_MESSAGE_BOUND, LOG_INFO, NULL, 0,
-                     "Bound PCI device %s (%s) to user-mode driver %s in %s, interrupt through drvhost_irq%s%s.",
-                     sysname, strna(modalias), b->driver, b->unit,
-                     b->kernel_driver ? ", taken from kernel driver " : "", strempty(b->kernel_driver));
+        binding_emit(
+            b, DRVHOST_MESSAGE_BOUND, LOG_INFO, NULL, 0,
+            "Bound PCI device %s (%s) to user-mode driver %s in %s, interrupt through drvhost_irq%s%s.",
+            sysname, strna(modalias), b->driver, b->unit,
+            b->kernel_driver ? ", taken from kernel driver " : "", strempty(b->kernel_driver));
         return 0;
 fail:
         pci_binding_return(b);

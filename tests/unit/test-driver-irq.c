@@ -78,9 +78,9 @@ static void test_null_arguments(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_env_missing),     cmocka_unit_test(test_env_malformed),
-                cmocka_unit_test(test_env_not_open),    cmocka_unit_test(test_not_a_helper_file),
-                cmocka_unit_test(test_null_arguments),
+            cmocka_unit_test(test_env_missing),    cmocka_unit_test(test_env_malformed),
+            cmocka_unit_test(test_env_not_open),   cmocka_unit_test(test_not_a_helper_file),
+            cmocka_unit_test(test_null_arguments),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
