@@ -1,5 +1,5 @@
 # irq-robust: the interrupt helper module survives what drivers and administrators do to it: a
-# driver killed while it waits for an interrupt, the device unbound under a blocked reader, an
+# driver killed while it waits for an interrupt, the device unbound or removed under a blocked reader, an
 # unload attempt with a file open, and 50 unload/load cycles with bindings made in each; the kernel
 # log shows no oops, warning, BUG or leak report, and no process is left stuck.
 # (Debian's kernel has no kmemleak, CONFIG_DEBUG_KMEMLEAK is off, so leaks are looked for through
@@ -55,6 +55,21 @@ wait "$waiter"
 check "the reader exited cleanly" test $? -eq 0
 check "the file's binding is gone with it" wait_for 5 no_bindings
 check "the device binds again" pci_bind "$addr" drvhost_irq
+
+# The device removed (hot-unplug, as far as the guest can tell) while a reader waits, then found
+# again by a rescan: a new device, which needs its driver_override again.
+"$IRQ_TEST" wait "$addr" > "$out" 2>&1 &
+waiter=$!
+check "a reader blocks before the device is removed" wait_for 10 grep -q waiting "$out"
+check "removing the device while it waits succeeds" sh -c "echo 1 > /sys/bus/pci/devices/$addr/remove"
+check "the reader wakes up with ENODEV after the removal" \
+        eval "wait_for 10 sh -c '! kill -0 $waiter' && grep -q 'No such device' $out"
+wait "$waiter" 2>/dev/null
+check "its binding is gone after the removal" wait_for 5 no_bindings
+check "a rescan finds the device again" eval 'echo 1 > /sys/bus/pci/rescan && wait_for 10 test -e /sys/bus/pci/devices/$addr'
+check "the re-added device binds to the helper and interrupts" \
+        sh -c "echo drvhost_irq > /sys/bus/pci/devices/$addr/driver_override && echo $addr > /sys/bus/pci/drivers_probe &&
+                $IRQ_TEST edu $addr 10 | grep -qx 'interrupts: 10 seen: 10'"
 
 # Unload with a live binding: the open file holds the module.
 "$IRQ_TEST" wait "$addr" > "$out" 2>&1 &

@@ -69,6 +69,17 @@ check "the device stays with the helper" test "$(pci_driver_of "$addr")" = drvho
 check "unbinding the device from the helper under the driver succeeds" pci_unbind "$addr"
 check "the driver stops" wait_for 30 unit_gone "$unit"
 check "its exit is not a failure (unplugged, 75)" test "$(systemctl show -P Result "$unit")" = success
+# Removed and found again: drvhostd releases the binding, then binds the new device by itself.
+check "the device is removed" sh -c "echo 1 > /sys/bus/pci/devices/$addr/remove"
+check "drvhostd reports the binding released" \
+        wait_for 20 journal_has "$DRVHOST_MESSAGE_RELEASED" DRVHOST_UNIT="$unit" DRVHOST_REASON="device removed"
+bound_events() { journal_events "$DRVHOST_MESSAGE_BOUND" DRVHOST_UNIT="$unit" | wc -l; }
+bound_before=$(bound_events)
+bound_again() { [ "$(bound_events)" -gt "$bound_before" ]; }
+check "a rescan finds the device again" eval 'echo 1 > /sys/bus/pci/rescan && wait_for 10 test -e /sys/bus/pci/devices/$addr'
+check "drvhostd binds the re-added device again" wait_for 30 bound_again
+check "its driver is READY with all $N interrupts again" \
+        wait_for 180 sh -c "systemctl show -P StatusText '$unit' | grep -q ' $N/$N interrupts'"
 check "the kernel log shows no oops, warning or BUG" klog_clean
 systemctl stop drvhost.service
 rm -f "$DRIVERS_D/edu.driver"
