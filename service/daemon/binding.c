@@ -15,6 +15,7 @@
 #include "event.h"
 #include "log.h"
 #include "messages.h"
+#include "pci-binding.h"
 #include "supervise.h"
 #include "time-util.h"
 #include "udev-util.h"
@@ -77,6 +78,7 @@ Binding *binding_free(Binding *b)
         sd_bus_slot_unref(b->properties_slot);
         sd_event_source_disable_unref(b->reprobe_timer);
         safe_close(b->fd);
+        safe_close(b->irq_fd);
         free(b->crash_times);
         free(b->unit);
         free(b->driver);
@@ -91,7 +93,7 @@ Binding *binding_free(Binding *b)
 }
 DEFINE_TRIVIAL_CLEANUP_FUNC(Binding *, binding_free);
 
-static int binding_new(Context *c, const char *unit, Binding **ret)
+int binding_new(Context *c, const char *unit, Binding **ret)
 {
         _cleanup_(binding_freep) Binding *b = NULL;
 
@@ -99,6 +101,7 @@ static int binding_new(Context *c, const char *unit, Binding **ret)
         if (!b)
                 return -ENOMEM;
         b->fd = -EBADF;
+        b->irq_fd = -EBADF;
         b->unit = strdup(unit);
         if (!b->unit)
                 return -ENOMEM;
@@ -106,7 +109,7 @@ static int binding_new(Context *c, const char *unit, Binding **ret)
         return 0;
 }
 
-static void binding_link(Context *c, Binding *b)
+void binding_link(Context *c, Binding *b)
 {
         b->context = c;
         b->next = c->bindings;
@@ -116,7 +119,7 @@ static void binding_link(Context *c, Binding *b)
         c->n_bindings++;
 }
 
-static int binding_apply_manifest(Binding *b, const Manifest *m)
+int binding_apply_manifest(Binding *b, const Manifest *m)
 {
         free(b->exec);
         b->exec = strdup(m->exec);
@@ -348,6 +351,10 @@ int binding_adopt(Context *c, const char *unit, int fd)
         const char *ifnum_s;
         ServiceStatus st;
         int r;
+
+        r = pci_binding_adopt(c, unit, fd);
+        if (r != 0)
+                return r < 0 ? r : 0;
 
         r = driver_unit_name_parse(unit, &driver, &sysname);
         if (r < 0)
@@ -613,6 +620,12 @@ void binding_reprobe_when_free(Binding *b)
 {
         int r;
 
+        if (b->pci) {
+                pci_binding_return(b);
+                if (b->rematch_after_reprobe)
+                        pci_binding_rematch(b);
+                return;
+        }
         if (b->reprobe_timer)
                 return;
         b->reprobe_attempts = 0;

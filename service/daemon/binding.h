@@ -39,7 +39,9 @@ struct Binding {
         unsigned restart_limit_burst;
         uint64_t restart_limit_interval_usec;
 
-        int fd; /* usbfs file holding the claim; -EBADF once released */
+        int fd; /* usbfs file holding the claim (PCI: the BAR 0 resource file); -EBADF once released */
+        int irq_fd; /* PCI: the /dev/drvhost_irq file bound to the device's interrupt, else -EBADF */
+        bool pci;   /* a PCI device (pci-binding.c), not a USB interface */
 
         BindingState state;
         sd_bus_slot *properties_slot;
@@ -55,6 +57,12 @@ struct Binding {
         bool device_gone;
         bool release_requested; /* drvhostctl release: the interface stays with the kernel */
 };
+
+/* The parts binding_create() and pci-binding.c share: a new binding for unit, the manifest's
+ * settings applied to it, and its entry in the context's list. */
+int binding_new(Context *c, const char *unit, Binding **ret);
+int binding_apply_manifest(Binding *b, const Manifest *m);
+void binding_link(Context *c, Binding *b);
 
 /* Claims the interface for the manifest's driver and starts its unit. Logs and returns -errno. */
 int binding_create(Context *c, struct udev_device *intf, const Manifest *m);

@@ -20,8 +20,10 @@ static int send_binding(int fd, const Binding *b)
         char interfaces[128] = "";
         union {
                 struct cmsghdr cmsg;
-                char buf[CMSG_SPACE(sizeof(int))];
+                char buf[CMSG_SPACE(sizeof(int) * 2)];
         } control = {};
+        int fds[2] = { b->fd, b->irq_fd };
+        size_t n_fds = b->irq_fd >= 0 ? 2 : 1;
         struct iovec iov;
         struct msghdr msg = {
                 .msg_iov = &iov,
@@ -48,8 +50,10 @@ static int send_binding(int fd, const Binding *b)
         cmsg = CMSG_FIRSTHDR(&msg);
         cmsg->cmsg_level = SOL_SOCKET;
         cmsg->cmsg_type = SCM_RIGHTS;
-        cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(cmsg), &b->fd, sizeof(int));
+        /* A PCI binding sends its interrupt file after the device (BAR) file. */
+        cmsg->cmsg_len = CMSG_LEN(sizeof(int) * n_fds);
+        memcpy(CMSG_DATA(cmsg), fds, sizeof(int) * n_fds);
+        msg.msg_controllen = CMSG_SPACE(sizeof(int) * n_fds);
 
         if (sendmsg(fd, &msg, MSG_NOSIGNAL) < 0)
                 return -errno;

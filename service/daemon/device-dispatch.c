@@ -10,6 +10,7 @@
 #include "event.h"
 #include "log.h"
 #include "messages.h"
+#include "pci-binding.h"
 
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct kmod_ctx *, kmod_unref);
@@ -167,6 +168,8 @@ static void device_dispatch_one(Context *c, const char *action, struct udev_devi
                 return;
         case DEVICE_KIND_PCI:
         case DEVICE_KIND_BLOCK:
+                if (kind == DEVICE_KIND_PCI && pci_binding_dispatch(c, action, dev))
+                        return; /* a user-mode PCI driver's device */
                 if (!added)
                         return;
                 /* Virtual block devices (loop, ram, dm) have no hardware to speak of. */

@@ -42,13 +42,15 @@ static int broker_connect(void)
         return r;
 }
 
-/* Receives the binding: payload into buf (NUL-terminated), the device fd into *ret_fd. */
-static int broker_receive(int sock, char *buf, size_t size, int *ret_fd)
+/* Receives the binding: payload into buf (NUL-terminated), the device fd into *ret_fd and, for a
+ * PCI binding, the interrupt file into *ret_irq_fd (else -EBADF). */
+static int broker_receive(int sock, char *buf, size_t size, int *ret_fd, int *ret_irq_fd)
 {
         union {
                 struct cmsghdr cmsg;
-                char data[CMSG_SPACE(sizeof(int))];
+                char data[CMSG_SPACE(sizeof(int) * 2)];
         } control = {};
+        int fds[2] = { -EBADF, -EBADF };
         struct iovec iov = { .iov_base = buf, .iov_len = size - 1 };
         struct msghdr msg = {
                 .msg_iov = &iov,
@@ -70,9 +72,11 @@ static int broker_receive(int sock, char *buf, size_t size, int *ret_fd)
 
         cmsg = CMSG_FIRSTHDR(&msg);
         if (!cmsg || cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS ||
-            cmsg->cmsg_len != CMSG_LEN(sizeof(int)))
+            (cmsg->cmsg_len != CMSG_LEN(sizeof(int)) && cmsg->cmsg_len != CMSG_LEN(sizeof(int) * 2)))
                 return -EBADMSG;
-        memcpy(ret_fd, CMSG_DATA(cmsg), sizeof(int));
+        memcpy(fds, CMSG_DATA(cmsg), cmsg->cmsg_len - CMSG_LEN(0));
+        *ret_fd = fds[0];
+        *ret_irq_fd = fds[1];
         return 0;
 }
 
@@ -106,7 +110,7 @@ int main(int argc, char *argv[])
         char payload[DRVHOST_BROKER_MESSAGE_MAX];
         char *exec = NULL, *args[EXEC_ARGS_MAX + 1] = {}, *state = NULL, number[16];
         _cleanup_close_ int sock = -EBADF;
-        int fd = -EBADF, device_fd, n_listen, r;
+        int fd = -EBADF, irq_fd = -EBADF, device_fd, n_listen, r;
         size_t n = 0;
 
         if (argc > 1) {
@@ -121,7 +125,7 @@ int main(int argc, char *argv[])
                 return log_error_errno(sock, "Failed to reach drvhostd at %s: %m", DRVHOST_BROKER_SOCKET),
                        EXIT_FAILURE;
 
-        r = broker_receive(sock, payload, sizeof(payload), &fd);
+        r = broker_receive(sock, payload, sizeof(payload), &fd, &irq_fd);
         if (r == -EPERM)
                 return log_error("drvhostd refused to hand over a device: no binding belongs to this unit."),
                        EXIT_FAILURE;
@@ -143,6 +147,12 @@ int main(int argc, char *argv[])
         for (int i = 0; i < n_listen; i++)
                 (void)fcntl(SD_LISTEN_FDS_START + i, F_SETFD, 0);
         device_fd = DRVHOST_DEVICE_FD_NUMBER + n_listen;
+        /* The interrupt file goes right after the device; first out of the device's way. */
+        if (irq_fd == device_fd) {
+                irq_fd = fcntl(irq_fd, F_DUPFD_CLOEXEC, device_fd + 2);
+                if (irq_fd < 0)
+                        return log_error_errno(errno, "Failed to place interrupt fd: %m"), EXIT_FAILURE;
+        }
         if (fd != device_fd) {
                 if (dup2(fd, device_fd) < 0)
                         return log_error_errno(errno, "Failed to place device fd: %m"), EXIT_FAILURE;
@@ -153,6 +163,18 @@ int main(int argc, char *argv[])
         (void)snprintf(number, sizeof(number), "%d", device_fd);
         if (setenv(DRVHOST_ENV_DEVICE_FD, number, 1) < 0)
                 return log_error_errno(errno, "Failed to set environment: %m"), EXIT_FAILURE;
+        if (irq_fd >= 0) {
+                if (irq_fd != device_fd + 1) {
+                        if (dup2(irq_fd, device_fd + 1) < 0)
+                                return log_error_errno(errno, "Failed to place interrupt fd: %m"), EXIT_FAILURE;
+                        safe_close(irq_fd);
+                }
+                if (fcntl(device_fd + 1, F_SETFD, 0) < 0)
+                        return log_error_errno(errno, "Failed to pass interrupt fd on: %m"), EXIT_FAILURE;
+                (void)snprintf(number, sizeof(number), "%d", device_fd + 1);
+                if (setenv(DRVHOST_ENV_IRQ_FD, number, 1) < 0)
+                        return log_error_errno(errno, "Failed to set environment: %m"), EXIT_FAILURE;
+        }
 
         for (char *w = strtok_r(exec, " ", &state); w && n < EXEC_ARGS_MAX; w = strtok_r(NULL, " ", &state))
                 args[n++] = w;

@@ -6,7 +6,8 @@
  * The launcher connects to DRVHOST_BROKER_SOCKET (SOCK_SEQPACKET). drvhostd identifies the peer's
  * unit (SO_PEERCRED → cgroup → unit) and, only if a binding belongs to that unit, answers with one
  * message: "KEY=value\n" lines (DRVHOST_BROKER_KEY_*) and the device fd as SCM_RIGHTS. Any other
- * peer gets the connection closed without a message. */
+ * peer gets the connection closed without a message. A PCI binding sends two fds: the device's
+ * BAR 0 and, second, its bound /dev/drvhost_irq file, which the driver finds on DRVHOST_IRQ_FD. */
 
 #define DRVHOST_BROKER_SOCKET "/run/drvhost/broker.sock"
 
@@ -18,6 +19,7 @@
 #define DRVHOST_ENV_UNIT "DRVHOST_UNIT"
 #define DRVHOST_ENV_INTERFACES "DRVHOST_INTERFACES"
 #define DRVHOST_ENV_MODALIAS "DRVHOST_MODALIAS"
+#define DRVHOST_ENV_IRQ_FD "DRVHOST_IRQ_FD"
 
 /* The fd number the driver finds its device on, after any fds systemd passes (LISTEN_FDS). */
 #define DRVHOST_DEVICE_FD_NUMBER 3

@@ -8,7 +8,7 @@
 #include "unit-name.h"
 
 #define DRIVER_NAME_CHARS "abcdefghijklmnopqrstuvwxyz0123456789-"
-#define USB_SYSNAME_CHARS "0123456789.:-"
+#define USB_SYSNAME_CHARS "0123456789abcdef.:-" /* USB ports and interfaces; PCI addresses */
 #define INSTANCE_SEPARATOR '_'
 #define FDNAME_COLON '+'
 /* systemd's limit on unit name length. */
