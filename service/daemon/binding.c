@@ -622,7 +622,11 @@ void binding_reprobe_when_free(Binding *b)
 
         if (b->pci) {
                 pci_binding_return(b);
-                if (b->rematch_after_reprobe)
+                if (b->release_requested) {
+                        if (!b->context->shutting_down && context_set_released(b->context, b->syspath, true) < 0)
+                                log_oom();
+                        binding_free(b);
+                } else if (b->rematch_after_reprobe)
                         pci_binding_rematch(b);
                 return;
         }

@@ -154,7 +154,6 @@ static void device_dispatch_one(Context *c, const char *action, struct udev_devi
                 log_device_event(action, dev, "USB interface");
                 b = binding_find_by_syspath(c, udev_device_get_syspath(dev));
                 if (removed) {
-                        (void)context_set_released(c, udev_device_get_syspath(dev), false);
                         if (b) {
                                 b->device_gone = true;
                                 binding_release(b, "device removed");
@@ -168,6 +167,9 @@ static void device_dispatch_one(Context *c, const char *action, struct udev_devi
                 return;
         case DEVICE_KIND_PCI:
         case DEVICE_KIND_BLOCK:
+                if (kind == DEVICE_KIND_PCI && added &&
+                    (c->shutting_down || context_is_released(c, udev_device_get_syspath(dev))))
+                        return; /* given back to the kernel on request, or drvhost is stopping */
                 if (kind == DEVICE_KIND_PCI && pci_binding_dispatch(c, action, dev))
                         return; /* a user-mode PCI driver's device */
                 if (!added)
@@ -193,6 +195,8 @@ void device_dispatch_rebind(Context *c, struct udev_device *dev)
 
         if (kind == DEVICE_KIND_USB_INTERFACE)
                 usb_interface_added(c, dev, classify_delegation(kind, device_class_of(dev, kind)));
+        else if (kind == DEVICE_KIND_PCI)
+                (void)pci_binding_dispatch(c, "add", dev);
 }
 
 /* Tells D-Bus clients what became of a device that came or went. */
@@ -208,6 +212,9 @@ static void announce(Context *c, const char *action, struct udev_device *dev)
 
 void device_dispatch(Context *c, const char *action, struct udev_device *dev)
 {
+        /* A released device that comes back is a new device. */
+        if (streq(action, "remove"))
+                (void)context_set_released(c, udev_device_get_syspath(dev), false);
         device_dispatch_one(c, action, dev);
         if (streq(action, "add") || streq(action, "remove"))
                 announce(c, action, dev);
