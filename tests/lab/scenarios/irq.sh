@@ -82,7 +82,11 @@ check "its driver is READY with all $N interrupts again" \
         wait_for 180 sh -c "systemctl show -P StatusText '$unit' | grep -q ' $N/$N interrupts'"
 check "the kernel log shows no oops, warning or BUG" klog_clean
 systemctl stop drvhost.service
+# Known gap on this branch: the driver unit of a device bound after a remove/rescan outlives
+# `systemctl stop drvhost` (no StopUnit reaches systemd); main reworked the stop path since. Stop it here.
+systemctl stop "$unit"
 rm -f "$DRIVERS_D/edu.driver"
-# Later scenarios must not find the helper loaded (drvhostd would bind the device again).
-irq_unload
+# Later scenarios must not find the helper loaded (drvhostd would bind the device again). No file
+# of the binding may be left open anywhere once drvhost and its driver are down.
+check "the helper unloads once drvhost and the driver are down" wait_for 30 irq_unload
 journalctl -u drvhost.service -o cat --no-pager | grep -iE 'adopt|edu|0000:00:03' | tail -n 20
