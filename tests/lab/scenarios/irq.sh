@@ -81,10 +81,8 @@ check "drvhostd binds the re-added device again" wait_for 30 bound_again
 check "its driver is READY with all $N interrupts again" \
         wait_for 180 sh -c "systemctl show -P StatusText '$unit' | grep -q ' $N/$N interrupts'"
 check "the kernel log shows no oops, warning or BUG" klog_clean
-systemctl stop drvhost.service
-# Known gap on this branch: the driver unit of a device bound after a remove/rescan outlives
-# `systemctl stop drvhost` (no StopUnit reaches systemd); main reworked the stop path since. Stop it here.
-systemctl stop "$unit"
+check "systemctl stop drvhost stops the driver and takes the device from the helper" \
+        eval 'systemctl stop drvhost.service && unit_gone "$unit" && ! bound_to "/sys/bus/pci/devices/$addr" drvhost_irq'
 rm -f "$DRIVERS_D/edu.driver"
 # Later scenarios must not find the helper loaded (drvhostd would bind the device again). No file
 # of the binding may be left open anywhere once drvhost and its driver are down.
