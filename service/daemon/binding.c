@@ -17,6 +17,7 @@
 #include "messages.h"
 #include "pci-binding.h"
 #include "supervise.h"
+#include "sysfs-util.h"
 #include "time-util.h"
 #include "udev-util.h"
 #include "unit-control.h"
@@ -549,17 +550,7 @@ void binding_fall_back(Binding *b)
 
 static bool claimed_by_usbfs(const char *syspath)
 {
-        _cleanup_free_ char *link = NULL;
-        char target[PATH_MAX];
-        ssize_t n;
-
-        if (asprintf(&link, "%s/driver", syspath) < 0)
-                return false;
-        n = readlink(link, target, sizeof(target) - 1);
-        if (n < 0)
-                return false;
-        target[n] = '\0';
-        return streq(strrchr(target, '/') ? strrchr(target, '/') + 1 : target, "usbfs");
+        return sysfs_bound_to(syspath, "usbfs");
 }
 
 /* The interface is free again: let the kernel look for a driver, then report or match again. */

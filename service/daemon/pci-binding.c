@@ -14,6 +14,7 @@
 #include "log.h"
 #include "messages.h"
 #include "pci-binding.h"
+#include "sysfs-util.h"
 #include "supervise.h"
 #include "udev-util.h"
 #include "unit-control.h"
@@ -71,17 +72,7 @@ static int helper_load(void)
 
 static bool driven_by_helper(const char *syspath)
 {
-        _cleanup_free_ char *link = NULL;
-        char target[PATH_MAX];
-        ssize_t n;
-
-        if (asprintf(&link, "%s/driver", syspath) < 0)
-                return false;
-        n = readlink(link, target, sizeof(target) - 1);
-        if (n < 0)
-                return false;
-        target[n] = '\0';
-        return streq(strrchr(target, '/') + 1, DRVHOST_IRQ_DEVICE_NAME);
+        return sysfs_bound_to(syspath, DRVHOST_IRQ_DEVICE_NAME);
 }
 
 /* Takes the device from its kernel driver, if any, and gives it to the helper. */
