@@ -12,6 +12,7 @@
 #include "json-writer.h"
 #include "macro.h"
 #include "systemd-names.h"
+#include "time-util.h"
 #include "version.h"
 
 /* Exit status, as drvhostctl(1) documents it. */
@@ -24,11 +25,11 @@ enum {
         EXIT_NO_DEVICE = 5,
 };
 
-enum {
-        WAIT_TIMEOUT_USEC = 30 * 1000 * 1000,
-        WAIT_POLL_USEC = 100 * 1000,
-        LINES_DEFAULT = 50,
-};
+#define WAIT_TIMEOUT_USEC (30 * USEC_PER_SEC)
+#define WAIT_POLL_USEC (100 * USEC_PER_MSEC)
+enum { LINES_DEFAULT = 50 };
+/* UTF-8 continuation bytes are 10xxxxxx. */
+enum { UTF8_CONTINUATION_MASK = 0xC0, UTF8_CONTINUATION = 0x80 };
 
 typedef enum ColorMode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER } ColorMode;
 
@@ -220,7 +221,7 @@ static void json_tree(JsonWriter *w, DeviceList *l, Device *d)
         json_object_end(w);
 }
 
-static void text_details(const Options *o, const Device *d, char *buf, size_t size)
+static void text_details(const Device *d, char *buf, size_t size)
 {
         if (*d->unit)
                 (void)snprintf(buf, size, "%s %s/%s, %u restart(s)", d->unit, d->active_state ?: "?",
@@ -229,29 +230,23 @@ static void text_details(const Options *o, const Device *d, char *buf, size_t si
                 (void)snprintf(buf, size, "%s", d->description);
         else
                 buf[0] = '\0';
-        (void)o;
 }
 
 static void text_tree(const Options *o, DeviceList *l, Device *d, const char *prefix, bool last, bool root)
 {
         char name[256], details[512], child_prefix[128];
-        size_t n_children = 0, seen = 0;
+        size_t n_children = 0, seen = 0, extra_bytes = 0;
 
         d->printed = true;
         (void)snprintf(name, sizeof(name), "%s%s%s", prefix, root ? "" : last ? "└─" : "├─", d->sysname);
-        text_details(o, d, details, sizeof(details));
-        /* The tree glyphs are 3 bytes for one column: pad on display width, not bytes. */
-        {
-                size_t glyph_bytes = 0, width = 0;
-
-                for (const char *p = name; *p; p++)
-                        if (((unsigned char)*p & 0xC0) != 0x80)
-                                width++;
-                glyph_bytes = strlen(name) - width;
-                printf("%-*s %s%-10s%s %-16s %s\n", (int)(l->name_width + glyph_bytes), name,
-                       color_of(o, d->decision, d->active_state), d->decision, normal(o),
-                       *d->driver ? d->driver : "-", details);
-        }
+        text_details(d, details, sizeof(details));
+        /* The tree glyphs take 3 bytes for one column: pad on display width, not bytes. */
+        for (const char *p = name; *p; p++)
+                if (((unsigned char)*p & UTF8_CONTINUATION_MASK) == UTF8_CONTINUATION)
+                        extra_bytes++;
+        printf("%-*s %s%-10s%s %-16s %s\n", (int)(l->name_width + extra_bytes), name,
+               color_of(o, d->decision, d->active_state), d->decision, normal(o), *d->driver ? d->driver : "-",
+               details);
 
         (void)snprintf(child_prefix, sizeof(child_prefix), "%s%s", prefix, root ? "" : last ? "  " : "│ ");
         for (size_t i = 0; i < l->n; i++)
@@ -588,14 +583,6 @@ static int cmd_explain(sd_bus *bus, const Options *o, char **args)
 
 /* ---- restart, release, reload ---- */
 
-static uint64_t now_usec(void)
-{
-        struct timespec ts;
-
-        (void)clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000ULL;
-}
-
 typedef bool (*device_test_t)(const Device *d);
 
 static bool is_serving(const Device *d)
@@ -645,7 +632,7 @@ static int cmd_restart(sd_bus *bus, const Options *o, char **args)
                 return log_error_exit(EXIT_FAILED, "%s went away during the restart.", args[0]);
         if (r < 0)
                 return log_error_exit(EXIT_FAILED, "%s did not come back within %d s; see drvhostctl status %s.",
-                                      args[0], WAIT_TIMEOUT_USEC / 1000000, args[0]);
+                                      args[0], (int)(WAIT_TIMEOUT_USEC / USEC_PER_SEC), args[0]);
         if (o->legend)
                 printf("Restarted the driver of %s; it is serving again.\n", args[0]);
         return EXIT_OK;
@@ -664,7 +651,7 @@ static int cmd_release(sd_bus *bus, const Options *o, char **args)
         r = wait_for_device(bus, args[0], is_released);
         if (r == -ETIMEDOUT)
                 return log_error_exit(EXIT_FAILED, "%s was not released within %d s; see drvhostctl status %s.",
-                                      args[0], WAIT_TIMEOUT_USEC / 1000000, args[0]);
+                                      args[0], (int)(WAIT_TIMEOUT_USEC / USEC_PER_SEC), args[0]);
         if (o->legend)
                 printf("Released %s to the kernel; 'drvhostctl restart %s' binds it again.\n", args[0], args[0]);
         return EXIT_OK;

@@ -135,9 +135,7 @@ int binding_apply_manifest(Binding *b, const Manifest *m)
         return 0;
 }
 
-/* The device fd lives in drvhostd's own fd store too, so that a restarted drvhostd (even after
- * SIGKILL) gets it back and no driver has to restart. */
-static int fdstore_push(const Binding *b)
+int binding_fdstore_push(const Binding *b, int fd)
 {
         _cleanup_free_ char *fdname = NULL, *msg = NULL;
         int r;
@@ -147,7 +145,7 @@ static int fdstore_push(const Binding *b)
                 return r;
         if (asprintf(&msg, "FDSTORE=1\nFDNAME=%s", fdname) < 0)
                 return -ENOMEM;
-        return sd_pid_notify_with_fds(0, false, msg, &b->fd, 1);
+        return sd_pid_notify_with_fds(0, false, msg, &fd, 1);
 }
 
 static void fdstore_remove(const Binding *b)
@@ -261,6 +259,23 @@ static uint64_t previous_exit_usec(Context *c, const char *unit)
         return usec;
 }
 
+int binding_start_unit(Binding *b)
+{
+        Context *c = b->context;
+        int r;
+
+        /* The unit may have run for an earlier binding in this boot: its last exit is not ours to
+         * report, and its start rate limit counted another device's starts. The bus keeps the
+         * order, so the reset lands before the start. */
+        b->last_death_usec = previous_exit_usec(c, b->unit);
+        r = unit_reset_failed(c->bus, b->unit);
+        if (r >= 0)
+                r = supervise_binding(b);
+        if (r >= 0)
+                r = unit_start(c->bus, b->unit);
+        return r;
+}
+
 int binding_create(Context *c, struct udev_device *intf, const Manifest *m)
 {
         _cleanup_(binding_freep) Binding *b = NULL;
@@ -308,21 +323,13 @@ int binding_create(Context *c, struct udev_device *intf, const Manifest *m)
         if (b->fd < 0)
                 return log_warning_errno(b->fd, "Failed to claim %s on %s for %s: %m", sysname, devnode, m->name);
 
-        r = fdstore_push(b);
+        r = binding_fdstore_push(b, b->fd);
         if (r < 0)
                 log_warning_errno(r, "Failed to keep %s in the fd store, a drvhostd restart will lose it: %m",
                                   sysname);
 
         binding_link(c, b);
-        /* The unit may have run for an earlier binding in this boot: its last exit is not ours to
-         * report, and its start rate limit counted another device's starts. The bus keeps the
-         * order, so the reset lands before the start. */
-        b->last_death_usec = previous_exit_usec(c, b->unit);
-        r = unit_reset_failed(c->bus, b->unit);
-        if (r >= 0)
-                r = supervise_binding(b);
-        if (r >= 0)
-                r = unit_start(c->bus, b->unit);
+        r = binding_start_unit(b);
         if (r < 0) {
                 log_warning_errno(r, "Failed to start %s: %m", b->unit);
                 fdstore_remove(b);
@@ -439,7 +446,7 @@ void binding_renew_device(Binding *b)
         }
         binding_close_device(b);
         b->fd = fd;
-        r = fdstore_push(b);
+        r = binding_fdstore_push(b, b->fd);
         if (r < 0)
                 log_warning_errno(r, "Failed to keep %s in the fd store: %m", b->sysname);
 }

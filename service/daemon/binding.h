@@ -63,6 +63,12 @@ struct Binding {
 int binding_new(Context *c, const char *unit, Binding **ret);
 int binding_apply_manifest(Binding *b, const Manifest *m);
 void binding_link(Context *c, Binding *b);
+/* Keeps fd in drvhostd's own fd store under the unit's name, so that a restarted drvhostd (even
+ * after SIGKILL) gets it back and no driver has to restart: the usbfs file of a USB binding, the
+ * interrupt file of a PCI one. Returns what sd_pid_notify_with_fds() returns. */
+int binding_fdstore_push(const Binding *b, int fd);
+/* Starts the driver unit of a new, linked binding and watches it. Returns 0 or -errno. */
+int binding_start_unit(Binding *b);
 
 /* Claims the interface for the manifest's driver and starts its unit. Logs and returns -errno. */
 int binding_create(Context *c, struct udev_device *intf, const Manifest *m);

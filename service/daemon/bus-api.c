@@ -43,7 +43,7 @@ static int resolve(Context *c, const char *name, struct udev_device **ret, sd_bu
 /* The device argument of a method: read, checked for root when what (the change, for the message)
  * is given, and resolved to a device drvhost decides about. */
 static int read_device_argument(sd_bus_message *m, Context *c, const char *what, struct udev_device **ret,
-                                sd_bus_error *error)
+                                DeviceInfo *ret_info, sd_bus_error *error)
 {
         _cleanup_(udev_device_unrefp) struct udev_device *dev = NULL;
         const char *name;
@@ -64,6 +64,8 @@ static int read_device_argument(sd_bus_message *m, Context *c, const char *what,
         if (device_info_get(c, dev, &info) < 0)
                 return sd_bus_error_setf(error, DRVHOST_BUS_ERROR_NO_SUCH_DEVICE,
                                          "'%s' is not a device drvhost decides about (USB, PCI or a disk).", name);
+        if (ret_info)
+                *ret_info = info; /* borrows from dev, which the caller now holds */
         *ret = TAKE_PTR(dev);
         return 0;
 }
@@ -106,10 +108,7 @@ static int method_get_device(sd_bus_message *m, void *userdata, sd_bus_error *er
         DeviceInfo info;
         int r;
 
-        r = read_device_argument(m, c, NULL, &dev, error);
-        if (r < 0)
-                return r;
-        r = device_info_get(c, dev, &info);
+        r = read_device_argument(m, c, NULL, &dev, &info, error);
         if (r < 0)
                 return r;
         r = sd_bus_message_new_method_return(m, &reply);
@@ -180,13 +179,10 @@ static int method_explain(sd_bus_message *m, void *userdata, sd_bus_error *error
         DeviceInfo info;
         int r;
 
-        r = read_device_argument(m, c, NULL, &dev, error);
+        r = read_device_argument(m, c, NULL, &dev, &info, error);
         if (r < 0)
                 return r;
-        r = device_info_get(c, dev, &info);
-        if (r < 0)
-                return r;
-        r = device_explain(c, dev, &result, &reason);
+        r = device_explain(c, dev, &info, &result, &reason);
         if (r < 0)
                 return r;
 
@@ -216,7 +212,7 @@ static int method_restart(sd_bus_message *m, void *userdata, sd_bus_error *error
         Binding *b;
         int r;
 
-        r = read_device_argument(m, c, "restarting a binding", &dev, error);
+        r = read_device_argument(m, c, "restarting a binding", &dev, NULL, error);
         if (r < 0)
                 return r;
 
@@ -252,7 +248,7 @@ static int method_release(sd_bus_message *m, void *userdata, sd_bus_error *error
         Binding *b;
         int r;
 
-        r = read_device_argument(m, c, "releasing a binding", &dev, error);
+        r = read_device_argument(m, c, "releasing a binding", &dev, NULL, error);
         if (r < 0)
                 return r;
 

@@ -230,20 +230,17 @@ int device_info_foreach(Context *c, device_info_func_t f, void *userdata)
         return 0;
 }
 
-int device_explain(Context *c, struct udev_device *dev, MatchResult *candidates, char **ret)
+int device_explain(Context *c, struct udev_device *dev, const DeviceInfo *i, MatchResult *candidates, char **ret)
 {
         DeviceKind kind = classify_kind(udev_device_get_subsystem(dev), udev_device_get_devtype(dev));
         const char *modalias = udev_device_get_property_value(dev, "MODALIAS");
         DelegationReason delegation = classify_delegation(kind, device_class_of(dev, kind));
+        const DeviceInfo info = *i;
         const Manifest *w;
-        DeviceInfo info;
         char *s = NULL;
         int r;
 
         *candidates = (MatchResult){};
-        r = device_info_get(c, dev, &info);
-        if (r < 0)
-                return r;
         if (modalias && c->index) {
                 r = match_index_lookup(c->index, modalias, candidates);
                 if (r < 0)

@@ -46,9 +46,11 @@ int device_resolve(Context *c, const char *name, struct udev_device **ret);
 typedef int (*device_info_func_t)(const DeviceInfo *info, void *userdata);
 int device_info_foreach(Context *c, device_info_func_t f, void *userdata);
 
-/* Why the device got its decision, in one sentence; *ret must be freed. The candidates come from
- * match_index_lookup() on its modalias (an empty result when it has none). */
-int device_explain(Context *c, struct udev_device *dev, MatchResult *candidates, char **ret);
+/* Why the device (with info from device_info_get()) got its decision, in one sentence; *ret must be
+ * freed. The candidates come from match_index_lookup() on its modalias (an empty result when it has
+ * none). */
+int device_explain(Context *c, struct udev_device *dev, const DeviceInfo *info, MatchResult *candidates,
+                   char **ret);
 
 /* The PCI class (24 bits) of a PCI function or the class of a USB interface; 0 for other kinds. */
 uint32_t device_class_of(struct udev_device *dev, DeviceKind kind);

@@ -119,23 +119,6 @@ static int bar_open(const char *syspath)
         return fd < 0 ? -errno : fd;
 }
 
-/* The interrupt file goes to drvhostd's fd store under the unit's name, so that a restarted
- * drvhostd gets it back (pci_binding_adopt()); a release removes it by that name. The BAR's sysfs
- * file cannot be kept there: a fresh kernfs file polls as EPOLLERR|EPOLLPRI until read, and systemd
- * drops a stored fd that reports an error. It is simply opened again. */
-static int fdstore_push_pci(const Binding *b)
-{
-        _cleanup_free_ char *fdname = NULL, *msg = NULL;
-        int r;
-
-        r = driver_unit_to_fdname(b->unit, &fdname);
-        if (r < 0)
-                return r;
-        if (asprintf(&msg, "FDSTORE=1\nFDNAME=%s", fdname) < 0)
-                return -ENOMEM;
-        return sd_pid_notify_with_fds(0, false, msg, &b->irq_fd, 1);
-}
-
 static int binding_new_pci(Context *c, const char *unit, const Manifest *m, struct udev_device *dev,
                            Binding **ret)
 {
@@ -198,15 +181,17 @@ static int pci_binding_create(Context *c, struct udev_device *dev, const Manifes
                 goto fail;
         }
 
-        r = fdstore_push_pci(b);
+        /* Only the interrupt file goes to the fd store (pci_binding_adopt() takes it back; a release
+         * removes it by the unit's name). The BAR's sysfs file cannot be kept there: a fresh kernfs
+         * file polls as EPOLLERR|EPOLLPRI until read, and systemd drops a stored fd that reports an
+         * error. It is simply opened again. */
+        r = binding_fdstore_push(b, b->irq_fd);
         if (r < 0)
                 log_warning_errno(
                     r, "Failed to keep %s in the fd store, a drvhostd restart will lose it: %m", sysname);
 
         binding_link(c, b);
-        r = supervise_binding(b);
-        if (r >= 0)
-                r = unit_start(c->bus, b->unit);
+        r = binding_start_unit(b);
         if (r < 0) {
                 log_warning_errno(r, "Failed to start %s: %m", b->unit);
                 goto fail;
