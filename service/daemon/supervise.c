@@ -157,6 +157,11 @@ static void evaluate(Binding *b)
                         return;
         }
 
+        /* Its device is gone: whatever the unit does now is the unplug, not the driver's fault, and
+         * the remove event releases the binding. */
+        if (b->device_gone)
+                return;
+
         if (streq(st.active_state, "active")) {
                 if (b->restart_pending) {
                         char restarts[16];
