@@ -46,8 +46,8 @@ typedef struct Device {
         const char *sysname, *syspath, *subsystem, *devtype, *parent, *modalias, *description, *decision, *driver,
                 *unit, *state, *kernel_driver;
         uint32_t crashes;
+        uint32_t n_restarts; /* drvhostd restarts drivers itself */
         char *active_state, *sub_state; /* from systemd, for bound devices */
-        uint32_t n_restarts;
         bool printed;
 } Device;
 
@@ -145,7 +145,7 @@ static int read_device(sd_bus_message *m, Device *d)
         *d = (Device){};
         return sd_bus_message_read(m, DRVHOST_BUS_DEVICE_TYPE, &d->sysname, &d->syspath, &d->subsystem, &d->devtype,
                                    &d->parent, &d->modalias, &d->description, &d->decision, &d->driver, &d->unit,
-                                   &d->state, &d->kernel_driver, &d->crashes);
+                                   &d->state, &d->kernel_driver, &d->crashes, &d->n_restarts);
 }
 
 /* What systemd says of the unit: open to every user. Unknown stays NULL. */
@@ -159,8 +159,6 @@ static void read_unit_status(sd_bus *bus, Device *d)
                                          &d->active_state);
         (void)sd_bus_get_property_string(bus, SYSTEMD_BUS_NAME, path, SYSTEMD_UNIT_INTERFACE, "SubState", NULL,
                                          &d->sub_state);
-        (void)sd_bus_get_property_trivial(bus, SYSTEMD_BUS_NAME, path, SYSTEMD_SERVICE_INTERFACE, "NRestarts", NULL,
-                                          'u', &d->n_restarts);
 }
 
 static void json_device_fields(JsonWriter *w, const Device *d)
@@ -397,7 +395,7 @@ static int cmd_status(sd_bus *bus, const Options *o, char **args)
                 printf("       Driver: %s (user mode)\n", d.driver);
                 printf("         Unit: %s\n", d.unit);
                 printf("        State: %s/%s (binding %s)\n", d.active_state ?: "?", d.sub_state ?: "?", d.state);
-                printf("     Restarts: %u by systemd; %u crash(es) seen by drvhostd\n", d.n_restarts, d.crashes);
+                printf("     Restarts: %u after %u crash(es)\n", d.n_restarts, d.crashes);
         } else if (*d.driver)
                 printf("       Driver: %s (kernel)\n", d.driver);
         printf("Kernel driver: %s\n", *d.kernel_driver ? d.kernel_driver : "none bound");

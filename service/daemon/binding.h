@@ -1,113 +1,157 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <libudev.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
 
+#include "backend.h"
 #include "context.h"
-#include "event.h"
+#include "crash-policy.h"
 #include "manifest.h"
-#include "unit-name.h"
+#include "unit-control.h"
 
-/* One user-mode driver serving one USB interface: the usbfs file that holds the claim, the driver
- * unit that runs the driver, and what drvhostd knows of that unit's state. */
+/* One user-mode driver serving one device: the files that hold the device (its backend's), the
+ * driver unit, and where the two are in their life. binding_handle() is the only writer of a
+ * binding's state: everything that happens to a binding arrives there as an input, and what others
+ * need to hear leaves as an event to the listeners of the context (journal, D-Bus, dispatch). It
+ * calls only downward: the backend and the unit ops. */
 
 typedef enum BindingState {
-        BINDING_STARTING,  /* StartUnit sent, not active yet */
-        BINDING_RUNNING,   /* the driver is up */
-        BINDING_RESTARTING, /* crashed, systemd will start it again */
-        BINDING_GAVE_UP,   /* crash loop: stopped for good, interface released */
-        BINDING_STOPPING,  /* released on purpose (unplug, release, reload) */
-        BINDING_CYCLING,   /* restart asked for: stopping, then started again on a fresh claim */
+        BINDING_STARTING,    /* claimed; the unit is starting */
+        BINDING_RUNNING,     /* the driver serves */
+        BINDING_RESTARTING,  /* the driver died; it starts again on a fresh claim after the backoff delay */
+        BINDING_CYCLING,     /* restart asked for: the unit stops, then starts on a fresh claim */
+        BINDING_STOPPING,    /* released (unplug, release, reload, drvhost stopping): the unit stops */
+        BINDING_GAVE_UP,     /* a crash loop: the unit stops, then the device goes back to the kernel */
+        BINDING_RETURNING,   /* the unit is down: the device goes back once our claim is gone */
+        BINDING_FALLEN_BACK, /* the kernel has the device after a crash loop: kept to be listed */
+        _BINDING_STATE_MAX,
 } BindingState;
+
+typedef enum BindingInput {
+        BINDING_INPUT_PLUGGED,      /* a new binding: claim the device, start the unit */
+        BINDING_INPUT_ADOPTED,      /* taken over from an earlier drvhostd: watch the unit */
+        BINDING_INPUT_UNIT_CHANGED, /* data: the unit's UnitStatus */
+        BINDING_INPUT_UNPLUGGED,    /* the device is gone */
+        BINDING_INPUT_RESTART,      /* restart on request */
+        BINDING_INPUT_RELEASE,      /* back to the kernel, and stay there; data: the reason */
+        BINDING_INPUT_REMATCH,      /* back to the kernel, then match again; data: the reason */
+        BINDING_INPUT_TIMER,        /* the backoff delay or a re-probe poll is over */
+} BindingInput;
+
+typedef enum BindingEvent {
+        BINDING_EVENT_BOUND,
+        BINDING_EVENT_CRASHED,      /* data: a death */
+        BINDING_EVENT_RESTARTED,    /* serving again after a crash */
+        BINDING_EVENT_GAVE_UP,      /* reason */
+        BINDING_EVENT_FELL_BACK,    /* the kernel driver is b->kernel_driver; none if NULL */
+        BINDING_EVENT_RELEASED,     /* reason */
+        BINDING_EVENT_RESTART_REQUESTED,
+        BINDING_EVENT_STATE_CHANGED,
+        BINDING_EVENT_FAILED,       /* reason: claiming or starting failed; the binding goes */
+        BINDING_EVENT_FREED,        /* the binding is about to be freed (unlinked already) */
+        _BINDING_EVENT_MAX,
+} BindingEvent;
+
+/* What ends a binding's return of its device to the kernel. */
+typedef enum BindingAfterReturn {
+        AFTER_RETURN_FORGET,   /* the binding goes */
+        AFTER_RETURN_RELEASED, /* the device stays with the kernel until unplugged or restarted */
+        AFTER_RETURN_REMATCH,  /* dispatch matches the device again */
+        AFTER_RETURN_FALL_BACK, /* kept, listed as fallen back */
+} BindingAfterReturn;
+
+typedef struct BindingEventData {
+        const char *reason;
+        const UnitStatus *status;   /* CRASHED: how the driver ended */
+        CrashVerdict verdict;       /* CRASHED */
+        uint64_t delay_usec;        /* CRASHED and restarting: the backoff delay */
+        BindingAfterReturn after;   /* FREED */
+} BindingEventData;
+
+/* Listeners (context.h: binding_listener_t) get the event as an int, a BindingEvent. */
 
 struct Binding {
         Context *context;
         Binding *next, *prev;
+        const BackendOps *backend;
 
-        char *unit;     /* drvhost-driver@<driver>_<interface>.service */
-        char *driver;   /* manifest Name= */
-        char *exec;     /* manifest Exec= */
-        char *syspath;  /* the USB interface */
-        char *sysname;  /* "1-1:1.0" */
+        char *unit;    /* drvhost-driver@<driver>_<device>.service */
+        char *driver;  /* manifest Name= */
+        char *exec;    /* manifest Exec= */
+        char *syspath; /* the USB interface or PCI function */
+        char *sysname; /* "1-1:1.0", "0000:00:03.0" */
         char *modalias;
-        char *kernel_driver; /* the kernel driver it was taken from, if any */
+        char *kernel_driver; /* the kernel driver it was taken from, or fell back to */
         char *tty_link;      /* /run/drvhost/tty/… when the manifest asks for one */
-        uint32_t interfaces; /* bit mask of bInterfaceNumber */
         bool fallback_to_kernel;
-        unsigned restart_limit_burst;
-        uint64_t restart_limit_interval_usec;
 
-        int fd; /* usbfs file holding the claim (PCI: the BAR 0 resource file); -EBADF once released */
-        int irq_fd; /* PCI: the /dev/drvhost_irq file bound to the device's interrupt, else -EBADF */
-        bool pci;   /* a PCI device (pci-binding.c), not a USB interface */
+        /* The backend's: USB: the usbfs file holding the claim, the interfaces, the device node;
+         * PCI: BAR 0 and the interrupt file. -EBADF when closed. */
+        int fd;
+        int irq_fd;
+        uint32_t interfaces;
+        char *devnode;
 
         BindingState state;
-        sd_bus_slot *properties_slot;
-        sd_event_source *reprobe_timer; /* waiting for the claim to go before re-probing */
-        unsigned reprobe_attempts;
-        bool rematch_after_reprobe;
-        uint64_t *crash_times; /* CLOCK_MONOTONIC usec of recent crashes, restart_limit_burst of them */
-        unsigned n_crashes;
-        uint64_t last_death_usec; /* exit timestamp of the last driver death we handled */
-        uint32_t restarts_accounted; /* NRestarts explained by the deaths we handled */
-        char *devnode;               /* /dev/bus/usb/BBB/DDD, for a fresh file per driver start */
-        bool restart_pending;    /* crashed; a restarted event is due once it is active again */
+        BindingAfterReturn after_return;
+        UnitWatch *watch;
+        bool unit_down;               /* the unit's newest status is inactive or failed */
+        bool baseline_pending;        /* the first status names the unit's earlier end, not ours */
+        bool baseline_waited;         /* … and it showed an earlier run still ending */
+        uint64_t last_exit_usec;      /* ExecMainExitTimestamp of the last death we handled */
+        uint64_t last_end_usec;       /* InactiveEnterTimestamp of the last end we handled */
+        bool dead_since_active;       /* a death was handled and the unit was not active since */
+        bool start_requested;         /* RESTARTING: we started the unit (systemd did not) */
+        uint64_t running_since_usec;  /* when the current driver process was seen serving */
+        /* The broker hands the device to the next driver process no earlier than this: the backoff
+         * delay, while systemd restarts the unit at once and keeps the driver's own fd store. */
+        uint64_t start_not_before_usec;
         bool device_gone;
-        bool release_requested; /* drvhostctl release: the interface stays with the kernel */
+        sd_event_source *timer;       /* re-probe and stop polls */
+        unsigned reprobe_attempts;
+
+        CrashPolicy policy;
+        CrashHistory history;
+        unsigned n_restarts; /* restarts after crashes, by drvhostd */
 };
 
-/* The parts binding_create() and pci-binding.c share: a new binding for unit, the manifest's
- * settings applied to it, and its entry in the context's list. */
-int binding_new(Context *c, const char *unit, Binding **ret);
+/* A new binding of the device to the manifest's driver, linked into c; not started. */
+int binding_new(Context *c, const BackendOps *backend, struct udev_device *dev, const Manifest *m,
+                Binding **ret);
+/* The parts of binding_new() that need no udev device (tests build bindings from these). */
+int binding_new_raw(Context *c, const BackendOps *backend, const char *syspath, const char *sysname,
+                    const char *modalias, const Manifest *m, Binding **ret);
+
+/* The state machine: feeds one input. Returns 0, -EBUSY for a request the state does not take, or
+ * -errno. The binding may be freed when it returns (FREED was emitted then). */
+int binding_handle(Binding *b, BindingInput input, const void *data);
+
+/* Applies a (changed) manifest's limits and Exec= to the binding. */
 int binding_apply_manifest(Binding *b, const Manifest *m);
-void binding_link(Context *c, Binding *b);
-/* Keeps fd in drvhostd's own fd store under the unit's name, so that a restarted drvhostd (even
- * after SIGKILL) gets it back and no driver has to restart: the usbfs file of a USB binding, the
- * interrupt file of a PCI one. Returns what sd_pid_notify_with_fds() returns. */
-int binding_fdstore_push(const Binding *b, int fd);
-/* Starts the driver unit of a new, linked binding and watches it. Returns 0 or -errno. */
-int binding_start_unit(Binding *b);
 
-/* Claims the interface for the manifest's driver and starts its unit. Logs and returns -errno. */
-int binding_create(Context *c, struct udev_device *intf, const Manifest *m);
-/* Takes over a binding left by an earlier drvhostd: the usbfs fd comes from our fd store. */
-int binding_adopt(Context *c, const char *unit, int fd);
+/* Registers a listener for every binding's events. Returns 0 or -ENOSPC. */
+int binding_add_listener(Context *c, binding_listener_t f, void *userdata);
 
-/* Stops the unit and releases the interface; emits the released event with the reason. */
-void binding_release(Binding *b, const char *reason);
-/* Second half of a release, once the unit is down: close the claim, re-probe, match again. */
-void binding_finish_release(Binding *b);
-/* Crash loop: stop, release, give the interface back to the kernel when the manifest allows it. */
-void binding_give_up(Binding *b, const char *why);
+/* How long the broker waits before handing the device to a new driver process (the backoff
+ * delay); 0: now. */
+uint64_t binding_start_delay(const Binding *b, uint64_t now);
 
-/* Moves the claim to a new usbfs file, so that URBs a dead driver left behind cannot reach the next
- * one. Only while no driver process runs. */
-void binding_renew_device(Binding *b);
-/* Re-probes the interface for a kernel driver once no usbfs file holds it any more. */
-void binding_reprobe_when_free(Binding *b);
-/* Once the unit of a binding we gave up on is down: release the interface and re-probe it. */
-void binding_fall_back(Binding *b);
-
-/* Restart on request (drvhostctl restart): stop the unit, then start it again on a fresh usbfs
- * claim. Returns 0, or -EBUSY while the binding is stopping or cycling already. */
-int binding_request_restart(Binding *b);
-/* Second half: the unit is down. */
-void binding_finish_restart(Binding *b);
-/* Release on request (drvhostctl release, or drvhost stopping): the interface goes back to the
- * kernel and stays there. */
-void binding_release_to_kernel(Binding *b, const char *reason);
-/* Whether a binding still holds its interface or is about to re-probe it. */
+/* Whether the binding holds its device or is still handing it back. */
 bool binding_holds_device(const Binding *b);
-
-Binding *binding_free(Binding *b);
-
-/* One structured event about a binding: its standard fields plus extra ones. */
-void binding_emit(const Binding *b, const char *message_id, int priority, const EventField *extra,
-                  size_t n_extra, const char *format, ...) _printf_(6, 7);
+/* The binding that holds interface number ifnum of the USB device at usb_syspath. */
+Binding *binding_claiming(Context *c, const char *usb_syspath, unsigned ifnum);
 
 Binding *binding_find_by_unit(Context *c, const char *unit);
 Binding *binding_find_by_syspath(Context *c, const char *syspath);
+
+/* Takes b out of its context's list (b->context becomes NULL). */
+void binding_unlink(Binding *b);
+
+/* Frees without stopping anything (drvhostd exits: the drivers live on, the fd store keeps the
+ * files). */
+Binding *binding_free(Binding *b);
 
 const char *binding_state_to_string(BindingState s);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -9,6 +10,7 @@
 #include "broker-protocol.h"
 #include "broker.h"
 #include "log.h"
+#include "time-util.h"
 
 /* Driver units run under DynamicUser= with ever-changing uids, so the socket is open to all and
  * the check is on the peer's unit, not its uid. */
@@ -60,6 +62,73 @@ static int send_binding(int fd, const Binding *b)
         return 0;
 }
 
+/* A driver process that asked for its device while the backoff delay after a crash runs: it gets
+ * the device when the delay is over. Its unit waits in "activating" meanwhile, within its start
+ * timeout (the delay is capped below that and below the watchdog timeout). */
+typedef struct PendingPeer {
+        Context *context;
+        int fd;
+        char *unit;
+        pid_t pid;
+} PendingPeer;
+
+static void pending_peer_free(void *userdata)
+{
+        PendingPeer *p = userdata;
+
+        safe_close(p->fd);
+        free(p->unit);
+        free(p);
+}
+
+static void serve(Context *c, int fd, const char *unit, pid_t pid)
+{
+        Binding *b = binding_find_by_unit(c, unit);
+        int r;
+
+        if (!b || b->fd < 0) {
+                log_warning("Refusing device to pid " PID_FMT " of %s: no binding belongs to that unit.", pid, unit);
+                return;
+        }
+        r = send_binding(fd, b);
+        if (r < 0)
+                return (void)log_warning_errno(r, "Failed to send device of %s to %s: %m", b->syspath, unit);
+        log_debug("Handed %s to %s (pid " PID_FMT ").", b->syspath, unit, pid);
+}
+
+static int on_delay_over(sd_event_source *s, uint64_t usec _unused_, void *userdata)
+{
+        PendingPeer *p = userdata;
+
+        serve(p->context, p->fd, p->unit, p->pid);
+        /* Ours again, and gone: its destroy callback frees p. */
+        (void)sd_event_source_set_floating(s, false);
+        sd_event_source_unref(s);
+        return 0;
+}
+
+static int defer(Context *c, int *fd, char **unit, pid_t pid, uint64_t delay)
+{
+        sd_event_source *s = NULL;
+        PendingPeer *p;
+        int r;
+
+        p = calloc(1, sizeof(*p));
+        if (!p)
+                return -ENOMEM;
+        *p = (PendingPeer){ .context = c, .fd = TAKE_FD(*fd), .unit = TAKE_PTR(*unit), .pid = pid };
+        r = sd_event_add_time_relative(c->event, &s, CLOCK_MONOTONIC, delay, 0, on_delay_over, p);
+        if (r < 0) {
+                pending_peer_free(p);
+                return r;
+        }
+        /* The event loop owns it from here, and frees p with it, also when drvhostd exits first. */
+        (void)sd_event_source_set_destroy_callback(s, pending_peer_free);
+        (void)sd_event_source_set_floating(s, true);
+        sd_event_source_unref(s);
+        return 0;
+}
+
 static int on_connection(sd_event_source *s _unused_, int listen_fd, uint32_t revents _unused_, void *userdata)
 {
         Context *c = userdata;
@@ -68,6 +137,7 @@ static int on_connection(sd_event_source *s _unused_, int listen_fd, uint32_t re
         struct ucred cred;
         socklen_t len = sizeof(cred);
         Binding *b;
+        uint64_t delay;
         int r;
 
         fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
@@ -90,17 +160,14 @@ static int on_connection(sd_event_source *s _unused_, int listen_fd, uint32_t re
         }
 
         b = binding_find_by_unit(c, unit);
-        if (!b || b->fd < 0) {
-                log_warning("Refusing device to pid " PID_FMT " of %s: no binding belongs to that unit.", cred.pid,
-                            unit);
+        delay = b ? binding_start_delay(b, now_usec()) : 0;
+        if (delay > 0) {
+                r = defer(c, &fd, &unit, cred.pid, delay);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to hold the device of %s back for its backoff delay: %m", unit);
                 return 0;
         }
-
-        r = send_binding(fd, b);
-        if (r < 0)
-                return log_warning_errno(r, "Failed to send device of %s to %s: %m", b->syspath, unit), 0;
-
-        log_debug("Handed %s to %s (pid " PID_FMT ").", b->syspath, unit, cred.pid);
+        serve(c, fd, unit, cred.pid);
         return 0;
 }
 

@@ -3,6 +3,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "bus-api.h"
+#include "binding.h"
 #include "bus-names.h"
 #include "device-dispatch.h"
 #include "device-info.h"
@@ -74,7 +75,7 @@ static int append_device(sd_bus_message *reply, const DeviceInfo *i)
 {
         return sd_bus_message_append(reply, DRVHOST_BUS_DEVICE_TYPE, i->sysname, i->syspath, i->subsystem,
                                      i->devtype, i->parent, i->modalias, i->description, i->decision, i->driver,
-                                     i->unit, i->state, i->kernel_driver, i->crashes);
+                                     i->unit, i->state, i->kernel_driver, i->crashes, i->restarts);
 }
 
 static int append_device_cb(const DeviceInfo *info, void *userdata)
@@ -217,23 +218,19 @@ static int method_restart(sd_bus_message *m, void *userdata, sd_bus_error *error
                 return r;
 
         b = binding_find_by_syspath(c, udev_device_get_syspath(dev));
-        if (b && b->state != BINDING_GAVE_UP) {
-                r = binding_request_restart(b);
+        if (b) {
+                BindingState state = b->state;
+
+                /* A fallen-back binding goes and dispatch binds the device anew. */
+                r = binding_handle(b, BINDING_INPUT_RESTART, NULL);
                 if (r == -EBUSY)
                         return sd_bus_error_setf(error, DRVHOST_BUS_ERROR_BUSY, "%s is %s; try again shortly.",
-                                                 b->unit, binding_state_to_string(b->state));
+                                                 udev_device_get_sysname(dev), binding_state_to_string(state));
                 if (r < 0)
                         return r;
-                return sd_bus_reply_method_return(m, NULL);
-        }
+        } else
+                device_dispatch_rematch(c, dev); /* released, or never bound: decide anew */
 
-        /* Fallen back or released: the kernel driver has it; bind it again from scratch. */
-        if (b)
-                binding_free(b);
-        r = context_set_released(c, udev_device_get_syspath(dev), false);
-        if (r < 0)
-                return r;
-        device_dispatch_rebind(c, dev);
         if (!binding_find_by_syspath(c, udev_device_get_syspath(dev)))
                 return sd_bus_error_setf(error, DRVHOST_BUS_ERROR_NOT_BOUND,
                                          "No user-mode driver took %s (no manifest matches it, it is delegated, "
@@ -253,13 +250,15 @@ static int method_release(sd_bus_message *m, void *userdata, sd_bus_error *error
                 return r;
 
         b = binding_find_by_syspath(c, udev_device_get_syspath(dev));
-        if (!b || b->state == BINDING_GAVE_UP)
+        if (!b || b->state == BINDING_FALLEN_BACK)
                 return sd_bus_error_setf(error, DRVHOST_BUS_ERROR_NOT_BOUND, "%s has no user-mode driver to release.",
                                          udev_device_get_sysname(dev));
-        if (b->state == BINDING_STOPPING || b->state == BINDING_CYCLING)
+        r = binding_handle(b, BINDING_INPUT_RELEASE, "released on request");
+        if (r == -EBUSY)
                 return sd_bus_error_setf(error, DRVHOST_BUS_ERROR_BUSY, "%s is %s; try again shortly.", b->unit,
                                          binding_state_to_string(b->state));
-        binding_release_to_kernel(b, "released on request");
+        if (r < 0)
+                return r;
         return sd_bus_reply_method_return(m, NULL);
 }
 
@@ -333,15 +332,21 @@ void bus_api_device_changed(Context *c, const char *sysname, const char *decisio
                 log_debug_errno(r, "Failed to send DeviceChanged for %s: %m", sysname);
 }
 
-void bus_api_binding_changed(const Binding *b)
+static void on_binding_event(Binding *b, int event, const struct BindingEventData *data _unused_, void *userdata)
 {
-        Context *c = b->context;
+        Context *c = userdata;
         int r;
 
-        if (!c->bus_vtable_slot)
+        if (event == BINDING_EVENT_FREED || !c->bus_vtable_slot)
                 return;
         r = sd_bus_emit_signal(c->bus, DRVHOST_BUS_PATH, DRVHOST_BUS_INTERFACE, "BindingChanged", "sss", b->sysname,
                                b->unit, binding_state_to_string(b->state));
         if (r < 0)
                 log_debug_errno(r, "Failed to send BindingChanged for %s: %m", b->sysname);
+}
+
+int bus_api_listen(Context *c)
+{
+        c->device_changed = bus_api_device_changed;
+        return binding_add_listener(c, on_binding_event, c);
 }

@@ -10,4 +10,5 @@ int bus_api_start(Context *c);
 /* Signals for clients watching devices and bindings; failures are logged at debug level only, a
  * signal nobody listens to is no error. */
 void bus_api_device_changed(Context *c, const char *sysname, const char *decision);
-void bus_api_binding_changed(const Binding *b);
+/* Makes the D-Bus signals listeners of bindings (BindingChanged) and of dispatch (DeviceChanged). */
+int bus_api_listen(Context *c);

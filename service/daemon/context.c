@@ -5,6 +5,7 @@
 #include "binding.h"
 #include "broker-protocol.h"
 #include "context.h"
+#include "device-record.h"
 
 int context_new(Context **ret)
 {
@@ -23,6 +24,8 @@ int context_new(Context **ret)
         if (!c->udev)
                 return -errno ?: -ENOMEM;
 
+        c->unit_ops = &unit_ops_systemd;
+
         c->broker_path = strdup(DRVHOST_BROKER_SOCKET);
         if (!c->broker_path)
                 return -ENOMEM;
@@ -40,8 +43,7 @@ Context *context_free(Context *c)
          * our fd store, so a restarted drvhostd takes them over. */
         while (c->bindings)
                 binding_free(c->bindings);
-
-        strv_free(c->released);
+        device_records_free(c);
         sd_bus_slot_unref(c->bus_vtable_slot);
         sd_event_source_disable_unref(c->shutdown_timer);
         match_index_free(c->index);
@@ -56,39 +58,4 @@ Context *context_free(Context *c)
         sd_event_unref(c->event);
         free(c);
         return NULL;
-}
-
-bool context_is_released(const Context *c, const char *syspath)
-{
-        for (char **p = c->released; p && *p; p++)
-                if (streq(*p, syspath))
-                        return true;
-        return false;
-}
-
-int context_set_released(Context *c, const char *syspath, bool released)
-{
-        size_t n = 0;
-        char **l;
-
-        for (char **p = c->released; p && *p; p++, n++)
-                if (streq(*p, syspath)) {
-                        if (released)
-                                return 0;
-                        free(*p);
-                        memmove(p, p + 1, sizeof(char *) * (size_t)(c->released + strv_length(c->released) - p));
-                        return 0;
-                }
-        if (!released)
-                return 0;
-
-        l = reallocarray(c->released, n + 2, sizeof(char *));
-        if (!l)
-                return -ENOMEM;
-        c->released = l;
-        l[n] = strdup(syspath);
-        if (!l[n])
-                return -ENOMEM; /* l[n] is NULL: the list stays terminated */
-        l[n + 1] = NULL;
-        return 0;
 }

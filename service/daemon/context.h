@@ -8,8 +8,21 @@
 #include "macro.h"
 #include "manifest.h"
 #include "match.h"
+#include "unit-control.h"
 
 typedef struct Binding Binding;
+struct BindingEventData;
+
+/* Hears every binding's events (binding.h: BindingEvent). */
+typedef void (*binding_listener_t)(Binding *b, int event, const struct BindingEventData *data, void *userdata);
+typedef struct BindingListener {
+        binding_listener_t f;
+        void *userdata;
+} BindingListener;
+
+enum { CONTEXT_LISTENERS_MAX = 8 };
+
+typedef struct DeviceRecord DeviceRecord;
 
 /* The daemon's one context: it owns every resource drvhostd holds. There is no other mutable global
  * state in the daemon. */
@@ -31,12 +44,19 @@ typedef struct Context {
 
         Binding *bindings; /* a list: a machine has tens of bindings, not thousands */
         unsigned n_bindings;
+        BindingListener listeners[CONTEXT_LISTENERS_MAX];
+        unsigned n_listeners;
+
+        /* How bindings start, stop and watch their units: systemd's, or a test's. */
+        const UnitOps *unit_ops;
+        void *unit_ops_userdata;
+
+        /* What dispatch decided of each device it saw (device-record.h). */
+        DeviceRecord *records;
+        /* Hears what became of a device (the D-Bus DeviceChanged signal). */
+        void (*device_changed)(struct Context *c, const char *sysname, const char *decision);
 
         unsigned n_devices_seen;
-
-        /* Syspaths given back to the kernel on request (drvhostctl release): not bound again until
-         * they are unplugged or a restart is asked for. NULL-terminated. */
-        char **released;
 
         sd_bus_slot *bus_vtable_slot;
 
@@ -50,7 +70,3 @@ typedef struct Context {
 int context_new(Context **ret);
 Context *context_free(Context *c);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Context *, context_free);
-
-bool context_is_released(const Context *c, const char *syspath);
-/* Adds or removes syspath from the released set. Returns 0 or -ENOMEM. */
-int context_set_released(Context *c, const char *syspath, bool released);

@@ -1,20 +1,23 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <libkmod.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "binding.h"
-#include "bus-api.h"
 #include "classify.h"
 #include "device-dispatch.h"
 #include "device-info.h"
+#include "device-record.h"
 #include "event.h"
 #include "log.h"
 #include "messages.h"
-#include "pci-binding.h"
-
+#include "udev-util.h"
+#include "unit-name.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct kmod_ctx *, kmod_unref);
 DEFINE_TRIVIAL_CLEANUP_FUNC_VOID(struct kmod_list *, kmod_module_unref_list);
+
+#define VIRTUAL_DEVICES_PREFIX "/sys/devices/virtual/"
 
 static void log_device_event(const char *action, struct udev_device *dev, const char *kind)
 {
@@ -71,13 +74,15 @@ static const char *load_kernel_module(const char *modalias)
         return NULL;
 }
 
-static void delegate(struct udev_device *dev, DelegationReason reason)
+static void delegate(struct udev_device *dev, DelegationReason reason, bool announce)
 {
         const char *driver = device_kernel_driver(dev);
         const char *modalias = udev_device_get_property_value(dev, "MODALIAS");
         const char *requested = NULL;
         int r;
 
+        if (!announce)
+                return;
         if (!driver)
                 requested = load_kernel_module(modalias);
         if (!driver)
@@ -100,103 +105,127 @@ static void delegate(struct udev_device *dev, DelegationReason reason)
                 log_warning_errno(r, "Failed to log delegation of %s: %m", udev_device_get_syspath(dev));
 }
 
-static void usb_interface_added(Context *c, struct udev_device *dev, DelegationReason delegation)
+static void record(Context *c, struct udev_device *dev, Decision d, const char *manifest, Binding *b,
+                   const char *reason)
+{
+        if (device_record_set(c, udev_device_get_syspath(dev), d, manifest, b, "%s", reason) < 0)
+                log_oom();
+}
+
+static void bind(Context *c, struct udev_device *dev, DeviceKind kind, const Manifest *m)
+{
+        const char *sysname = udev_device_get_sysname(dev);
+        Binding *b;
+        int r;
+
+        r = binding_new(c, kind == DEVICE_KIND_PCI ? &backend_pci : &backend_usb, dev, m, &b);
+        if (r < 0) {
+                log_warning_errno(r, "Cannot bind %s to %s: %m", sysname, m->name);
+                return record(c, dev, DECISION_FAILED, m->name, NULL, "Binding failed (see the journal).");
+        }
+        r = binding_handle(b, BINDING_INPUT_PLUGGED, NULL); /* b is gone on failure */
+        if (r < 0)
+                record(c, dev, DECISION_FAILED, m->name, NULL, "Binding failed (see the journal).");
+}
+
+/* The interface number a USB interface's sysname ends in ("1-1:1.2" → 2). */
+static int interface_number(const char *sysname, unsigned *ret)
+{
+        const char *dot = strrchr(sysname, '.');
+        char *end;
+        unsigned long n;
+
+        if (!dot)
+                return -EINVAL;
+        n = strtoul(dot + 1, &end, 10);
+        if (end == dot + 1 || *end)
+                return -EINVAL;
+        *ret = (unsigned)n;
+        return 0;
+}
+
+/* The binding that claimed this interface along with the one it matched (ClaimInterfaces=). */
+static Binding *claimed_with(Context *c, struct udev_device *dev)
+{
+        struct udev_device *usb = udev_device_get_parent(dev);
+        unsigned ifnum;
+
+        if (!usb || interface_number(udev_device_get_sysname(dev), &ifnum) < 0)
+                return NULL;
+        return binding_claiming(c, udev_device_get_syspath(usb), ifnum);
+}
+
+/* The decision, in one place: delegate, bind, or leave alone. announce: log delegations (not on a
+ * reload, which decides again what was decided before). */
+static void decide(Context *c, struct udev_device *dev, DeviceKind kind, bool announce)
 {
         _cleanup_(match_result_done) MatchResult result = {};
         const char *modalias = udev_device_get_property_value(dev, "MODALIAS");
+        const char *syspath = udev_device_get_syspath(dev);
+        DelegationReason delegation;
+        const Manifest *w = NULL;
+        Binding *b;
         int r;
 
-        if (binding_find_by_syspath(c, udev_device_get_syspath(dev)))
-                return; /* ours already (adopted, or a repeated event) */
-        if (context_is_released(c, udev_device_get_syspath(dev)))
-                return; /* given back to the kernel on request */
+        if (kind == DEVICE_KIND_USB_DEVICE)
+                return record(c, dev, DECISION_DEVICE, NULL, NULL,
+                              "A USB device: drvhost decides per interface (see its interfaces).");
+        if (binding_find_by_syspath(c, syspath) || device_record_is_released(c, syspath))
+                return; /* ours already (adopted, a repeated event), or given back on request */
+        if (kind == DEVICE_KIND_USB_INTERFACE && (b = claimed_with(c, dev)))
+                return record(c, dev, DECISION_USER_MODE, b->driver, b, "Claimed with the interface it belongs to.");
+
+        delegation = classify_delegation(kind, device_class_of(dev, kind));
+        if (modalias && c->index) {
+                r = match_index_lookup(c->index, modalias, &result);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to match %s: %m", modalias);
+                w = result.winner;
+        }
+        if (delegation != DELEGATION_NONE && !(w && w->claim_delegated)) {
+                delegate(dev, delegation, announce);
+                /* The reason is what explain says first. */
+                return record(c, dev, DECISION_DELEGATED, w ? w->name : NULL, NULL,
+                              delegation == DELEGATION_GPU ? "A GPU" : "Storage");
+        }
+        if (!w || (kind != DEVICE_KIND_USB_INTERFACE && kind != DEVICE_KIND_PCI)) {
+                log_debug("No driver manifest matches %s; leaving it alone.", modalias ?: syspath);
+                return record(c, dev, DECISION_NO_MATCH, NULL, NULL, "");
+        }
         if (c->shutting_down)
                 return;
-        if (!modalias || !c->index)
-                return;
-
-        r = match_index_lookup(c->index, modalias, &result);
-        if (r < 0) {
-                log_warning_errno(r, "Failed to match %s: %m", modalias);
-                return;
-        }
-        if (!result.winner) {
-                if (delegation != DELEGATION_NONE)
-                        delegate(dev, delegation);
-                else
-                        log_debug("No driver manifest matches %s; leaving it alone.", modalias);
-                return;
-        }
-        if (delegation != DELEGATION_NONE && !result.winner->claim_delegated) {
-                log_debug("Manifest %s matches %s but it is %s; ClaimDelegated= is not set.", result.winner->name,
-                          modalias, delegation_reason_to_string(delegation));
-                delegate(dev, delegation);
-                return;
-        }
-
-        (void)binding_create(c, dev, result.winner);
+        bind(c, dev, kind, w);
 }
 
 static void device_dispatch_one(Context *c, const char *action, struct udev_device *dev)
 {
         DeviceKind kind = classify_kind(udev_device_get_subsystem(dev), udev_device_get_devtype(dev));
         bool added = streq(action, "add"), removed = streq(action, "remove");
-        DelegationReason delegation;
-        Binding *b;
+        const char *syspath = udev_device_get_syspath(dev);
+        Binding *b = binding_find_by_syspath(c, syspath);
 
         c->n_devices_seen++;
-
-        switch (kind) {
-        case DEVICE_KIND_USB_DEVICE:
+        if (kind == DEVICE_KIND_OTHER)
+                return;
+        if (kind == DEVICE_KIND_USB_DEVICE)
                 log_device_event(action, dev, "USB device");
-                return;
-        case DEVICE_KIND_USB_INTERFACE:
+        else if (kind == DEVICE_KIND_USB_INTERFACE)
                 log_device_event(action, dev, "USB interface");
-                b = binding_find_by_syspath(c, udev_device_get_syspath(dev));
-                if (removed) {
-                        if (b) {
-                                b->device_gone = true;
-                                binding_release(b, "device removed");
-                        }
-                        return;
-                }
-                /* A driver bound after we released the interface (bind), or a change: only new
-                 * devices, and ones we failed on before, are considered. */
-                if (added || (streq(action, "bind") && !b && !udev_device_get_driver(dev)))
-                        usb_interface_added(c, dev, classify_delegation(kind, device_class_of(dev, kind)));
-                return;
-        case DEVICE_KIND_PCI:
-        case DEVICE_KIND_BLOCK:
-                if (kind == DEVICE_KIND_PCI && added &&
-                    (c->shutting_down || context_is_released(c, udev_device_get_syspath(dev))))
-                        return; /* given back to the kernel on request, or drvhost is stopping */
-                if (kind == DEVICE_KIND_PCI && pci_binding_dispatch(c, action, dev))
-                        return; /* a user-mode PCI driver's device */
-                if (!added)
-                        return;
-                /* Virtual block devices (loop, ram, dm) have no hardware to speak of. */
-                if (kind == DEVICE_KIND_BLOCK &&
-                    strneq(udev_device_get_syspath(dev), "/sys/devices/virtual/", strlen("/sys/devices/virtual/")))
-                        return;
-                delegation = classify_delegation(kind, device_class_of(dev, kind));
-                if (delegation != DELEGATION_NONE)
-                        delegate(dev, delegation);
-                else
-                        log_debug("%s %s: %s", action, device_kind_to_string(kind), udev_device_get_syspath(dev));
-                return;
-        default:
+
+        if (removed) {
+                device_record_remove(c, syspath); /* a released device that comes back is a new one */
+                if (b)
+                        (void)binding_handle(b, BINDING_INPUT_UNPLUGGED, NULL);
                 return;
         }
-}
-
-void device_dispatch_rebind(Context *c, struct udev_device *dev)
-{
-        DeviceKind kind = classify_kind(udev_device_get_subsystem(dev), udev_device_get_devtype(dev));
-
-        if (kind == DEVICE_KIND_USB_INTERFACE)
-                usb_interface_added(c, dev, classify_delegation(kind, device_class_of(dev, kind)));
-        else if (kind == DEVICE_KIND_PCI)
-                (void)pci_binding_dispatch(c, "add", dev);
+        /* Virtual block devices (loop, ram, dm) have no hardware to speak of. */
+        if (kind == DEVICE_KIND_BLOCK && strneq(syspath, VIRTUAL_DEVICES_PREFIX, strlen(VIRTUAL_DEVICES_PREFIX)))
+                return;
+        /* Beyond new devices only a USB interface that lost its driver (bind events of our own
+         * claims and releases are not news) is decided again. */
+        if (added || (kind == DEVICE_KIND_USB_INTERFACE && streq(action, "bind") && !b &&
+                      !udev_device_get_driver(dev)))
+                decide(c, dev, kind, true);
 }
 
 /* Tells D-Bus clients what became of a device that came or went. */
@@ -204,18 +233,121 @@ static void announce(Context *c, const char *action, struct udev_device *dev)
 {
         DeviceInfo info;
 
+        if (!c->device_changed)
+                return;
         if (streq(action, "remove"))
-                bus_api_device_changed(c, udev_device_get_sysname(dev), "removed");
+                c->device_changed(c, udev_device_get_sysname(dev), "removed");
         else if (device_info_get(c, dev, &info) >= 0)
-                bus_api_device_changed(c, info.sysname, info.decision);
+                c->device_changed(c, info.sysname, info.decision);
 }
 
 void device_dispatch(Context *c, const char *action, struct udev_device *dev)
 {
-        /* A released device that comes back is a new device. */
-        if (streq(action, "remove"))
-                (void)context_set_released(c, udev_device_get_syspath(dev), false);
         device_dispatch_one(c, action, dev);
         if (streq(action, "add") || streq(action, "remove"))
                 announce(c, action, dev);
+}
+
+void device_dispatch_rematch(Context *c, struct udev_device *dev)
+{
+        DeviceKind kind = classify_kind(udev_device_get_subsystem(dev), udev_device_get_devtype(dev));
+        DeviceRecord *r = device_record_get(c, udev_device_get_syspath(dev));
+
+        if (kind != DEVICE_KIND_USB_INTERFACE && kind != DEVICE_KIND_PCI)
+                return;
+        if (r && r->decision == DECISION_RELEASED)
+                r->decision = DECISION_NO_MATCH; /* asked for again */
+        decide(c, dev, kind, false);
+        announce(c, "change", dev);
+}
+
+int device_dispatch_adopt(Context *c, const char *unit, int fd)
+{
+        _cleanup_(udev_device_unrefp) struct udev_device *dev = NULL;
+        _cleanup_free_ char *driver = NULL, *sysname = NULL;
+        const BackendOps *backend = &backend_pci;
+        const Manifest *m;
+        Binding *b;
+        int r;
+
+        r = driver_unit_name_parse(unit, &driver, &sysname);
+        if (r < 0)
+                return r;
+        if (binding_find_by_unit(c, unit))
+                return -EEXIST;
+        dev = udev_device_new_from_subsystem_sysname(c->udev, "pci", sysname);
+        if (!dev) {
+                backend = &backend_usb;
+                dev = udev_device_new_from_subsystem_sysname(c->udev, "usb", sysname);
+        }
+        m = manifest_set_find(c->manifests, driver);
+        if (!dev || !m)
+                return -ENOENT; /* the device or the driver went away while we were down */
+
+        r = binding_new(c, backend, dev, m, &b);
+        if (r < 0)
+                return r;
+        r = binding_handle(b, BINDING_INPUT_ADOPTED, &fd);
+        if (r < 0) {
+                binding_free(b);
+                return r; /* the caller still owns fd */
+        }
+        if (device_record_set(c, b->syspath, DECISION_USER_MODE, b->driver, b, "Adopted from an earlier drvhostd.") < 0)
+                log_oom();
+        log_info("Adopted %s serving %s.", b->unit, b->sysname);
+        return 0;
+}
+
+/* Keeps the records in step with the bindings' lives. */
+static void on_binding_event(Binding *b, int event, const struct BindingEventData *data, void *userdata)
+{
+        _cleanup_(udev_device_unrefp) struct udev_device *dev = NULL;
+        Context *c = userdata;
+
+        switch (event) {
+        case BINDING_EVENT_BOUND:
+                if (device_record_set(c, b->syspath, DECISION_USER_MODE, b->driver, b, "Bound to user-mode driver %s.",
+                                      b->driver) < 0)
+                        log_oom();
+                /* Interfaces it claimed with its own that were decided before it. */
+                for (DeviceRecord *r = c->records; r; r = r->next) {
+                        const char *slash = strrchr(r->syspath, '/');
+                        unsigned ifnum;
+
+                        if (r != device_record_get(c, b->syspath) && slash &&
+                            interface_number(slash + 1, &ifnum) >= 0 &&
+                            strneq(r->syspath, b->syspath, (size_t)(slash - r->syspath)) &&
+                            b->syspath[slash - r->syspath] == '/' && ifnum < 32 &&
+                            (b->interfaces & (UINT32_C(1) << ifnum)))
+                                r->decision = DECISION_USER_MODE, r->binding = b;
+                }
+                return;
+        case BINDING_EVENT_FELL_BACK:
+                for (DeviceRecord *r = c->records; r; r = r->next)
+                        if (r->binding == b)
+                                r->decision = DECISION_FALLBACK;
+                return;
+        case BINDING_EVENT_FREED:
+                for (DeviceRecord *r = c->records; r; r = r->next)
+                        if (r->binding == b) {
+                                r->binding = NULL;
+                                r->decision = data->after == AFTER_RETURN_RELEASED && !c->shutting_down
+                                                      ? DECISION_RELEASED
+                                                      : DECISION_NO_MATCH;
+                        }
+                if (data->after != AFTER_RETURN_REMATCH || c->shutting_down)
+                        return;
+                /* Another manifest may want it now, or the same one anew. */
+                dev = udev_device_new_from_syspath(c->udev, b->syspath);
+                if (dev)
+                        device_dispatch_rematch(c, dev);
+                return;
+        default:
+                return;
+        }
+}
+
+int device_dispatch_init(Context *c)
+{
+        return binding_add_listener(c, on_binding_event, c);
 }

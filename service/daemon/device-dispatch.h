@@ -5,10 +5,20 @@
 
 #include "context.h"
 
-/* One device event (coldplug counts as "add"): classify it and act on it. Never fails: whatever goes
- * wrong with one device is logged with that device's fields and the daemon goes on. */
+/* Dispatch: classifies each device, decides (delegate, bind, leave alone), records the decision
+ * (device-record.h) and starts bindings. It is the one place a decision is made. */
+
+/* Registers dispatch's listener for binding events (records, matching again after a release). */
+int device_dispatch_init(Context *c);
+
+/* One device event (coldplug counts as "add"). Never fails: whatever goes wrong with one device is
+ * logged with that device's fields and the daemon goes on. */
 void device_dispatch(Context *c, const char *action, struct udev_device *dev);
 
-/* Matches a USB interface again, as if it had just been plugged in (drvhostctl restart of a
- * device that fell back or was released). */
-void device_dispatch_rebind(Context *c, struct udev_device *dev);
+/* Decides about a present USB interface or PCI function again, as if it had just come (a reload, a
+ * restart of a released device); a release on request is forgotten. */
+void device_dispatch_rematch(Context *c, struct udev_device *dev);
+
+/* Takes over a binding an earlier drvhostd left in the fd store. Returns 0, or -errno and the caller
+ * still owns fd. */
+int device_dispatch_adopt(Context *c, const char *unit, int fd);

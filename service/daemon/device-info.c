@@ -6,11 +6,12 @@
 #include "binding.h"
 #include "classify.h"
 #include "device-info.h"
+#include "device-record.h"
 #include "udev-util.h"
 #include "unit-name.h"
 
 /* USB sysfs attributes (bInterfaceClass, bInterfaceNumber) are hex. */
-enum { SYSFS_HEX_BASE = 16, USB_INTERFACES_MAX = 32 };
+enum { SYSFS_HEX_BASE = 16 };
 
 #define SYSFS_PREFIX "/sys/"
 #define VIRTUAL_DEVICES_PREFIX "/sys/devices/virtual/"
@@ -90,44 +91,11 @@ static const char *description_of(struct udev_device *dev, DeviceKind kind)
         }
 }
 
-/* A device without a binding: does a manifest want it, and may it have it? */
-static const Manifest *winner_for(Context *c, struct udev_device *dev)
-{
-        _cleanup_(match_result_done) MatchResult result = {};
-        const char *modalias = udev_device_get_property_value(dev, "MODALIAS");
-
-        if (!modalias || !c->index || match_index_lookup(c->index, modalias, &result) <= 0)
-                return NULL;
-        return result.winner; /* the manifest outlives the result */
-}
-
-/* The binding that claimed this interface along with the one it matched (ClaimInterfaces=). */
-static Binding *binding_claiming(Context *c, struct udev_device *intf)
-{
-        const char *s = udev_device_get_sysattr_value(intf, "bInterfaceNumber");
-        struct udev_device *usb = udev_device_get_parent(intf);
-        unsigned long ifnum;
-        size_t len;
-
-        if (!s || !usb)
-                return NULL;
-        ifnum = strtoul(s, NULL, SYSFS_HEX_BASE);
-        if (ifnum >= USB_INTERFACES_MAX)
-                return NULL;
-        len = strlen(udev_device_get_syspath(usb));
-        for (Binding *b = c->bindings; b; b = b->next)
-                if (strneq(b->syspath, udev_device_get_syspath(usb), len) && b->syspath[len] == '/' &&
-                    !strchr(b->syspath + len + 1, '/') && (b->interfaces & (UINT32_C(1) << ifnum)))
-                        return b;
-        return NULL;
-}
-
 int device_info_get(Context *c, struct udev_device *dev, DeviceInfo *ret)
 {
         DeviceKind kind = classify_kind(udev_device_get_subsystem(dev), udev_device_get_devtype(dev));
-        DelegationReason delegation;
-        const Manifest *m;
-        Binding *b;
+        const DeviceRecord *rec;
+        const Binding *b;
 
         if (!listed(dev, kind))
                 return -ENOENT;
@@ -145,37 +113,44 @@ int device_info_get(Context *c, struct udev_device *dev, DeviceInfo *ret)
                 .state = "",
                 .kernel_driver = strempty(device_kernel_driver(dev)),
         };
-
-        if (kind == DEVICE_KIND_USB_DEVICE) {
-                ret->decision = DEVICE_DECISION_DEVICE;
-                return 0;
-        }
-
-        b = binding_find_by_syspath(c, ret->syspath);
-        if (!b && kind == DEVICE_KIND_USB_INTERFACE)
-                b = binding_claiming(c, dev); /* e.g. CDC-ACM's data interface, claimed with its control one */
+        rec = device_record_get(c, ret->syspath);
+        device_info_from_record(rec, ret);
+        b = rec ? rec->binding : NULL;
         if (b) {
-                ret->decision = b->state == BINDING_GAVE_UP ? DEVICE_DECISION_FALLBACK : DEVICE_DECISION_USER_MODE;
                 ret->driver = b->driver;
                 ret->unit = b->unit;
                 ret->state = binding_state_to_string(b->state);
-                ret->crashes = b->n_crashes;
-                return 0;
+                ret->crashes = b->history.n_deaths;
+                ret->restarts = b->n_restarts;
         }
-        if (context_is_released(c, ret->syspath)) {
-                ret->decision = DEVICE_DECISION_RELEASED;
-                ret->driver = ret->kernel_driver;
-                return 0;
-        }
-
-        delegation = classify_delegation(kind, device_class_of(dev, kind));
-        m = kind == DEVICE_KIND_USB_INTERFACE ? winner_for(c, dev) : NULL;
-        if (delegation != DELEGATION_NONE && !(m && m->claim_delegated))
-                ret->decision = DEVICE_DECISION_DELEGATED;
-        else
-                ret->decision = *ret->kernel_driver ? DEVICE_DECISION_KERNEL : DEVICE_DECISION_UNMANAGED;
-        ret->driver = ret->kernel_driver;
         return 0;
+}
+
+void device_info_from_record(const DeviceRecord *rec, DeviceInfo *info)
+{
+        Decision d = rec ? rec->decision : DECISION_NO_MATCH;
+
+        switch (d) {
+        case DECISION_DEVICE:
+                info->decision = DEVICE_DECISION_DEVICE;
+                return;
+        case DECISION_USER_MODE:
+                info->decision = DEVICE_DECISION_USER_MODE;
+                return;
+        case DECISION_FALLBACK:
+                info->decision = DEVICE_DECISION_FALLBACK;
+                return;
+        case DECISION_RELEASED:
+                info->decision = DEVICE_DECISION_RELEASED;
+                break;
+        case DECISION_DELEGATED:
+                info->decision = DEVICE_DECISION_DELEGATED;
+                break;
+        default:
+                info->decision = *info->kernel_driver ? DEVICE_DECISION_KERNEL : DEVICE_DECISION_UNMANAGED;
+                break;
+        }
+        info->driver = info->kernel_driver;
 }
 
 int device_resolve(Context *c, const char *name, struct udev_device **ret)
@@ -232,12 +207,8 @@ int device_info_foreach(Context *c, device_info_func_t f, void *userdata)
 
 int device_explain(Context *c, struct udev_device *dev, const DeviceInfo *i, MatchResult *candidates, char **ret)
 {
-        DeviceKind kind = classify_kind(udev_device_get_subsystem(dev), udev_device_get_devtype(dev));
         const char *modalias = udev_device_get_property_value(dev, "MODALIAS");
-        DelegationReason delegation = classify_delegation(kind, device_class_of(dev, kind));
-        const DeviceInfo info = *i;
-        const Manifest *w;
-        char *s = NULL;
+        const DeviceRecord *rec = device_record_get(c, i->syspath);
         int r;
 
         *candidates = (MatchResult){};
@@ -246,32 +217,45 @@ int device_explain(Context *c, struct udev_device *dev, const DeviceInfo *i, Mat
                 if (r < 0)
                         return r;
         }
-        w = candidates->winner;
+        return device_explain_reason(rec, i, modalias, candidates->winner, ret);
+}
+
+int device_explain_reason(const DeviceRecord *rec, const DeviceInfo *i, const char *modalias, const Manifest *w,
+                          char **ret)
+{
+        const DeviceInfo info = *i;
+        /* The manifest a decision was made for: the record's, whoever serves the device now. */
+        const char *decided = rec && rec->manifest ? rec->manifest : "?";
+        char *s = NULL;
+        int r;
 
         if (streq(info.decision, DEVICE_DECISION_DEVICE))
                 r = asprintf(&s, "A USB device: drvhost decides per interface (see its interfaces).");
         else if (streq(info.decision, DEVICE_DECISION_USER_MODE))
-                r = asprintf(&s, "Bound to user-mode driver %s (unit %s, %s)%s%s.", info.driver, info.unit, info.state,
-                             w && !streq(w->name, info.driver) ? "; the manifests changed since: now " : "",
-                             w && !streq(w->name, info.driver) ? w->name : "");
+                r = asprintf(&s, "Bound to user-mode driver %s (unit %s, %s)%s%s%s.", decided, info.unit, info.state,
+                             rec && rec->binding && !streq(rec->binding->syspath, info.syspath)
+                                     ? ", claimed with the interface it belongs to"
+                                     : "",
+                             w && !streq(w->name, decided) ? "; the manifests changed since: now " : "",
+                             w && !streq(w->name, decided) ? w->name : "");
         else if (streq(info.decision, DEVICE_DECISION_FALLBACK))
                 r = asprintf(&s, "User-mode driver %s crash-looped (%u crashes); the device went back to the kernel%s%s.",
-                             binding_find_by_syspath(c, info.syspath)->driver, info.crashes,
-                             *info.kernel_driver ? ", driver " : "", info.kernel_driver);
+                             decided, info.crashes, *info.kernel_driver ? ", driver " : "", info.kernel_driver);
         else if (streq(info.decision, DEVICE_DECISION_RELEASED))
                 r = asprintf(&s, "Released to the kernel on request%s%s; 'drvhostctl restart' binds it again.",
                              *info.kernel_driver ? ", driver " : "", info.kernel_driver);
         else if (streq(info.decision, DEVICE_DECISION_DELEGATED))
                 r = asprintf(&s, "%s: delegated to the kernel%s%s%s%s.",
-                             delegation == DELEGATION_GPU ? "A GPU" : "Storage",
+                             rec && rec->reason && *rec->reason ? rec->reason : "Storage or a GPU",
                              *info.kernel_driver ? " (driver " : " (no driver bound yet", info.kernel_driver, ")",
-                             w ? "; the winning manifest does not set ClaimDelegated=yes" : "");
+                             rec && rec->manifest ? "; the winning manifest does not set ClaimDelegated=yes" : "");
         else if (!modalias)
                 r = asprintf(&s, "It has no modalias, so no manifest can match it%s%s.",
                              *info.kernel_driver ? "; kernel driver " : "", info.kernel_driver);
+        else if (rec && rec->decision == DECISION_FAILED)
+                r = asprintf(&s, "Manifest %s matches, but binding failed (see the journal).", decided);
         else if (w)
-                r = asprintf(&s, "Manifest %s matches, but no binding exists (binding failed, see the journal).",
-                             w->name);
+                r = asprintf(&s, "Manifest %s matches, but no binding exists (see the journal).", w->name);
         else
                 r = asprintf(&s, "No driver manifest matches %s; %s%s.", modalias,
                              *info.kernel_driver ? "kernel driver " : "no kernel driver is bound",

@@ -31,7 +31,8 @@ typedef struct DeviceInfo {
         const char *unit;
         const char *state;       /* the binding's state, "" without a binding */
         const char *kernel_driver; /* bound in sysfs right now */
-        unsigned crashes;
+        unsigned crashes;  /* deaths of its driver, counted by drvhostd */
+        unsigned restarts; /* restarts after those deaths */
 } DeviceInfo;
 
 /* Fills ret for a device drvhostd decides about (USB device or interface, PCI function, non-virtual
@@ -51,6 +52,12 @@ int device_info_foreach(Context *c, device_info_func_t f, void *userdata);
  * none). */
 int device_explain(Context *c, struct udev_device *dev, const DeviceInfo *info, MatchResult *candidates,
                    char **ret);
+/* The sentence itself, from the device's record (NULL: none) and the winner of today's manifests (w:
+ * NULL for none). Returns 0 or -ENOMEM. */
+int device_explain_reason(const DeviceRecord *rec, const DeviceInfo *info, const char *modalias, const Manifest *w,
+                          char **ret);
+/* The decision fields of info from the device's record (NULL: none). */
+void device_info_from_record(const DeviceRecord *rec, DeviceInfo *info);
 
 /* The PCI class (24 bits) of a PCI function or the class of a USB interface; 0 for other kinds. */
 uint32_t device_class_of(struct udev_device *dev, DeviceKind kind);

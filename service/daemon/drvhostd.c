@@ -7,12 +7,13 @@
 
 #include "binding.h"
 #include "broker.h"
+#include "binding-journal.h"
 #include "bus-api.h"
 #include "context.h"
 #include "discovery.h"
 #include "log.h"
 #include "manifests.h"
-#include "supervise.h"
+#include "device-dispatch.h"
 #include "time-util.h"
 #include "unit-control.h"
 #include "unit-name.h"
@@ -84,13 +85,13 @@ static void adopt_bindings(Context *c)
 
                 r = driver_unit_from_fdname(names[i], &unit);
                 if (r >= 0)
-                        r = binding_adopt(c, unit, fd);
+                        r = device_dispatch_adopt(c, unit, fd);
                 if (r >= 0)
                         continue;
 
                 log_warning_errno(r, "Not adopting %s: %m", names[i]);
                 if (unit)
-                        (void)unit_stop(c->bus, unit);
+                        (void)c->unit_ops->stop(c->unit_ops_userdata, unit);
                 if (asprintf(&msg, "FDSTOREREMOVE=1\nFDNAME=%s", names[i]) >= 0)
                         (void)sd_notify(false, msg);
                 safe_close(fd);
@@ -146,8 +147,7 @@ static int on_sigterm(sd_event_source *s _unused_, const struct signalfd_siginfo
         (void)sd_notify(false, "STOPPING=1\nSTATUS=Stopping drivers, returning devices to the kernel");
         for (Binding *b = c->bindings; b; b = next) {
                 next = b->next;
-                if (b->state != BINDING_GAVE_UP && b->state != BINDING_STOPPING)
-                        binding_release_to_kernel(b, "drvhost is stopping");
+                (void)binding_handle(b, BINDING_INPUT_RELEASE, "drvhost is stopping");
         }
 
         c->shutdown_deadline_usec = now_usec() + SHUTDOWN_TIMEOUT_USEC;
@@ -156,6 +156,24 @@ static int on_sigterm(sd_event_source *s _unused_, const struct signalfd_siginfo
                 log_warning_errno(r, "Failed to wait for the drivers to stop, exiting now: %m");
                 return sd_event_exit(c->event, 0);
         }
+        return 0;
+}
+
+static int bus_connect(Context *c)
+{
+        int r;
+
+        r = sd_bus_open_system(&c->bus);
+        if (r < 0)
+                return log_error_errno(r, "Failed to connect to the system bus: %m");
+        r = sd_bus_attach_event(c->bus, c->event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0)
+                return log_error_errno(r, "Failed to attach the bus to the event loop: %m");
+        c->unit_ops_userdata = c->bus;
+        /* Without a subscriber systemd sends no unit signals. */
+        r = unit_control_subscribe(c->bus);
+        if (r < 0)
+                return log_error_errno(r, "Failed to subscribe to systemd: %m");
         return 0;
 }
 
@@ -194,9 +212,19 @@ static int run(void)
         if (r < 0)
                 return r;
 
-        r = supervise_start(c);
+        r = bus_connect(c);
         if (r < 0)
                 return r;
+
+        /* Who hears of bindings: the journal, D-Bus clients, and dispatch (records, matching
+         * again); dispatch hears first, so the others see the records already changed. */
+        r = device_dispatch_init(c);
+        if (r >= 0)
+                r = binding_journal_listen(c);
+        if (r >= 0)
+                r = bus_api_listen(c);
+        if (r < 0)
+                return log_error_errno(r, "Failed to register binding listeners: %m");
 
         r = bus_api_start(c);
         if (r < 0)

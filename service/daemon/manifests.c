@@ -5,6 +5,7 @@
 
 #include "binding.h"
 #include "device-dispatch.h"
+#include "device-record.h"
 #include "event.h"
 #include "log.h"
 #include "manifests.h"
@@ -95,29 +96,36 @@ int manifests_load(Context *c)
         return load(c, &c->manifests, &c->index);
 }
 
-/* Matches the USB interfaces that nobody drives against the current manifests. */
+/* Decides again about the USB interfaces and PCI functions that nobody drives, against the new set. */
 static void rematch_unbound(Context *c)
 {
-        _cleanup_(udev_enumerate_unrefp) struct udev_enumerate *e = udev_enumerate_new(c->udev);
-        struct udev_list_entry *entry;
+        static const char *const subsystems[] = { "usb", "pci" };
 
-        if (!e || udev_enumerate_add_match_subsystem(e, "usb") < 0 ||
-            udev_enumerate_add_match_property(e, "DEVTYPE", "usb_interface") < 0 || udev_enumerate_scan_devices(e) < 0)
-                return (void)log_warning("Failed to enumerate USB interfaces after reload.");
+        for (size_t i = 0; i < ELEMENTSOF(subsystems); i++) {
+                _cleanup_(udev_enumerate_unrefp) struct udev_enumerate *e = udev_enumerate_new(c->udev);
+                struct udev_list_entry *entry;
 
-        udev_list_entry_foreach(entry, udev_enumerate_get_list_entry(e))
-        {
-                _cleanup_(udev_device_unrefp) struct udev_device *dev =
-                        udev_device_new_from_syspath(c->udev, udev_list_entry_get_name(entry));
+                if (!e || udev_enumerate_add_match_subsystem(e, subsystems[i]) < 0 ||
+                    udev_enumerate_scan_devices(e) < 0) {
+                        log_warning("Failed to enumerate %s devices after reload.", subsystems[i]);
+                        continue;
+                }
+                udev_list_entry_foreach(entry, udev_enumerate_get_list_entry(e))
+                {
+                        _cleanup_(udev_device_unrefp) struct udev_device *dev =
+                                udev_device_new_from_syspath(c->udev, udev_list_entry_get_name(entry));
 
-                if (dev && !binding_find_by_syspath(c, udev_device_get_syspath(dev)))
-                        device_dispatch(c, "add", dev);
+                        /* Released devices stay with the kernel: a reload is no request to take them. */
+                        if (dev && !binding_find_by_syspath(c, udev_device_get_syspath(dev)) &&
+                            !device_record_is_released(c, udev_device_get_syspath(dev)))
+                                device_dispatch_rematch(c, dev);
+                }
         }
 }
 
 int manifests_reload(Context *c)
 {
-        _cleanup_(manifest_set_freep) ManifestSet *set = NULL;
+        _cleanup_(manifest_set_freep) ManifestSet *set = NULL, *old_set = NULL;
         _cleanup_(match_index_freep) MatchIndex *index = NULL;
         Binding *next;
         int r;
@@ -126,20 +134,23 @@ int manifests_reload(Context *c)
         if (r < 0)
                 return r; /* keep running on the old manifests */
 
+        /* The new set goes in first: what the bindings below hand back is matched against it. */
+        old_set = TAKE_PTR(c->manifests);
+        match_index_free(c->index);
+        c->manifests = TAKE_PTR(set);
+        c->index = TAKE_PTR(index);
+
+        /* Each binding whose manifest changed goes back to the kernel and is matched against the new
+         * set once its unit is down. */
         for (Binding *b = c->bindings; b; b = next) {
-                const Manifest *old = manifest_set_find(c->manifests, b->driver);
-                const Manifest *new = manifest_set_find(set, b->driver);
+                const Manifest *old = manifest_set_find(old_set, b->driver);
+                const Manifest *new = manifest_set_find(c->manifests, b->driver);
 
                 next = b->next;
                 if (old && new && old->hash == new->hash)
                         continue;
-                binding_release(b, new ? "manifest changed" : "manifest removed");
+                (void)binding_handle(b, BINDING_INPUT_REMATCH, new ? "manifest changed" : "manifest removed");
         }
-
-        manifest_set_free(c->manifests);
-        match_index_free(c->index);
-        c->manifests = TAKE_PTR(set);
-        c->index = TAKE_PTR(index);
 
         rematch_unbound(c);
         return 0;

@@ -1,33 +1,54 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <systemd/sd-bus.h>
-
-/* Thin asynchronous wrappers around org.freedesktop.systemd1. The bus calls never block the event
- * loop; failures are logged by the reply handlers. */
 
 #include "systemd-names.h"
 
-int unit_start(sd_bus *bus, const char *unit);
-int unit_stop(sd_bus *bus, const char *unit);
-/* Forgets a unit's failed state and its start rate limit: a new binding of a unit name an earlier
- * binding used is a new device, and drvhostd enforces the manifest's crash limits itself. */
-int unit_reset_failed(sd_bus *bus, const char *unit);
+/* Driver units as the binding state machine sees them: jobs to start and stop them, and a watch
+ * that reports each change of their status. Everything is asynchronous: the event loop never waits
+ * for PID 1. The ops table lets the tests drive bindings without systemd. */
+
+/* What systemd says of a service unit. */
+typedef struct UnitStatus {
+        char active_state[32];
+        char sub_state[32];
+        char result[32];      /* "success", "signal", "exit-code", "core-dump", "watchdog", … */
+        int exec_main_code;   /* CLD_EXITED, CLD_KILLED, CLD_DUMPED, or 0 (no process ran) */
+        int exec_main_status; /* the exit status or the signal number */
+        /* CLOCK_MONOTONIC of the main process's last exit: names one death, however many signals
+         * report it, and also one that systemd restarts at once (auto-restart is no end of the unit). */
+        uint64_t exec_main_exit_usec;
+        /* CLOCK_MONOTONIC of the unit's last entry into inactive or failed: names one end of a run,
+         * however many signals report it. */
+        uint64_t inactive_enter_usec;
+} UnitStatus;
+
+/* Whether the unit is down: inactive or failed. */
+bool unit_status_is_down(const UnitStatus *st);
+bool unit_status_is_active(const UnitStatus *st);
+
+typedef struct UnitWatch UnitWatch;
+typedef void (*unit_status_handler_t)(const UnitStatus *st, void *userdata);
+
+typedef struct UnitOps {
+        int (*start)(void *userdata, const char *unit);
+        int (*stop)(void *userdata, const char *unit);
+        /* Forgets a unit's failed state and start rate limit. */
+        int (*reset_failed)(void *userdata, const char *unit);
+        /* Calls f with the unit's whole status once it is known, then after every change. */
+        int (*watch)(void *userdata, const char *unit, unit_status_handler_t f, void *f_userdata,
+                     UnitWatch **ret);
+        UnitWatch *(*unwatch)(UnitWatch *w);
+} UnitOps;
+
+/* The real one; its userdata is the sd_bus connection to the system bus. */
+extern const UnitOps unit_ops_systemd;
 
 /* The object path of a unit; *ret must be freed. */
 int unit_object_path(const char *unit, char **ret);
 
-/* What systemd says about a service unit's last run. */
-typedef struct ServiceStatus {
-        char active_state[32];
-        char sub_state[32];
-        char result[32];    /* "success", "signal", "exit-code", "core-dump", "watchdog", "start-limit-hit", … */
-        int exec_main_code; /* CLD_EXITED, CLD_KILLED, CLD_DUMPED, or 0 */
-        int exec_main_status; /* the exit status or the signal number */
-        uint32_t n_restarts;
-        uint64_t exec_main_exit_usec; /* CLOCK_MONOTONIC of the last main process exit: names a death */
-} ServiceStatus;
-
-/* Reads the status synchronously: used at start-up adoption and after a state change, where the
- * answer is needed before going on. */
-int unit_get_status(sd_bus *bus, const char *unit, ServiceStatus *ret);
+/* Subscribes to systemd's unit signals (without a subscriber it sends none). */
+int unit_control_subscribe(sd_bus *bus);

@@ -13,8 +13,9 @@
 #define DRVHOST_BUS_ERROR_BUSY "org.drvhost.drvhost1.Busy"
 
 /* One device: sysname, syspath, subsystem, devtype, parent sysname, modalias, description,
- * decision, driver, unit, binding state, kernel driver, crashes. */
-#define DRVHOST_BUS_DEVICE_TYPE "(ssssssssssssu)"
+ * decision, driver, unit, binding state, kernel driver, crashes, restarts (both counted by drvhostd,
+ * which restarts drivers itself). */
+#define DRVHOST_BUS_DEVICE_TYPE "(ssssssssssssuu)"
 /* One manifest: name, path, exec, priority, description, fallback to kernel, restart limit burst,
  * restart limit interval in seconds, match patterns. */
 #define DRVHOST_BUS_DRIVER_TYPE "(sssisbuuas)"
