@@ -57,6 +57,12 @@ static inline void freep(void *p)
 }
 #define _cleanup_free_ _cleanup_(freep)
 
+static inline void *mfree(void *p)
+{
+        free(p);
+        return NULL;
+}
+
 static inline int safe_close(int fd)
 {
         if (fd >= 0) {

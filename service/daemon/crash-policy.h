@@ -14,7 +14,9 @@
  * delay doubles from CRASH_POLICY_DELAY_MIN_USEC up to CRASH_POLICY_DELAY_MAX_USEC; a healthy
  * stretch forgets the streak and the delay. */
 
-#define CRASH_POLICY_DELAY_MIN_USEC (UINT64_C(100) * 1000)             /* 100 ms: RestartSec= */
+/* The first delay is the unit's RestartSec=: time for drvhostd to see the death and renew the claim
+ * before the new process asks for the device. */
+#define CRASH_POLICY_DELAY_MIN_USEC (UINT64_C(500) * 1000)             /* 500 ms: RestartSec= */
 /* The delay holds the device back from a driver process systemd has already started: it must end
  * within the unit's watchdog (WatchdogSec=10s) and start timeout (TimeoutStartSec=30s). */
 #define CRASH_POLICY_DELAY_MAX_USEC (UINT64_C(8) * 1000 * 1000)         /* 8 s */

@@ -287,6 +287,8 @@ int device_dispatch_adopt(Context *c, const char *unit, int fd)
         r = binding_new(c, backend, dev, m, &b);
         if (r < 0)
                 return r;
+        /* What holds it now is ours (usbfs, the helper): the driver it was taken from is unknown. */
+        b->kernel_driver = mfree(b->kernel_driver);
         r = binding_handle(b, BINDING_INPUT_ADOPTED, &fd);
         if (r < 0) {
                 binding_free(b);
