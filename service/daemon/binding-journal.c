@@ -92,7 +92,7 @@ static void on_binding_event(Binding *b, int event, const struct BindingEventDat
         switch (event) {
         case BINDING_EVENT_BOUND:
                 return emit(b, DRVHOST_MESSAGE_BOUND, LOG_INFO, NULL, 0,
-                            "Bound %s %s (%s) to user-mode driver %s in %s%s%s.", b->backend->name, b->sysname,
+                            "Bound %s (%s) to user-mode driver %s in %s%s%s.", b->sysname,
                             strna(b->modalias), b->driver, b->unit,
                             b->kernel_driver ? ", taken from kernel driver " : "", strempty(b->kernel_driver));
         case BINDING_EVENT_CRASHED:
