@@ -115,7 +115,7 @@ static int bar_open(const char *syspath)
         return fd < 0 ? -errno : fd;
 }
 
-static int pci_init(Binding *b _unused_, struct udev_device *dev _unused_, const Manifest *m _unused_)
+static int pci_init(Binding *b _unused_, sd_device *dev _unused_, const Manifest *m _unused_)
 {
         return 0;
 }
@@ -205,14 +205,14 @@ static bool pci_present(const Binding *b)
 }
 
 const BackendOps backend_pci = {
-        .name = "pci",
-        .init = pci_init,
-        .claim = pci_claim,
-        .renew = pci_renew,
-        .adopt = pci_adopt,
-        .stored_fd = pci_stored_fd,
-        .close = pci_close,
-        .held = pci_held,
-        .return_to_kernel = pci_return_to_kernel,
-        .present = pci_present,
+    .name = "pci",
+    .init = pci_init,
+    .claim = pci_claim,
+    .renew = pci_renew,
+    .adopt = pci_adopt,
+    .stored_fd = pci_stored_fd,
+    .close = pci_close,
+    .held = pci_held,
+    .return_to_kernel = pci_return_to_kernel,
+    .present = pci_present,
 };

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "device-util.h"
 #include "backend.h"
 #include "binding.h"
 #include "broker-protocol.h"
@@ -25,7 +26,7 @@ enum {
 #define USBFS_DRIVER "usbfs"
 
 /* The interfaces a binding claims: the matched one, or as many more as ClaimInterfaces= asks. */
-static int function_interfaces(struct udev_device *usb, unsigned ifnum, ClaimScope scope, uint32_t *ret)
+static int function_interfaces(sd_device *usb, unsigned ifnum, ClaimScope scope, uint32_t *ret)
 {
         _cleanup_free_ char *path = NULL;
         _cleanup_close_ int fd = -EBADF;
@@ -38,11 +39,11 @@ static int function_interfaces(struct udev_device *usb, unsigned ifnum, ClaimSco
         if (scope == CLAIM_SCOPE_MATCHED)
                 return 0;
 
-        config_s = udev_device_get_sysattr_value(usb, "bConfigurationValue");
+        config_s = device_sysattr(usb, "bConfigurationValue");
         if (!config_s)
                 return -ENODEV;
         config = strtoul(config_s, NULL, 10);
-        if (asprintf(&path, "%s/descriptors", udev_device_get_syspath(usb)) < 0)
+        if (asprintf(&path, "%s/descriptors", device_syspath(usb)) < 0)
                 return -ENOMEM;
         fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
@@ -57,10 +58,10 @@ static int function_interfaces(struct udev_device *usb, unsigned ifnum, ClaimSco
 }
 
 /* A name that stays the same across replugs and ports, like /dev/serial/by-id. */
-static int tty_link_create(Binding *b, struct udev_device *usb)
+static int tty_link_create(Binding *b, sd_device *usb)
 {
         _cleanup_free_ char *target = NULL, *link = NULL;
-        const char *serial = udev_device_get_sysattr_value(usb, "serial");
+        const char *serial = device_sysattr(usb, "serial");
         const char *instance = b->unit + strlen(DRVHOST_DRIVER_UNIT_PREFIX);
         unsigned ifnum = (unsigned)__builtin_ctz(b->interfaces);
 
@@ -70,9 +71,8 @@ static int tty_link_create(Binding *b, struct udev_device *usb)
         if (asprintf(&target, DRVHOST_DRIVER_RUNTIME_DIR "/%.*s/tty",
                      (int)(strlen(instance) - strlen(DRVHOST_DRIVER_UNIT_SUFFIX)), instance) < 0)
                 return -ENOMEM;
-        if (asprintf(&link, DRVHOST_TTY_DIR "/usb-%s_%s_%s-if%02u",
-                     strna(udev_device_get_sysattr_value(usb, "idVendor")),
-                     strna(udev_device_get_sysattr_value(usb, "idProduct")), serial ?: b->sysname, ifnum) < 0)
+        if (asprintf(&link, DRVHOST_TTY_DIR "/usb-%s_%s_%s-if%02u", strna(device_sysattr(usb, "idVendor")),
+                     strna(device_sysattr(usb, "idProduct")), serial ?: b->sysname, ifnum) < 0)
                 return -ENOMEM;
         for (char *p = link + strlen(DRVHOST_TTY_DIR) + 1; *p; p++)
                 if (*p == '/' || *p == ' ')
@@ -84,15 +84,15 @@ static int tty_link_create(Binding *b, struct udev_device *usb)
         return 0;
 }
 
-static int usb_init(Binding *b, struct udev_device *intf, const Manifest *m)
+static int usb_init(Binding *b, sd_device *intf, const Manifest *m)
 {
-        struct udev_device *usb = udev_device_get_parent_with_subsystem_devtype(intf, "usb", "usb_device");
-        const char *ifnum_s = udev_device_get_sysattr_value(intf, "bInterfaceNumber");
+        sd_device *usb = device_parent_with(intf, "usb", "usb_device");
+        const char *ifnum_s = device_sysattr(intf, "bInterfaceNumber");
         unsigned long ifnum;
         char *end;
         int r;
 
-        if (!usb || !udev_device_get_devnode(usb) || !ifnum_s)
+        if (!usb || !device_devnode(usb) || !ifnum_s)
                 return -ENODEV;
         errno = 0;
         ifnum = strtoul(ifnum_s, &end, INTERFACE_NUMBER_BASE);
@@ -101,7 +101,7 @@ static int usb_init(Binding *b, struct udev_device *intf, const Manifest *m)
         r = function_interfaces(usb, (unsigned)ifnum, m->claim_scope, &b->interfaces);
         if (r < 0)
                 return r;
-        b->devnode = strdup(udev_device_get_devnode(usb));
+        b->devnode = strdup(device_devnode(usb));
         if (!b->devnode)
                 return -ENOMEM;
         /* A link that fails costs the serial port its stable name, not the binding. */
@@ -176,14 +176,14 @@ static bool usb_present(const Binding *b)
 }
 
 const BackendOps backend_usb = {
-        .name = "usb",
-        .init = usb_init,
-        .claim = usb_claim,
-        .renew = usb_renew,
-        .adopt = usb_adopt,
-        .stored_fd = usb_stored_fd,
-        .close = usb_close,
-        .held = usb_held,
-        .return_to_kernel = usb_return_to_kernel,
-        .present = usb_present,
+    .name = "usb",
+    .init = usb_init,
+    .claim = usb_claim,
+    .renew = usb_renew,
+    .adopt = usb_adopt,
+    .stored_fd = usb_stored_fd,
+    .close = usb_close,
+    .held = usb_held,
+    .return_to_kernel = usb_return_to_kernel,
+    .present = usb_present,
 };

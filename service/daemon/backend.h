@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include <libudev.h>
+#include <systemd/sd-device.h>
 #include <stdbool.h>
 
 #include "manifest.h"
@@ -14,7 +14,7 @@ typedef struct Binding Binding;
 typedef struct BackendOps {
         const char *name; /* "usb", "pci" */
         /* Reads what the backend needs of the device (interfaces to claim, device node) into b. */
-        int (*init)(Binding *b, struct udev_device *dev, const Manifest *m);
+        int (*init)(Binding *b, sd_device *dev, const Manifest *m);
         /* Takes the device from its kernel driver and opens the files the driver gets. */
         int (*claim)(Binding *b);
         /* After a driver died: fresh files, so nothing the dead one left queued reaches the next. */

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "device-util.h"
 #include "binding.h"
 #include "time-util.h"
 #include "unit-name.h"
@@ -47,7 +48,7 @@ int binding_add_listener(Context *c, binding_listener_t f, void *userdata)
 {
         if (c->n_listeners >= ELEMENTSOF(c->listeners))
                 return -ENOSPC;
-        c->listeners[c->n_listeners++] = (BindingListener){ f, userdata };
+        c->listeners[c->n_listeners++] = (BindingListener){f, userdata};
         return 0;
 }
 
@@ -146,17 +147,16 @@ int binding_new_raw(Context *c, const BackendOps *backend, const char *syspath, 
         return 0;
 }
 
-int binding_new(Context *c, const BackendOps *backend, struct udev_device *dev, const Manifest *m,
-                Binding **ret)
+int binding_new(Context *c, const BackendOps *backend, sd_device *dev, const Manifest *m, Binding **ret)
 {
         Binding *b;
         int r;
 
-        r = binding_new_raw(c, backend, udev_device_get_syspath(dev), udev_device_get_sysname(dev),
-                            udev_device_get_property_value(dev, "MODALIAS"), m, &b);
+        r = binding_new_raw(c, backend, device_syspath(dev), device_sysname(dev),
+                            device_property(dev, "MODALIAS"), m, &b);
         if (r < 0)
                 return r;
-        r = strdup_or_null(udev_device_get_driver(dev), &b->kernel_driver);
+        r = strdup_or_null(device_driver(dev), &b->kernel_driver);
         if (r >= 0)
                 r = backend->init(b, dev, m);
         if (r < 0) {
@@ -166,4 +166,3 @@ int binding_new(Context *c, const BackendOps *backend, struct udev_device *dev, 
         *ret = b;
         return 0;
 }
-

@@ -18,10 +18,10 @@ enum { REPROBE_ATTEMPTS_MAX = 100 }; /* 5 s */
 const char *binding_state_to_string(BindingState s)
 {
         static const char *const names[_BINDING_STATE_MAX] = {
-                [BINDING_STARTING] = "starting",       [BINDING_RUNNING] = "running",
-                [BINDING_RESTARTING] = "restarting",   [BINDING_CYCLING] = "restarting-on-request",
-                [BINDING_STOPPING] = "stopping",       [BINDING_GAVE_UP] = "gave-up",
-                [BINDING_RETURNING] = "returning",     [BINDING_FALLEN_BACK] = "fallen-back",
+            [BINDING_STARTING] = "starting",     [BINDING_RUNNING] = "running",
+            [BINDING_RESTARTING] = "restarting", [BINDING_CYCLING] = "restarting-on-request",
+            [BINDING_STOPPING] = "stopping",     [BINDING_GAVE_UP] = "gave-up",
+            [BINDING_RETURNING] = "returning",   [BINDING_FALLEN_BACK] = "fallen-back",
         };
         return (size_t)s < ELEMENTSOF(names) ? names[s] : "unknown";
 }
@@ -43,7 +43,7 @@ static void destroy(Binding *b, BindingAfterReturn after)
         b->watch = c->unit_ops->unwatch(b->watch);
         binding_unlink(b);
         b->context = c; /* for emit(); no longer linked */
-        emit(b, BINDING_EVENT_FREED, &(BindingEventData){ .after = after });
+        emit(b, BINDING_EVENT_FREED, &(BindingEventData){.after = after});
         b->context = NULL;
         binding_free(b);
 }
@@ -62,7 +62,7 @@ static void fail(Binding *b, int error, const char *what)
         char reason[256];
 
         (void)snprintf(reason, sizeof(reason), "%s: %s", what, strerror(ERRNO_VALUE(error)));
-        emit(b, BINDING_EVENT_FAILED, &(BindingEventData){ .reason = reason });
+        emit(b, BINDING_EVENT_FAILED, &(BindingEventData){.reason = reason});
 }
 
 static int on_timer(sd_event_source *s _unused_, uint64_t usec _unused_, void *userdata)
@@ -123,8 +123,10 @@ static void keep_in_fdstore(Binding *b)
         int r = fdstore_push(b->unit, b->backend->stored_fd(b));
 
         if (r < 0)
-                log_warning_errno(r, "Failed to keep the device of %s in the fd store, a drvhostd restart will "
-                                  "lose it: %m", b->unit);
+                log_warning_errno(r,
+                                  "Failed to keep the device of %s in the fd store, a drvhostd restart will "
+                                  "lose it: %m",
+                                  b->unit);
 }
 
 static void close_device(Binding *b)
@@ -175,7 +177,7 @@ static void give_up(Binding *b, const char *why)
 {
         set_state(b, BINDING_GAVE_UP);
         b->after_return = AFTER_RETURN_FALL_BACK;
-        emit(b, BINDING_EVENT_GAVE_UP, &(BindingEventData){ .reason = why });
+        emit(b, BINDING_EVENT_GAVE_UP, &(BindingEventData){.reason = why});
         if (b->unit_down)
                 return start_return(b);
         stop_unit(b); /* the return follows once the unit is down */
@@ -259,7 +261,7 @@ static void on_death(Binding *b, const UnitStatus *st)
                                 sizeof(reason));
         b->running_since_usec = 0;
         emit(b, BINDING_EVENT_CRASHED,
-             &(BindingEventData){ .reason = reason, .status = st, .verdict = v, .delay_usec = delay });
+             &(BindingEventData){.reason = reason, .status = st, .verdict = v, .delay_usec = delay});
         if (v != CRASH_RESTART)
                 return give_up(b, reason);
 
@@ -402,7 +404,7 @@ static void timer_expired(Binding *b)
 static void unplugged(Binding *b)
 {
         b->device_gone = true;
-        emit(b, BINDING_EVENT_RELEASED, &(BindingEventData){ .reason = "device removed" });
+        emit(b, BINDING_EVENT_RELEASED, &(BindingEventData){.reason = "device removed"});
         if (b->state != BINDING_FALLEN_BACK && b->state != BINDING_RETURNING)
                 stop_unit(b);
         close_device(b);
@@ -428,7 +430,7 @@ static int release(Binding *b, BindingAfterReturn after, const char *reason)
                 break;
         }
         b->after_return = after;
-        emit(b, BINDING_EVENT_RELEASED, &(BindingEventData){ .reason = reason });
+        emit(b, BINDING_EVENT_RELEASED, &(BindingEventData){.reason = reason});
         set_state(b, BINDING_STOPPING);
         stop_unit(b);
         return 0;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include <libudev.h>
+#include <systemd/sd-device.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <systemd/sd-event.h>
@@ -43,32 +43,32 @@ typedef enum BindingInput {
 
 typedef enum BindingEvent {
         BINDING_EVENT_BOUND,
-        BINDING_EVENT_CRASHED,      /* data: a death */
-        BINDING_EVENT_RESTARTED,    /* serving again after a crash */
-        BINDING_EVENT_GAVE_UP,      /* reason */
-        BINDING_EVENT_FELL_BACK,    /* the kernel driver is b->kernel_driver; none if NULL */
-        BINDING_EVENT_RELEASED,     /* reason */
+        BINDING_EVENT_CRASHED,   /* data: a death */
+        BINDING_EVENT_RESTARTED, /* serving again after a crash */
+        BINDING_EVENT_GAVE_UP,   /* reason */
+        BINDING_EVENT_FELL_BACK, /* the kernel driver is b->kernel_driver; none if NULL */
+        BINDING_EVENT_RELEASED,  /* reason */
         BINDING_EVENT_RESTART_REQUESTED,
         BINDING_EVENT_STATE_CHANGED,
-        BINDING_EVENT_FAILED,       /* reason: claiming or starting failed; the binding goes */
-        BINDING_EVENT_FREED,        /* the binding is about to be freed (unlinked already) */
+        BINDING_EVENT_FAILED, /* reason: claiming or starting failed; the binding goes */
+        BINDING_EVENT_FREED,  /* the binding is about to be freed (unlinked already) */
         _BINDING_EVENT_MAX,
 } BindingEvent;
 
 /* What ends a binding's return of its device to the kernel. */
 typedef enum BindingAfterReturn {
-        AFTER_RETURN_FORGET,   /* the binding goes */
-        AFTER_RETURN_RELEASED, /* the device stays with the kernel until unplugged or restarted */
-        AFTER_RETURN_REMATCH,  /* dispatch matches the device again */
+        AFTER_RETURN_FORGET,    /* the binding goes */
+        AFTER_RETURN_RELEASED,  /* the device stays with the kernel until unplugged or restarted */
+        AFTER_RETURN_REMATCH,   /* dispatch matches the device again */
         AFTER_RETURN_FALL_BACK, /* kept, listed as fallen back */
 } BindingAfterReturn;
 
 typedef struct BindingEventData {
         const char *reason;
-        const UnitStatus *status;   /* CRASHED: how the driver ended */
-        CrashVerdict verdict;       /* CRASHED */
-        uint64_t delay_usec;        /* CRASHED and restarting: the backoff delay */
-        BindingAfterReturn after;   /* FREED */
+        const UnitStatus *status; /* CRASHED: how the driver ended */
+        CrashVerdict verdict;     /* CRASHED */
+        uint64_t delay_usec;      /* CRASHED and restarting: the backoff delay */
+        BindingAfterReturn after; /* FREED */
 } BindingEventData;
 
 /* Listeners (context.h: binding_listener_t) get the event as an int, a BindingEvent. */
@@ -98,19 +98,19 @@ struct Binding {
         BindingState state;
         BindingAfterReturn after_return;
         UnitWatch *watch;
-        bool unit_down;               /* the unit's newest status is inactive or failed */
-        bool baseline_pending;        /* the first status names the unit's earlier end, not ours */
-        bool baseline_waited;         /* … and it showed an earlier run still ending */
-        uint64_t last_exit_usec;      /* ExecMainExitTimestamp of the last death we handled */
-        uint64_t last_end_usec;       /* InactiveEnterTimestamp of the last end we handled */
-        bool dead_since_active;       /* a death was handled and the unit was not active since */
-        bool start_requested;         /* RESTARTING: we started the unit (systemd did not) */
-        uint64_t running_since_usec;  /* when the current driver process was seen serving */
+        bool unit_down;              /* the unit's newest status is inactive or failed */
+        bool baseline_pending;       /* the first status names the unit's earlier end, not ours */
+        bool baseline_waited;        /* … and it showed an earlier run still ending */
+        uint64_t last_exit_usec;     /* ExecMainExitTimestamp of the last death we handled */
+        uint64_t last_end_usec;      /* InactiveEnterTimestamp of the last end we handled */
+        bool dead_since_active;      /* a death was handled and the unit was not active since */
+        bool start_requested;        /* RESTARTING: we started the unit (systemd did not) */
+        uint64_t running_since_usec; /* when the current driver process was seen serving */
         /* The broker hands the device to the next driver process no earlier than this: the backoff
          * delay, while systemd restarts the unit at once and keeps the driver's own fd store. */
         uint64_t start_not_before_usec;
         bool device_gone;
-        sd_event_source *timer;       /* re-probe and stop polls */
+        sd_event_source *timer; /* re-probe and stop polls */
         unsigned reprobe_attempts;
 
         CrashPolicy policy;
@@ -119,8 +119,7 @@ struct Binding {
 };
 
 /* A new binding of the device to the manifest's driver, linked into c; not started. */
-int binding_new(Context *c, const BackendOps *backend, struct udev_device *dev, const Manifest *m,
-                Binding **ret);
+int binding_new(Context *c, const BackendOps *backend, sd_device *dev, const Manifest *m, Binding **ret);
 /* The parts of binding_new() that need no udev device (tests build bindings from these). */
 int binding_new_raw(Context *c, const BackendOps *backend, const char *syspath, const char *sysname,
                     const char *modalias, const Manifest *m, Binding **ret);

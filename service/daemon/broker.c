@@ -24,14 +24,14 @@ static int send_binding(int fd, const Binding *b)
                 struct cmsghdr cmsg;
                 char buf[CMSG_SPACE(sizeof(int) * 2)];
         } control = {};
-        int fds[2] = { b->fd, b->irq_fd };
+        int fds[2] = {b->fd, b->irq_fd};
         size_t n_fds = b->irq_fd >= 0 ? 2 : 1;
         struct iovec iov;
         struct msghdr msg = {
-                .msg_iov = &iov,
-                .msg_iovlen = 1,
-                .msg_control = &control,
-                .msg_controllen = sizeof(control),
+            .msg_iov = &iov,
+            .msg_iovlen = 1,
+            .msg_control = &control,
+            .msg_controllen = sizeof(control),
         };
         struct cmsghdr *cmsg;
         size_t n = 0;
@@ -39,7 +39,8 @@ static int send_binding(int fd, const Binding *b)
 
         for (unsigned i = 0; i < 32; i++)
                 if (b->interfaces & (UINT32_C(1) << i))
-                        n += (size_t)snprintf(interfaces + n, sizeof(interfaces) - n, "%s%u", n ? "," : "", i);
+                        n += (size_t)snprintf(interfaces + n, sizeof(interfaces) - n, "%s%u", n ? "," : "",
+                                              i);
 
         len = snprintf(payload, sizeof(payload), "%s=%s\n%s=%s\n%s=%s\n%s=%s\n%s=%s\n%s=%s\n",
                        DRVHOST_BROKER_KEY_EXEC, b->exec, DRVHOST_ENV_DEVICE, b->syspath, DRVHOST_ENV_DRIVER,
@@ -47,7 +48,7 @@ static int send_binding(int fd, const Binding *b)
                        DRVHOST_ENV_MODALIAS, strempty(b->modalias));
         if (len < 0 || (size_t)len >= sizeof(payload))
                 return -E2BIG;
-        iov = (struct iovec){ .iov_base = payload, .iov_len = (size_t)len };
+        iov = (struct iovec){.iov_base = payload, .iov_len = (size_t)len};
 
         cmsg = CMSG_FIRSTHDR(&msg);
         cmsg->cmsg_level = SOL_SOCKET;
@@ -87,7 +88,8 @@ static void serve(Context *c, int fd, const char *unit, pid_t pid)
         int r;
 
         if (!b || b->fd < 0) {
-                log_warning("Refusing device to pid " PID_FMT " of %s: no binding belongs to that unit.", pid, unit);
+                log_warning("Refusing device to pid " PID_FMT " of %s: no binding belongs to that unit.",
+                            pid, unit);
                 return;
         }
         r = send_binding(fd, b);
@@ -116,7 +118,7 @@ static int defer(Context *c, int *fd, char **unit, pid_t pid, uint64_t delay)
         p = calloc(1, sizeof(*p));
         if (!p)
                 return -ENOMEM;
-        *p = (PendingPeer){ .context = c, .fd = TAKE_FD(*fd), .unit = TAKE_PTR(*unit), .pid = pid };
+        *p = (PendingPeer){.context = c, .fd = TAKE_FD(*fd), .unit = TAKE_PTR(*unit), .pid = pid};
         r = sd_event_add_time_relative(c->event, &s, CLOCK_MONOTONIC, delay, 0, on_delay_over, p);
         if (r < 0) {
                 pending_peer_free(p);
@@ -129,7 +131,8 @@ static int defer(Context *c, int *fd, char **unit, pid_t pid, uint64_t delay)
         return 0;
 }
 
-static int on_connection(sd_event_source *s _unused_, int listen_fd, uint32_t revents _unused_, void *userdata)
+static int on_connection(sd_event_source *s _unused_, int listen_fd, uint32_t revents _unused_,
+                         void *userdata)
 {
         Context *c = userdata;
         _cleanup_close_ int fd = -EBADF;
@@ -154,8 +157,8 @@ static int on_connection(sd_event_source *s _unused_, int listen_fd, uint32_t re
         /* The pid stays ours to look at while the peer is connected; its cgroup names its unit. */
         r = sd_pid_get_unit(cred.pid, &unit);
         if (r < 0) {
-                log_warning_errno(r, "Refusing device to pid " PID_FMT " (uid %u): not in a unit: %m", cred.pid,
-                                  cred.uid);
+                log_warning_errno(r, "Refusing device to pid " PID_FMT " (uid %u): not in a unit: %m",
+                                  cred.pid, cred.uid);
                 return 0;
         }
 
@@ -164,7 +167,8 @@ static int on_connection(sd_event_source *s _unused_, int listen_fd, uint32_t re
         if (delay > 0) {
                 r = defer(c, &fd, &unit, cred.pid, delay);
                 if (r < 0)
-                        log_warning_errno(r, "Failed to hold the device of %s back for its backoff delay: %m", unit);
+                        log_warning_errno(
+                            r, "Failed to hold the device of %s back for its backoff delay: %m", unit);
                 return 0;
         }
         serve(c, fd, unit, cred.pid);
@@ -174,7 +178,7 @@ static int on_connection(sd_event_source *s _unused_, int listen_fd, uint32_t re
 int broker_start(Context *c)
 {
         _cleanup_close_ int fd = -EBADF;
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
         int r;
 
         strncpy(sa.sun_path, c->broker_path, sizeof(sa.sun_path) - 1);

@@ -9,7 +9,7 @@
 #include "device-info.h"
 #include "log.h"
 #include "manifests.h"
-#include "udev-util.h"
+#include "device-util.h"
 
 /* Changes are for root only; everything else may read. The policy file lets everyone call, so
  * the decision is here, with a message that says what was refused. */
@@ -19,7 +19,8 @@ static int check_root(sd_bus_message *m, const char *what, sd_bus_error *error)
         uid_t uid;
         int r;
 
-        r = sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID | SD_BUS_CREDS_UID | SD_BUS_CREDS_AUGMENT, &creds);
+        r = sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID | SD_BUS_CREDS_UID | SD_BUS_CREDS_AUGMENT,
+                                      &creds);
         if (r < 0)
                 return r;
         r = sd_bus_creds_get_euid(creds, &uid);
@@ -28,11 +29,12 @@ static int check_root(sd_bus_message *m, const char *what, sd_bus_error *error)
         if (r < 0)
                 return r;
         if (uid != 0)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED, "Permission denied: %s needs root", what);
+                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                         "Permission denied: %s needs root", what);
         return 0;
 }
 
-static int resolve(Context *c, const char *name, struct udev_device **ret, sd_bus_error *error)
+static int resolve(Context *c, const char *name, sd_device **ret, sd_bus_error *error)
 {
         int r = device_resolve(c, name, ret);
 
@@ -43,10 +45,10 @@ static int resolve(Context *c, const char *name, struct udev_device **ret, sd_bu
 
 /* The device argument of a method: read, checked for root when what (the change, for the message)
  * is given, and resolved to a device drvhost decides about. */
-static int read_device_argument(sd_bus_message *m, Context *c, const char *what, struct udev_device **ret,
+static int read_device_argument(sd_bus_message *m, Context *c, const char *what, sd_device **ret,
                                 DeviceInfo *ret_info, sd_bus_error *error)
 {
-        _cleanup_(udev_device_unrefp) struct udev_device *dev = NULL;
+        _cleanup_(sd_device_unrefp) sd_device *dev = NULL;
         const char *name;
         DeviceInfo info;
         int r;
@@ -64,7 +66,8 @@ static int read_device_argument(sd_bus_message *m, Context *c, const char *what,
                 return r;
         if (device_info_get(c, dev, &info) < 0)
                 return sd_bus_error_setf(error, DRVHOST_BUS_ERROR_NO_SUCH_DEVICE,
-                                         "'%s' is not a device drvhost decides about (USB, PCI or a disk).", name);
+                                         "'%s' is not a device drvhost decides about (USB, PCI or a disk).",
+                                         name);
         if (ret_info)
                 *ret_info = info; /* borrows from dev, which the caller now holds */
         *ret = TAKE_PTR(dev);
@@ -74,8 +77,9 @@ static int read_device_argument(sd_bus_message *m, Context *c, const char *what,
 static int append_device(sd_bus_message *reply, const DeviceInfo *i)
 {
         return sd_bus_message_append(reply, DRVHOST_BUS_DEVICE_TYPE, i->sysname, i->syspath, i->subsystem,
-                                     i->devtype, i->parent, i->modalias, i->description, i->decision, i->driver,
-                                     i->unit, i->state, i->kernel_driver, i->crashes, i->restarts);
+                                     i->devtype, i->parent, i->modalias, i->description, i->decision,
+                                     i->driver, i->unit, i->state, i->kernel_driver, i->crashes,
+                                     i->restarts);
 }
 
 static int append_device_cb(const DeviceInfo *info, void *userdata)
@@ -104,7 +108,7 @@ static int method_list_devices(sd_bus_message *m, void *userdata, sd_bus_error *
 static int method_get_device(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        _cleanup_(udev_device_unrefp) struct udev_device *dev = NULL;
+        _cleanup_(sd_device_unrefp) sd_device *dev = NULL;
         Context *c = userdata;
         DeviceInfo info;
         int r;
@@ -134,9 +138,10 @@ static int method_list_drivers(sd_bus_message *m, void *userdata, sd_bus_error *
 
                 r = sd_bus_message_open_container(reply, 'r', "sssisbuuas");
                 if (r >= 0)
-                        r = sd_bus_message_append(reply, "sssisbuu", man->name, man->path, man->exec, man->priority,
-                                                  strempty(man->description), man->fallback_to_kernel,
-                                                  man->restart_limit_burst, man->restart_limit_interval_sec);
+                        r = sd_bus_message_append(reply, "sssisbuu", man->name, man->path, man->exec,
+                                                  man->priority, strempty(man->description),
+                                                  man->fallback_to_kernel, man->restart_limit_burst,
+                                                  man->restart_limit_interval_sec);
                 if (r >= 0)
                         r = sd_bus_message_append_strv(reply, man->matches);
                 if (r >= 0)
@@ -161,7 +166,8 @@ static int method_list_manifest_errors(sd_bus_message *m, void *userdata, sd_bus
         for (size_t i = 0; r >= 0 && c->manifests && i < c->manifests->n_errors; i++) {
                 const ManifestError *e = &c->manifests->errors[i];
 
-                r = sd_bus_message_append(reply, DRVHOST_BUS_MANIFEST_ERROR_TYPE, e->path, e->line, e->reason);
+                r = sd_bus_message_append(reply, DRVHOST_BUS_MANIFEST_ERROR_TYPE, e->path, e->line,
+                                          e->reason);
         }
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
@@ -173,7 +179,7 @@ static int method_list_manifest_errors(sd_bus_message *m, void *userdata, sd_bus
 static int method_explain(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        _cleanup_(udev_device_unrefp) struct udev_device *dev = NULL;
+        _cleanup_(sd_device_unrefp) sd_device *dev = NULL;
         _cleanup_(match_result_done) MatchResult result = {};
         _cleanup_free_ char *reason = NULL;
         Context *c = userdata;
@@ -195,9 +201,9 @@ static int method_explain(sd_bus_message *m, void *userdata, sd_bus_error *error
         for (size_t i = 0; r >= 0 && i < result.n_candidates; i++) {
                 const MatchCandidate *k = &result.candidates[i];
 
-                r = sd_bus_message_append(reply, DRVHOST_BUS_CANDIDATE_TYPE, k->manifest->name, k->manifest->path,
-                                          k->pattern, k->score, k->manifest->priority, k->rank,
-                                          match_loss_to_string(k->loss));
+                r = sd_bus_message_append(reply, DRVHOST_BUS_CANDIDATE_TYPE, k->manifest->name,
+                                          k->manifest->path, k->pattern, k->score, k->manifest->priority,
+                                          k->rank, match_loss_to_string(k->loss));
         }
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
@@ -208,7 +214,7 @@ static int method_explain(sd_bus_message *m, void *userdata, sd_bus_error *error
 
 static int method_restart(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
-        _cleanup_(udev_device_unrefp) struct udev_device *dev = NULL;
+        _cleanup_(sd_device_unrefp) sd_device *dev = NULL;
         Context *c = userdata;
         Binding *b;
         int r;
@@ -217,30 +223,33 @@ static int method_restart(sd_bus_message *m, void *userdata, sd_bus_error *error
         if (r < 0)
                 return r;
 
-        b = binding_find_by_syspath(c, udev_device_get_syspath(dev));
+        b = binding_find_by_syspath(c, device_syspath(dev));
         if (b) {
                 BindingState state = b->state;
 
                 /* A fallen-back binding goes and dispatch binds the device anew. */
                 r = binding_handle(b, BINDING_INPUT_RESTART, NULL);
                 if (r == -EBUSY)
-                        return sd_bus_error_setf(error, DRVHOST_BUS_ERROR_BUSY, "%s is %s; try again shortly.",
-                                                 udev_device_get_sysname(dev), binding_state_to_string(state));
+                        return sd_bus_error_setf(error, DRVHOST_BUS_ERROR_BUSY,
+                                                 "%s is %s; try again shortly.", device_sysname(dev),
+                                                 binding_state_to_string(state));
                 if (r < 0)
                         return r;
         } else
                 device_dispatch_rematch(c, dev); /* released, or never bound: decide anew */
 
-        if (!binding_find_by_syspath(c, udev_device_get_syspath(dev)))
-                return sd_bus_error_setf(error, DRVHOST_BUS_ERROR_NOT_BOUND,
-                                         "No user-mode driver took %s (no manifest matches it, it is delegated, "
-                                         "or binding failed: see the journal).", udev_device_get_sysname(dev));
+        if (!binding_find_by_syspath(c, device_syspath(dev)))
+                return sd_bus_error_setf(
+                    error, DRVHOST_BUS_ERROR_NOT_BOUND,
+                    "No user-mode driver took %s (no manifest matches it, it is delegated, "
+                    "or binding failed: see the journal).",
+                    device_sysname(dev));
         return sd_bus_reply_method_return(m, NULL);
 }
 
 static int method_release(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
-        _cleanup_(udev_device_unrefp) struct udev_device *dev = NULL;
+        _cleanup_(sd_device_unrefp) sd_device *dev = NULL;
         Context *c = userdata;
         Binding *b;
         int r;
@@ -249,14 +258,14 @@ static int method_release(sd_bus_message *m, void *userdata, sd_bus_error *error
         if (r < 0)
                 return r;
 
-        b = binding_find_by_syspath(c, udev_device_get_syspath(dev));
+        b = binding_find_by_syspath(c, device_syspath(dev));
         if (!b || b->state == BINDING_FALLEN_BACK)
-                return sd_bus_error_setf(error, DRVHOST_BUS_ERROR_NOT_BOUND, "%s has no user-mode driver to release.",
-                                         udev_device_get_sysname(dev));
+                return sd_bus_error_setf(error, DRVHOST_BUS_ERROR_NOT_BOUND,
+                                         "%s has no user-mode driver to release.", device_sysname(dev));
         r = binding_handle(b, BINDING_INPUT_RELEASE, "released on request");
         if (r == -EBUSY)
-                return sd_bus_error_setf(error, DRVHOST_BUS_ERROR_BUSY, "%s is %s; try again shortly.", b->unit,
-                                         binding_state_to_string(b->state));
+                return sd_bus_error_setf(error, DRVHOST_BUS_ERROR_BUSY, "%s is %s; try again shortly.",
+                                         b->unit, binding_state_to_string(b->state));
         if (r < 0)
                 return r;
         return sd_bus_reply_method_return(m, NULL);
@@ -280,28 +289,32 @@ static int method_reload(sd_bus_message *m, void *userdata, sd_bus_error *error)
 }
 
 static const sd_bus_vtable manager_vtable[] = {
-        SD_BUS_VTABLE_START(0),
-        SD_BUS_METHOD_WITH_ARGS("ListDevices", SD_BUS_NO_ARGS, SD_BUS_RESULT("a" DRVHOST_BUS_DEVICE_TYPE, devices),
-                                method_list_devices, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("GetDevice", SD_BUS_ARGS("s", device), SD_BUS_RESULT(DRVHOST_BUS_DEVICE_TYPE, info),
-                                method_get_device, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("ListDrivers", SD_BUS_NO_ARGS, SD_BUS_RESULT("a" DRVHOST_BUS_DRIVER_TYPE, drivers),
-                                method_list_drivers, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("ListManifestErrors", SD_BUS_NO_ARGS,
-                                SD_BUS_RESULT("a" DRVHOST_BUS_MANIFEST_ERROR_TYPE, errors), method_list_manifest_errors,
-                                SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("Explain", SD_BUS_ARGS("s", device),
-                                SD_BUS_RESULT("s", sysname, "s", modalias, "s", decision, "s", reason,
-                                              "a" DRVHOST_BUS_CANDIDATE_TYPE, candidates),
-                                method_explain, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("Restart", SD_BUS_ARGS("s", device), SD_BUS_NO_RESULT, method_restart,
-                                SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("Release", SD_BUS_ARGS("s", device), SD_BUS_NO_RESULT, method_release,
-                                SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("Reload", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_reload, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_SIGNAL_WITH_ARGS("DeviceChanged", SD_BUS_ARGS("s", sysname, "s", decision), 0),
-        SD_BUS_SIGNAL_WITH_ARGS("BindingChanged", SD_BUS_ARGS("s", sysname, "s", unit, "s", state), 0),
-        SD_BUS_VTABLE_END,
+    SD_BUS_VTABLE_START(0),
+    SD_BUS_METHOD_WITH_ARGS("ListDevices", SD_BUS_NO_ARGS,
+                            SD_BUS_RESULT("a" DRVHOST_BUS_DEVICE_TYPE, devices), method_list_devices,
+                            SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("GetDevice", SD_BUS_ARGS("s", device),
+                            SD_BUS_RESULT(DRVHOST_BUS_DEVICE_TYPE, info), method_get_device,
+                            SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("ListDrivers", SD_BUS_NO_ARGS,
+                            SD_BUS_RESULT("a" DRVHOST_BUS_DRIVER_TYPE, drivers), method_list_drivers,
+                            SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("ListManifestErrors", SD_BUS_NO_ARGS,
+                            SD_BUS_RESULT("a" DRVHOST_BUS_MANIFEST_ERROR_TYPE, errors),
+                            method_list_manifest_errors, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("Explain", SD_BUS_ARGS("s", device),
+                            SD_BUS_RESULT("s", sysname, "s", modalias, "s", decision, "s", reason,
+                                          "a" DRVHOST_BUS_CANDIDATE_TYPE, candidates),
+                            method_explain, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("Restart", SD_BUS_ARGS("s", device), SD_BUS_NO_RESULT, method_restart,
+                            SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("Release", SD_BUS_ARGS("s", device), SD_BUS_NO_RESULT, method_release,
+                            SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("Reload", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_reload,
+                            SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_SIGNAL_WITH_ARGS("DeviceChanged", SD_BUS_ARGS("s", sysname, "s", decision), 0),
+    SD_BUS_SIGNAL_WITH_ARGS("BindingChanged", SD_BUS_ARGS("s", sysname, "s", unit, "s", state), 0),
+    SD_BUS_VTABLE_END,
 };
 
 int bus_api_start(Context *c)
@@ -326,21 +339,22 @@ void bus_api_device_changed(Context *c, const char *sysname, const char *decisio
 
         if (!c->bus_vtable_slot)
                 return;
-        r = sd_bus_emit_signal(c->bus, DRVHOST_BUS_PATH, DRVHOST_BUS_INTERFACE, "DeviceChanged", "ss", sysname,
-                               decision);
+        r = sd_bus_emit_signal(c->bus, DRVHOST_BUS_PATH, DRVHOST_BUS_INTERFACE, "DeviceChanged", "ss",
+                               sysname, decision);
         if (r < 0)
                 log_debug_errno(r, "Failed to send DeviceChanged for %s: %m", sysname);
 }
 
-static void on_binding_event(Binding *b, int event, const struct BindingEventData *data _unused_, void *userdata)
+static void on_binding_event(Binding *b, int event, const struct BindingEventData *data _unused_,
+                             void *userdata)
 {
         Context *c = userdata;
         int r;
 
         if (event == BINDING_EVENT_FREED || !c->bus_vtable_slot)
                 return;
-        r = sd_bus_emit_signal(c->bus, DRVHOST_BUS_PATH, DRVHOST_BUS_INTERFACE, "BindingChanged", "sss", b->sysname,
-                               b->unit, binding_state_to_string(b->state));
+        r = sd_bus_emit_signal(c->bus, DRVHOST_BUS_PATH, DRVHOST_BUS_INTERFACE, "BindingChanged", "sss",
+                               b->sysname, b->unit, binding_state_to_string(b->state));
         if (r < 0)
                 log_debug_errno(r, "Failed to send BindingChanged for %s: %m", b->sysname);
 }

@@ -20,10 +20,6 @@ int context_new(Context **ret)
         if (r < 0)
                 return r;
 
-        c->udev = udev_new();
-        if (!c->udev)
-                return -errno ?: -ENOMEM;
-
         c->unit_ops = &unit_ops_systemd;
 
         c->broker_path = strdup(DRVHOST_BROKER_SOCKET);
@@ -51,9 +47,7 @@ Context *context_free(Context *c)
         strv_free(c->manifest_dirs);
         sd_event_source_disable_unref(c->broker_source);
         free(c->broker_path);
-        sd_event_source_disable_unref(c->monitor_source);
-        udev_monitor_unref(c->monitor);
-        udev_unref(c->udev);
+        sd_device_monitor_unref(c->monitor);
         sd_bus_flush_close_unref(c->bus);
         sd_event_unref(c->event);
         free(c);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include <libudev.h>
+#include <systemd/sd-device.h>
 #include <systemd/sd-bus.h>
+#include <systemd/sd-device.h>
 #include <systemd/sd-event.h>
 
 #include "macro.h"
@@ -14,7 +15,8 @@ typedef struct Binding Binding;
 struct BindingEventData;
 
 /* Hears every binding's events (binding.h: BindingEvent). */
-typedef void (*binding_listener_t)(Binding *b, int event, const struct BindingEventData *data, void *userdata);
+typedef void (*binding_listener_t)(Binding *b, int event, const struct BindingEventData *data,
+                                   void *userdata);
 typedef struct BindingListener {
         binding_listener_t f;
         void *userdata;
@@ -30,9 +32,7 @@ typedef struct Context {
         sd_event *event;
         sd_bus *bus;
 
-        struct udev *udev;
-        struct udev_monitor *monitor;
-        sd_event_source *monitor_source;
+        sd_device_monitor *monitor;
 
         /* Manifest search path, highest priority first, NULL-terminated. */
         char **manifest_dirs;

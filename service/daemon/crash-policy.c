@@ -8,12 +8,14 @@
 void crash_policy_init(CrashPolicy *p, unsigned burst, uint64_t interval_usec)
 {
         *p = (CrashPolicy){
-                .burst = burst == 0 ? 1 : burst > CRASH_POLICY_BURST_MAX ? CRASH_POLICY_BURST_MAX : burst,
-                .interval_usec = interval_usec,
-                .streak_max = CRASH_POLICY_STREAK_MAX,
-                .healthy_usec = CRASH_POLICY_HEALTHY_USEC,
-                .delay_min_usec = CRASH_POLICY_DELAY_MIN_USEC,
-                .delay_max_usec = CRASH_POLICY_DELAY_MAX_USEC,
+            .burst = burst == 0                       ? 1
+                     : burst > CRASH_POLICY_BURST_MAX ? CRASH_POLICY_BURST_MAX
+                                                      : burst,
+            .interval_usec = interval_usec,
+            .streak_max = CRASH_POLICY_STREAK_MAX,
+            .healthy_usec = CRASH_POLICY_HEALTHY_USEC,
+            .delay_min_usec = CRASH_POLICY_DELAY_MIN_USEC,
+            .delay_max_usec = CRASH_POLICY_DELAY_MAX_USEC,
         };
 }
 
@@ -48,8 +50,8 @@ CrashVerdict crash_policy_record(const CrashPolicy *p, CrashHistory *h, uint64_t
                 return CRASH_GIVE_UP_BURST;
         }
         if (h->streak >= p->streak_max) {
-                (void)snprintf(reason, reason_size, "%u crashes without %llu min of healthy running", h->streak,
-                               (unsigned long long)(p->healthy_usec / USEC_PER_SEC / 60));
+                (void)snprintf(reason, reason_size, "%u crashes without %llu min of healthy running",
+                               h->streak, (unsigned long long)(p->healthy_usec / USEC_PER_SEC / 60));
                 return CRASH_GIVE_UP_STREAK;
         }
         *ret_delay_usec = backoff(p, h->streak);
@@ -61,9 +63,9 @@ CrashVerdict crash_policy_record(const CrashPolicy *p, CrashHistory *h, uint64_t
 const char *crash_verdict_to_string(CrashVerdict v)
 {
         static const char *const names[] = {
-                [CRASH_RESTART] = "restart",
-                [CRASH_GIVE_UP_BURST] = "give-up-burst",
-                [CRASH_GIVE_UP_STREAK] = "give-up-streak",
+            [CRASH_RESTART] = "restart",
+            [CRASH_GIVE_UP_BURST] = "give-up-burst",
+            [CRASH_GIVE_UP_STREAK] = "give-up-streak",
         };
         return (size_t)v < ELEMENTSOF(names) ? names[v] : "unknown";
 }

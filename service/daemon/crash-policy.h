@@ -16,17 +16,17 @@
 
 /* The first delay is the unit's RestartSec=: time for drvhostd to see the death and renew the claim
  * before the new process asks for the device. */
-#define CRASH_POLICY_DELAY_MIN_USEC (UINT64_C(500) * 1000)             /* 500 ms: RestartSec= */
+#define CRASH_POLICY_DELAY_MIN_USEC (UINT64_C(500) * 1000) /* 500 ms: RestartSec= */
 /* The delay holds the device back from a driver process systemd has already started: it must end
  * within the unit's watchdog (WatchdogSec=10s) and start timeout (TimeoutStartSec=30s). */
-#define CRASH_POLICY_DELAY_MAX_USEC (UINT64_C(8) * 1000 * 1000)         /* 8 s */
-#define CRASH_POLICY_HEALTHY_USEC (UINT64_C(30) * 60 * 1000 * 1000)     /* 30 min */
+#define CRASH_POLICY_DELAY_MAX_USEC (UINT64_C(8) * 1000 * 1000)     /* 8 s */
+#define CRASH_POLICY_HEALTHY_USEC (UINT64_C(30) * 60 * 1000 * 1000) /* 30 min */
 enum { CRASH_POLICY_STREAK_MAX = 10, CRASH_POLICY_BURST_MAX = 64, CRASH_POLICY_REASON_MAX = 128 };
 
 typedef struct CrashPolicy {
-        unsigned burst;          /* deaths within interval_usec that give up (1..CRASH_POLICY_BURST_MAX) */
+        unsigned burst; /* deaths within interval_usec that give up (1..CRASH_POLICY_BURST_MAX) */
         uint64_t interval_usec;
-        unsigned streak_max;     /* deaths without a healthy stretch that give up */
+        unsigned streak_max; /* deaths without a healthy stretch that give up */
         uint64_t healthy_usec;
         uint64_t delay_min_usec, delay_max_usec;
 } CrashPolicy;
@@ -38,8 +38,8 @@ typedef struct CrashHistory {
 } CrashHistory;
 
 typedef enum CrashVerdict {
-        CRASH_RESTART,       /* start it again after *ret_delay_usec */
-        CRASH_GIVE_UP_BURST, /* too many deaths within the interval */
+        CRASH_RESTART,        /* start it again after *ret_delay_usec */
+        CRASH_GIVE_UP_BURST,  /* too many deaths within the interval */
         CRASH_GIVE_UP_STREAK, /* a slow loop: too many deaths without a healthy stretch */
 } CrashVerdict;
 

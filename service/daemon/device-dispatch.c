@@ -11,7 +11,7 @@
 #include "event.h"
 #include "log.h"
 #include "messages.h"
-#include "udev-util.h"
+#include "device-util.h"
 #include "unit-name.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct kmod_ctx *, kmod_unref);
@@ -19,23 +19,23 @@ DEFINE_TRIVIAL_CLEANUP_FUNC_VOID(struct kmod_list *, kmod_module_unref_list);
 
 #define VIRTUAL_DEVICES_PREFIX "/sys/devices/virtual/"
 
-static void log_device_event(const char *action, struct udev_device *dev, const char *kind)
+static void log_device_event(const char *action, sd_device *dev, const char *kind)
 {
-        const char *syspath = udev_device_get_syspath(dev);
-        const char *modalias = udev_device_get_property_value(dev, "MODALIAS");
-        const char *product = udev_device_get_property_value(dev, "PRODUCT");
-        const char *driver = udev_device_get_driver(dev);
+        const char *syspath = device_syspath(dev);
+        const char *modalias = device_property(dev, "MODALIAS");
+        const char *product = device_property(dev, "PRODUCT");
+        const char *driver = device_driver(dev);
         bool removed = streq(action, "remove"), added = streq(action, "add");
         const EventField fields[] = {
-                { "DRVHOST_DEVICE", syspath },
-                { "DRVHOST_SYSNAME", udev_device_get_sysname(dev) },
-                { "DRVHOST_SUBSYSTEM", udev_device_get_subsystem(dev) },
-                { "DRVHOST_DEVTYPE", udev_device_get_devtype(dev) },
-                { "DRVHOST_ACTION", action },
-                { "DRVHOST_MODALIAS", modalias },
-                { "DRVHOST_USB_PRODUCT", product },
-                { "DRVHOST_DEVNODE", udev_device_get_devnode(dev) },
-                { "DRVHOST_KERNEL_DRIVER", driver },
+            {"DRVHOST_DEVICE", syspath},
+            {"DRVHOST_SYSNAME", device_sysname(dev)},
+            {"DRVHOST_SUBSYSTEM", device_subsystem(dev)},
+            {"DRVHOST_DEVTYPE", device_devtype(dev)},
+            {"DRVHOST_ACTION", action},
+            {"DRVHOST_MODALIAS", modalias},
+            {"DRVHOST_USB_PRODUCT", product},
+            {"DRVHOST_DEVNODE", device_devnode(dev)},
+            {"DRVHOST_KERNEL_DRIVER", driver},
         };
         int r;
 
@@ -43,7 +43,7 @@ static void log_device_event(const char *action, struct udev_device *dev, const 
                        : added ? DRVHOST_MESSAGE_DEVICE_ADDED
                                : DRVHOST_MESSAGE_DEVICE_CHANGED,
                        removed || added ? LOG_INFO : LOG_DEBUG, fields, ELEMENTSOF(fields), "%s %s %s (%s%s%s) at %s",
-                       kind, udev_device_get_sysname(dev), removed ? "removed" : added ? "added" : action,
+                       kind, device_sysname(dev), removed ? "removed" : added ? "added" : action,
                        modalias ?: product ?: "no modalias", driver ? ", kernel driver " : "", strempty(driver),
                        syspath);
         if (r < 0)
@@ -65,7 +65,8 @@ static const char *load_kernel_module(const char *modalias)
         kmod_list_foreach(l, list)
         {
                 struct kmod_module *mod = kmod_module_get_module(l);
-                int r = kmod_module_probe_insert_module(mod, KMOD_PROBE_APPLY_BLACKLIST, NULL, NULL, NULL, NULL);
+                int r =
+                    kmod_module_probe_insert_module(mod, KMOD_PROBE_APPLY_BLACKLIST, NULL, NULL, NULL, NULL);
 
                 kmod_module_unref(mod);
                 if (r >= 0)
@@ -74,10 +75,10 @@ static const char *load_kernel_module(const char *modalias)
         return NULL;
 }
 
-static void delegate(struct udev_device *dev, DelegationReason reason, bool announce)
+static void delegate(sd_device *dev, DelegationReason reason, bool announce)
 {
         const char *driver = device_kernel_driver(dev);
-        const char *modalias = udev_device_get_property_value(dev, "MODALIAS");
+        const char *modalias = device_property(dev, "MODALIAS");
         const char *requested = NULL;
         int r;
 
@@ -89,32 +90,32 @@ static void delegate(struct udev_device *dev, DelegationReason reason, bool anno
                 driver = device_kernel_driver(dev);
 
         const EventField fields[] = {
-                { "DRVHOST_DEVICE", udev_device_get_syspath(dev) },
-                { "DRVHOST_SYSNAME", udev_device_get_sysname(dev) },
-                { "DRVHOST_SUBSYSTEM", udev_device_get_subsystem(dev) },
-                { "DRVHOST_MODALIAS", modalias },
-                { "DRVHOST_DELEGATION", delegation_reason_to_string(reason) },
-                { "DRVHOST_KERNEL_DRIVER", driver ?: "none" },
-                { "DRVHOST_MODULE_REQUEST", requested },
+            {"DRVHOST_DEVICE", device_syspath(dev)},
+            {"DRVHOST_SYSNAME", device_sysname(dev)},
+            {"DRVHOST_SUBSYSTEM", device_subsystem(dev)},
+            {"DRVHOST_MODALIAS", modalias},
+            {"DRVHOST_DELEGATION", delegation_reason_to_string(reason)},
+            {"DRVHOST_KERNEL_DRIVER", driver ?: "none"},
+            {"DRVHOST_MODULE_REQUEST", requested},
         };
         r = event_emit(DRVHOST_MESSAGE_DELEGATED, LOG_INFO, fields, ELEMENTSOF(fields),
-                       "%s %s is %s: delegated to the kernel (driver %s%s).", udev_device_get_subsystem(dev),
-                       udev_device_get_sysname(dev), reason == DELEGATION_GPU ? "a GPU" : "storage",
+                       "%s %s is %s: delegated to the kernel (driver %s%s).", strna(device_subsystem(dev)),
+                       strna(device_sysname(dev)), reason == DELEGATION_GPU ? "a GPU" : "storage",
                        driver ?: "none bound", requested ? ", module requested" : "");
         if (r < 0)
-                log_warning_errno(r, "Failed to log delegation of %s: %m", udev_device_get_syspath(dev));
+                log_warning_errno(r, "Failed to log delegation of %s: %m", device_syspath(dev));
 }
 
-static void record(Context *c, struct udev_device *dev, Decision d, const char *manifest, Binding *b,
+static void record(Context *c, sd_device *dev, Decision d, const char *manifest, Binding *b,
                    const char *reason)
 {
-        if (device_record_set(c, udev_device_get_syspath(dev), d, manifest, b, "%s", reason) < 0)
+        if (device_record_set(c, device_syspath(dev), d, manifest, b, "%s", reason) < 0)
                 log_oom();
 }
 
-static void bind(Context *c, struct udev_device *dev, DeviceKind kind, const Manifest *m)
+static void bind(Context *c, sd_device *dev, DeviceKind kind, const Manifest *m)
 {
-        const char *sysname = udev_device_get_sysname(dev);
+        const char *sysname = device_sysname(dev);
         Binding *b;
         int r;
 
@@ -145,23 +146,23 @@ static int interface_number(const char *sysname, unsigned *ret)
 }
 
 /* The binding that claimed this interface along with the one it matched (ClaimInterfaces=). */
-static Binding *claimed_with(Context *c, struct udev_device *dev)
+static Binding *claimed_with(Context *c, sd_device *dev)
 {
-        struct udev_device *usb = udev_device_get_parent(dev);
+        sd_device *usb = device_parent(dev);
         unsigned ifnum;
 
-        if (!usb || interface_number(udev_device_get_sysname(dev), &ifnum) < 0)
+        if (!usb || interface_number(device_sysname(dev), &ifnum) < 0)
                 return NULL;
-        return binding_claiming(c, udev_device_get_syspath(usb), ifnum);
+        return binding_claiming(c, device_syspath(usb), ifnum);
 }
 
 /* The decision, in one place: delegate, bind, or leave alone. announce: log delegations (not on a
  * reload, which decides again what was decided before). */
-static void decide(Context *c, struct udev_device *dev, DeviceKind kind, bool announce)
+static void decide(Context *c, sd_device *dev, DeviceKind kind, bool announce)
 {
         _cleanup_(match_result_done) MatchResult result = {};
-        const char *modalias = udev_device_get_property_value(dev, "MODALIAS");
-        const char *syspath = udev_device_get_syspath(dev);
+        const char *modalias = device_property(dev, "MODALIAS");
+        const char *syspath = device_syspath(dev);
         DelegationReason delegation;
         const Manifest *w = NULL;
         Binding *b;
@@ -173,7 +174,8 @@ static void decide(Context *c, struct udev_device *dev, DeviceKind kind, bool an
         if (binding_find_by_syspath(c, syspath) || device_record_is_released(c, syspath))
                 return; /* ours already (adopted, a repeated event), or given back on request */
         if (kind == DEVICE_KIND_USB_INTERFACE && (b = claimed_with(c, dev)))
-                return record(c, dev, DECISION_USER_MODE, b->driver, b, "Claimed with the interface it belongs to.");
+                return record(c, dev, DECISION_USER_MODE, b->driver, b,
+                              "Claimed with the interface it belongs to.");
 
         delegation = classify_delegation(kind, device_class_of(dev, kind));
         if (modalias && c->index) {
@@ -197,11 +199,11 @@ static void decide(Context *c, struct udev_device *dev, DeviceKind kind, bool an
         bind(c, dev, kind, w);
 }
 
-static void device_dispatch_one(Context *c, const char *action, struct udev_device *dev)
+static void device_dispatch_one(Context *c, const char *action, sd_device *dev)
 {
-        DeviceKind kind = classify_kind(udev_device_get_subsystem(dev), udev_device_get_devtype(dev));
+        DeviceKind kind = classify_kind(device_subsystem(dev), device_devtype(dev));
         bool added = streq(action, "add"), removed = streq(action, "remove");
-        const char *syspath = udev_device_get_syspath(dev);
+        const char *syspath = device_syspath(dev);
         Binding *b = binding_find_by_syspath(c, syspath);
 
         c->n_devices_seen++;
@@ -219,39 +221,40 @@ static void device_dispatch_one(Context *c, const char *action, struct udev_devi
                 return;
         }
         /* Virtual block devices (loop, ram, dm) have no hardware to speak of. */
-        if (kind == DEVICE_KIND_BLOCK && strneq(syspath, VIRTUAL_DEVICES_PREFIX, strlen(VIRTUAL_DEVICES_PREFIX)))
+        if (kind == DEVICE_KIND_BLOCK &&
+            strneq(syspath, VIRTUAL_DEVICES_PREFIX, strlen(VIRTUAL_DEVICES_PREFIX)))
                 return;
         /* Beyond new devices only a USB interface that lost its driver (bind events of our own
          * claims and releases are not news) is decided again. */
-        if (added || (kind == DEVICE_KIND_USB_INTERFACE && streq(action, "bind") && !b &&
-                      !udev_device_get_driver(dev)))
+        if (added ||
+            (kind == DEVICE_KIND_USB_INTERFACE && streq(action, "bind") && !b && !device_driver(dev)))
                 decide(c, dev, kind, true);
 }
 
 /* Tells D-Bus clients what became of a device that came or went. */
-static void announce(Context *c, const char *action, struct udev_device *dev)
+static void announce(Context *c, const char *action, sd_device *dev)
 {
         DeviceInfo info;
 
         if (!c->device_changed)
                 return;
         if (streq(action, "remove"))
-                c->device_changed(c, udev_device_get_sysname(dev), "removed");
+                c->device_changed(c, device_sysname(dev), "removed");
         else if (device_info_get(c, dev, &info) >= 0)
                 c->device_changed(c, info.sysname, info.decision);
 }
 
-void device_dispatch(Context *c, const char *action, struct udev_device *dev)
+void device_dispatch(Context *c, const char *action, sd_device *dev)
 {
         device_dispatch_one(c, action, dev);
         if (streq(action, "add") || streq(action, "remove"))
                 announce(c, action, dev);
 }
 
-void device_dispatch_rematch(Context *c, struct udev_device *dev)
+void device_dispatch_rematch(Context *c, sd_device *dev)
 {
-        DeviceKind kind = classify_kind(udev_device_get_subsystem(dev), udev_device_get_devtype(dev));
-        DeviceRecord *r = device_record_get(c, udev_device_get_syspath(dev));
+        DeviceKind kind = classify_kind(device_subsystem(dev), device_devtype(dev));
+        DeviceRecord *r = device_record_get(c, device_syspath(dev));
 
         if (kind != DEVICE_KIND_USB_INTERFACE && kind != DEVICE_KIND_PCI)
                 return;
@@ -263,7 +266,7 @@ void device_dispatch_rematch(Context *c, struct udev_device *dev)
 
 int device_dispatch_adopt(Context *c, const char *unit, int fd)
 {
-        _cleanup_(udev_device_unrefp) struct udev_device *dev = NULL;
+        _cleanup_(sd_device_unrefp) sd_device *dev = NULL;
         _cleanup_free_ char *driver = NULL, *sysname = NULL;
         const BackendOps *backend = &backend_pci;
         const Manifest *m;
@@ -275,10 +278,9 @@ int device_dispatch_adopt(Context *c, const char *unit, int fd)
                 return r;
         if (binding_find_by_unit(c, unit))
                 return -EEXIST;
-        dev = udev_device_new_from_subsystem_sysname(c->udev, "pci", sysname);
-        if (!dev) {
+        if (sd_device_new_from_subsystem_sysname(&dev, "pci", sysname) < 0) {
                 backend = &backend_usb;
-                dev = udev_device_new_from_subsystem_sysname(c->udev, "usb", sysname);
+                (void)sd_device_new_from_subsystem_sysname(&dev, "usb", sysname);
         }
         m = manifest_set_find(c->manifests, driver);
         if (!dev || !m)
@@ -294,7 +296,8 @@ int device_dispatch_adopt(Context *c, const char *unit, int fd)
                 binding_free(b);
                 return r; /* the caller still owns fd */
         }
-        if (device_record_set(c, b->syspath, DECISION_USER_MODE, b->driver, b, "Adopted from an earlier drvhostd.") < 0)
+        if (device_record_set(c, b->syspath, DECISION_USER_MODE, b->driver, b,
+                              "Adopted from an earlier drvhostd.") < 0)
                 log_oom();
         log_info("Adopted %s serving %s.", b->unit, b->sysname);
         return 0;
@@ -303,13 +306,13 @@ int device_dispatch_adopt(Context *c, const char *unit, int fd)
 /* Keeps the records in step with the bindings' lives. */
 static void on_binding_event(Binding *b, int event, const struct BindingEventData *data, void *userdata)
 {
-        _cleanup_(udev_device_unrefp) struct udev_device *dev = NULL;
+        _cleanup_(sd_device_unrefp) sd_device *dev = NULL;
         Context *c = userdata;
 
         switch (event) {
         case BINDING_EVENT_BOUND:
-                if (device_record_set(c, b->syspath, DECISION_USER_MODE, b->driver, b, "Bound to user-mode driver %s.",
-                                      b->driver) < 0)
+                if (device_record_set(c, b->syspath, DECISION_USER_MODE, b->driver, b,
+                                      "Bound to user-mode driver %s.", b->driver) < 0)
                         log_oom();
                 /* Interfaces it claimed with its own that were decided before it. */
                 for (DeviceRecord *r = c->records; r; r = r->next) {
@@ -334,14 +337,13 @@ static void on_binding_event(Binding *b, int event, const struct BindingEventDat
                         if (r->binding == b) {
                                 r->binding = NULL;
                                 r->decision = data->after == AFTER_RETURN_RELEASED && !c->shutting_down
-                                                      ? DECISION_RELEASED
-                                                      : DECISION_NO_MATCH;
+                                                  ? DECISION_RELEASED
+                                                  : DECISION_NO_MATCH;
                         }
                 if (data->after != AFTER_RETURN_REMATCH || c->shutting_down)
                         return;
                 /* Another manifest may want it now, or the same one anew. */
-                dev = udev_device_new_from_syspath(c->udev, b->syspath);
-                if (dev)
+                if (sd_device_new_from_syspath(&dev, b->syspath) >= 0)
                         device_dispatch_rematch(c, dev);
                 return;
         default:

@@ -7,7 +7,7 @@
 #include "classify.h"
 #include "device-info.h"
 #include "device-record.h"
-#include "udev-util.h"
+#include "device-util.h"
 #include "unit-name.h"
 
 /* USB sysfs attributes (bInterfaceClass, bInterfaceNumber) are hex. */
@@ -16,25 +16,25 @@ enum { SYSFS_HEX_BASE = 16 };
 #define SYSFS_PREFIX "/sys/"
 #define VIRTUAL_DEVICES_PREFIX "/sys/devices/virtual/"
 
-static const char *const listed_subsystems[] = { "usb", "pci", "block" };
+static const char *const listed_subsystems[] = {"usb", "pci", "block"};
 
-uint32_t device_class_of(struct udev_device *dev, DeviceKind kind)
+uint32_t device_class_of(sd_device *dev, DeviceKind kind)
 {
         const char *s;
         uint32_t v = 0;
 
         if (kind == DEVICE_KIND_PCI) {
-                s = udev_device_get_sysattr_value(dev, "class");
+                s = device_sysattr(dev, "class");
                 return s && classify_parse_pci_class(s, &v) >= 0 ? v : 0;
         }
         if (kind == DEVICE_KIND_USB_INTERFACE) {
-                s = udev_device_get_sysattr_value(dev, "bInterfaceClass");
+                s = device_sysattr(dev, "bInterfaceClass");
                 return s ? (uint32_t)strtoul(s, NULL, SYSFS_HEX_BASE) : 0;
         }
         return 0;
 }
 
-static bool listed(struct udev_device *dev, DeviceKind kind)
+static bool listed(sd_device *dev, DeviceKind kind)
 {
         switch (kind) {
         case DEVICE_KIND_USB_DEVICE:
@@ -43,57 +43,56 @@ static bool listed(struct udev_device *dev, DeviceKind kind)
                 return true;
         case DEVICE_KIND_BLOCK:
                 /* Whole disks with hardware behind them; partitions and loop/ram/dm are not devices. */
-                return streq(strempty(udev_device_get_devtype(dev)), "disk") &&
-                       !strneq(udev_device_get_syspath(dev), VIRTUAL_DEVICES_PREFIX, strlen(VIRTUAL_DEVICES_PREFIX));
+                return streq(strempty(device_devtype(dev)), "disk") &&
+                       !strneq(device_syspath(dev), VIRTUAL_DEVICES_PREFIX, strlen(VIRTUAL_DEVICES_PREFIX));
         default:
                 return false;
         }
 }
 
 /* The nearest ancestor that is itself listed: a USB interface's device, a disk's controller. */
-static const char *listed_parent(struct udev_device *dev)
+static const char *listed_parent(sd_device *dev)
 {
-        for (struct udev_device *p = udev_device_get_parent(dev); p; p = udev_device_get_parent(p)) {
-                DeviceKind k = classify_kind(udev_device_get_subsystem(p), udev_device_get_devtype(p));
+        for (sd_device *p = device_parent(dev); p; p = device_parent(p)) {
+                DeviceKind k = classify_kind(device_subsystem(p), device_devtype(p));
 
                 if (k != DEVICE_KIND_OTHER && listed(p, k))
-                        return udev_device_get_sysname(p);
+                        return device_sysname(p);
         }
         return "";
 }
 
-const char *device_kernel_driver(struct udev_device *dev)
+const char *device_kernel_driver(sd_device *dev)
 {
-        for (struct udev_device *d = dev; d; d = udev_device_get_parent(d)) {
-                const char *driver = udev_device_get_driver(d);
+        for (sd_device *d = dev; d; d = device_parent(d)) {
+                const char *driver = device_driver(d);
                 if (driver)
                         return driver;
-                if (!streq(strempty(udev_device_get_subsystem(d)), "block"))
+                if (!streq(strempty(device_subsystem(d)), "block"))
                         break;
         }
         return NULL;
 }
 
-static const char *description_of(struct udev_device *dev, DeviceKind kind)
+static const char *description_of(sd_device *dev, DeviceKind kind)
 {
         switch (kind) {
         case DEVICE_KIND_USB_DEVICE:
-                return udev_device_get_sysattr_value(dev, "product");
+                return device_sysattr(dev, "product");
         case DEVICE_KIND_USB_INTERFACE:
-                return udev_device_get_sysattr_value(dev, "interface");
+                return device_sysattr(dev, "interface");
         case DEVICE_KIND_PCI:
-                return udev_device_get_property_value(dev, "ID_MODEL_FROM_DATABASE")
-                               ?: udev_device_get_sysattr_value(dev, "class");
+                return device_property(dev, "ID_MODEL_FROM_DATABASE") ?: device_sysattr(dev, "class");
         case DEVICE_KIND_BLOCK:
-                return udev_device_get_property_value(dev, "ID_MODEL") ?: udev_device_get_sysattr_value(dev, "device/model");
+                return device_property(dev, "ID_MODEL") ?: device_sysattr(dev, "device/model");
         default:
                 return NULL;
         }
 }
 
-int device_info_get(Context *c, struct udev_device *dev, DeviceInfo *ret)
+int device_info_get(Context *c, sd_device *dev, DeviceInfo *ret)
 {
-        DeviceKind kind = classify_kind(udev_device_get_subsystem(dev), udev_device_get_devtype(dev));
+        DeviceKind kind = classify_kind(device_subsystem(dev), device_devtype(dev));
         const DeviceRecord *rec;
         const Binding *b;
 
@@ -101,17 +100,17 @@ int device_info_get(Context *c, struct udev_device *dev, DeviceInfo *ret)
                 return -ENOENT;
 
         *ret = (DeviceInfo){
-                .sysname = udev_device_get_sysname(dev),
-                .syspath = udev_device_get_syspath(dev),
-                .subsystem = strempty(udev_device_get_subsystem(dev)),
-                .devtype = strempty(udev_device_get_devtype(dev)),
-                .parent = listed_parent(dev),
-                .modalias = strempty(udev_device_get_property_value(dev, "MODALIAS")),
-                .description = strempty(description_of(dev, kind)),
-                .driver = "",
-                .unit = "",
-                .state = "",
-                .kernel_driver = strempty(device_kernel_driver(dev)),
+            .sysname = device_sysname(dev),
+            .syspath = device_syspath(dev),
+            .subsystem = strempty(device_subsystem(dev)),
+            .devtype = strempty(device_devtype(dev)),
+            .parent = listed_parent(dev),
+            .modalias = strempty(device_property(dev, "MODALIAS")),
+            .description = strempty(description_of(dev, kind)),
+            .driver = "",
+            .unit = "",
+            .state = "",
+            .kernel_driver = strempty(device_kernel_driver(dev)),
         };
         rec = device_record_get(c, ret->syspath);
         device_info_from_record(rec, ret);
@@ -153,51 +152,48 @@ void device_info_from_record(const DeviceRecord *rec, DeviceInfo *info)
         info->driver = info->kernel_driver;
 }
 
-int device_resolve(Context *c, const char *name, struct udev_device **ret)
+int device_resolve(Context *c, const char *name, sd_device **ret)
 {
-        struct udev_device *dev = NULL;
+        sd_device *dev = NULL;
         Binding *b;
+        int r = -ENOENT;
 
         if (strneq(name, SYSFS_PREFIX, strlen(SYSFS_PREFIX)))
-                dev = udev_device_new_from_syspath(c->udev, name);
+                r = sd_device_new_from_syspath(&dev, name);
         else if ((b = binding_find_by_unit(c, name)))
-                dev = udev_device_new_from_syspath(c->udev, b->syspath);
+                r = sd_device_new_from_syspath(&dev, b->syspath);
         else
-                for (size_t i = 0; !dev && i < ELEMENTSOF(listed_subsystems); i++)
-                        dev = udev_device_new_from_subsystem_sysname(c->udev, listed_subsystems[i], name);
+                for (size_t i = 0; r < 0 && i < ELEMENTSOF(listed_subsystems); i++)
+                        r = sd_device_new_from_subsystem_sysname(&dev, listed_subsystems[i], name);
 
-        if (!dev)
-                return errno == ENOMEM ? -ENOMEM : -ENOENT;
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return -ENOENT;
         *ret = dev;
         return 0;
 }
 
 int device_info_foreach(Context *c, device_info_func_t f, void *userdata)
 {
-        _cleanup_(udev_enumerate_unrefp) struct udev_enumerate *e = NULL;
-        struct udev_list_entry *entry;
+        _cleanup_(sd_device_enumerator_unrefp) sd_device_enumerator *e = NULL;
         int r;
 
-        e = udev_enumerate_new(c->udev);
-        if (!e)
-                return -ENOMEM;
+        r = sd_device_enumerator_new(&e);
+        if (r < 0)
+                return r;
         for (size_t i = 0; i < ELEMENTSOF(listed_subsystems); i++) {
-                r = udev_enumerate_add_match_subsystem(e, listed_subsystems[i]);
+                r = sd_device_enumerator_add_match_subsystem(e, listed_subsystems[i], true);
                 if (r < 0)
                         return r;
         }
-        r = udev_enumerate_scan_devices(e);
-        if (r < 0)
-                return r;
 
-        udev_list_entry_foreach(entry, udev_enumerate_get_list_entry(e))
-        {
-                _cleanup_(udev_device_unrefp) struct udev_device *dev = NULL;
+        for (sd_device *dev = sd_device_enumerator_get_device_first(e); dev;
+             dev = sd_device_enumerator_get_device_next(e)) {
                 DeviceInfo info;
 
-                dev = udev_device_new_from_syspath(c->udev, udev_list_entry_get_name(entry));
-                if (!dev || device_info_get(c, dev, &info) < 0)
-                        continue; /* gone meanwhile, or not ours to list */
+                if (device_info_get(c, dev, &info) < 0)
+                        continue; /* not ours to list */
                 r = f(&info, userdata);
                 if (r < 0)
                         return r;
@@ -205,9 +201,9 @@ int device_info_foreach(Context *c, device_info_func_t f, void *userdata)
         return 0;
 }
 
-int device_explain(Context *c, struct udev_device *dev, const DeviceInfo *i, MatchResult *candidates, char **ret)
+int device_explain(Context *c, sd_device *dev, const DeviceInfo *i, MatchResult *candidates, char **ret)
 {
-        const char *modalias = udev_device_get_property_value(dev, "MODALIAS");
+        const char *modalias = device_property(dev, "MODALIAS");
         const DeviceRecord *rec = device_record_get(c, i->syspath);
         int r;
 
@@ -220,8 +216,8 @@ int device_explain(Context *c, struct udev_device *dev, const DeviceInfo *i, Mat
         return device_explain_reason(rec, i, modalias, candidates->winner, ret);
 }
 
-int device_explain_reason(const DeviceRecord *rec, const DeviceInfo *i, const char *modalias, const Manifest *w,
-                          char **ret)
+int device_explain_reason(const DeviceRecord *rec, const DeviceInfo *i, const char *modalias,
+                          const Manifest *w, char **ret)
 {
         const DeviceInfo info = *i;
         /* The manifest a decision was made for: the record's, whoever serves the device now. */
@@ -232,23 +228,28 @@ int device_explain_reason(const DeviceRecord *rec, const DeviceInfo *i, const ch
         if (streq(info.decision, DEVICE_DECISION_DEVICE))
                 r = asprintf(&s, "A USB device: drvhost decides per interface (see its interfaces).");
         else if (streq(info.decision, DEVICE_DECISION_USER_MODE))
-                r = asprintf(&s, "Bound to user-mode driver %s (unit %s, %s)%s%s%s.", decided, info.unit, info.state,
+                r = asprintf(&s, "Bound to user-mode driver %s (unit %s, %s)%s%s%s.", decided, info.unit,
+                             info.state,
                              rec && rec->binding && !streq(rec->binding->syspath, info.syspath)
-                                     ? ", claimed with the interface it belongs to"
-                                     : "",
+                                 ? ", claimed with the interface it belongs to"
+                                 : "",
                              w && !streq(w->name, decided) ? "; the manifests changed since: now " : "",
                              w && !streq(w->name, decided) ? w->name : "");
         else if (streq(info.decision, DEVICE_DECISION_FALLBACK))
-                r = asprintf(&s, "User-mode driver %s crash-looped (%u crashes); the device went back to the kernel%s%s.",
-                             decided, info.crashes, *info.kernel_driver ? ", driver " : "", info.kernel_driver);
+                r = asprintf(
+                    &s,
+                    "User-mode driver %s crash-looped (%u crashes); the device went back to the kernel%s%s.",
+                    decided, info.crashes, *info.kernel_driver ? ", driver " : "", info.kernel_driver);
         else if (streq(info.decision, DEVICE_DECISION_RELEASED))
-                r = asprintf(&s, "Released to the kernel on request%s%s; 'drvhostctl restart' binds it again.",
+                r = asprintf(&s,
+                             "Released to the kernel on request%s%s; 'drvhostctl restart' binds it again.",
                              *info.kernel_driver ? ", driver " : "", info.kernel_driver);
         else if (streq(info.decision, DEVICE_DECISION_DELEGATED))
-                r = asprintf(&s, "%s: delegated to the kernel%s%s%s%s.",
-                             rec && rec->reason && *rec->reason ? rec->reason : "Storage or a GPU",
-                             *info.kernel_driver ? " (driver " : " (no driver bound yet", info.kernel_driver, ")",
-                             rec && rec->manifest ? "; the winning manifest does not set ClaimDelegated=yes" : "");
+                r = asprintf(
+                    &s, "%s: delegated to the kernel%s%s%s%s.",
+                    rec && rec->reason && *rec->reason ? rec->reason : "Storage or a GPU",
+                    *info.kernel_driver ? " (driver " : " (no driver bound yet", info.kernel_driver, ")",
+                    rec && rec->manifest ? "; the winning manifest does not set ClaimDelegated=yes" : "");
         else if (!modalias)
                 r = asprintf(&s, "It has no modalias, so no manifest can match it%s%s.",
                              *info.kernel_driver ? "; kernel driver " : "", info.kernel_driver);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include <libudev.h>
+#include <systemd/sd-device.h>
 
 #include "classify.h"
 #include "context.h"
@@ -23,25 +23,25 @@ typedef struct DeviceInfo {
         const char *syspath;
         const char *subsystem;
         const char *devtype;
-        const char *parent;      /* sysname of the nearest listed ancestor, "" for none */
+        const char *parent; /* sysname of the nearest listed ancestor, "" for none */
         const char *modalias;
         const char *description; /* USB product string, PCI class, disk model */
         const char *decision;
-        const char *driver;      /* manifest Name= for user-mode, else the kernel driver */
+        const char *driver; /* manifest Name= for user-mode, else the kernel driver */
         const char *unit;
-        const char *state;       /* the binding's state, "" without a binding */
+        const char *state;         /* the binding's state, "" without a binding */
         const char *kernel_driver; /* bound in sysfs right now */
-        unsigned crashes;  /* deaths of its driver, counted by drvhostd */
-        unsigned restarts; /* restarts after those deaths */
+        unsigned crashes;          /* deaths of its driver, counted by drvhostd */
+        unsigned restarts;         /* restarts after those deaths */
 } DeviceInfo;
 
 /* Fills ret for a device drvhostd decides about (USB device or interface, PCI function, non-virtual
  * disk). Returns 0, or -ENOENT for any other device. */
-int device_info_get(Context *c, struct udev_device *dev, DeviceInfo *ret);
+int device_info_get(Context *c, sd_device *dev, DeviceInfo *ret);
 
 /* The device a user names: a sysname ("1-1:1.0", "0000:00:03.0", "sda"), a /sys path, or the name
  * of a driver unit. Returns 0, -ENOENT, or -ENOMEM. */
-int device_resolve(Context *c, const char *name, struct udev_device **ret);
+int device_resolve(Context *c, const char *name, sd_device **ret);
 
 /* Calls f for every device device_info_get() knows, in sysfs order; stops at the first error. */
 typedef int (*device_info_func_t)(const DeviceInfo *info, void *userdata);
@@ -50,16 +50,15 @@ int device_info_foreach(Context *c, device_info_func_t f, void *userdata);
 /* Why the device (with info from device_info_get()) got its decision, in one sentence; *ret must be
  * freed. The candidates come from match_index_lookup() on its modalias (an empty result when it has
  * none). */
-int device_explain(Context *c, struct udev_device *dev, const DeviceInfo *info, MatchResult *candidates,
-                   char **ret);
+int device_explain(Context *c, sd_device *dev, const DeviceInfo *info, MatchResult *candidates, char **ret);
 /* The sentence itself, from the device's record (NULL: none) and the winner of today's manifests (w:
  * NULL for none). Returns 0 or -ENOMEM. */
-int device_explain_reason(const DeviceRecord *rec, const DeviceInfo *info, const char *modalias, const Manifest *w,
-                          char **ret);
+int device_explain_reason(const DeviceRecord *rec, const DeviceInfo *info, const char *modalias,
+                          const Manifest *w, char **ret);
 /* The decision fields of info from the device's record (NULL: none). */
 void device_info_from_record(const DeviceRecord *rec, DeviceInfo *info);
 
 /* The PCI class (24 bits) of a PCI function or the class of a USB interface; 0 for other kinds. */
-uint32_t device_class_of(struct udev_device *dev, DeviceKind kind);
+uint32_t device_class_of(sd_device *dev, DeviceKind kind);
 /* The kernel driver a device is in the hands of; a disk has it on its parent chain. NULL: none. */
-const char *device_kernel_driver(struct udev_device *dev);
+const char *device_kernel_driver(sd_device *dev);

@@ -9,10 +9,10 @@
 const char *decision_to_string(Decision d)
 {
         static const char *const names[_DECISION_MAX] = {
-                [DECISION_NO_MATCH] = "no-match",   [DECISION_DEVICE] = "device",
-                [DECISION_USER_MODE] = "user-mode", [DECISION_FALLBACK] = "fallback",
-                [DECISION_RELEASED] = "released",   [DECISION_DELEGATED] = "delegated",
-                [DECISION_FAILED] = "failed",
+            [DECISION_NO_MATCH] = "no-match",   [DECISION_DEVICE] = "device",
+            [DECISION_USER_MODE] = "user-mode", [DECISION_FALLBACK] = "fallback",
+            [DECISION_RELEASED] = "released",   [DECISION_DELEGATED] = "delegated",
+            [DECISION_FAILED] = "failed",
         };
         return (size_t)d < ELEMENTSOF(names) ? names[d] : "unknown";
 }

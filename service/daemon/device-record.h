@@ -25,8 +25,8 @@ struct DeviceRecord {
         DeviceRecord *next;
         char *syspath;
         Decision decision;
-        char *manifest; /* the winning manifest's Name=, if one won */
-        char *reason;   /* one sentence: why */
+        char *manifest;   /* the winning manifest's Name=, if one won */
+        char *reason;     /* one sentence: why */
         Binding *binding; /* the binding serving it: its own, or the one that claimed it with its function */
 };
 

@@ -44,9 +44,9 @@ enum { ARG_VERSION = 0x100 };
 static int parse_argv(int argc, char *argv[])
 {
         static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                { "version", no_argument, NULL, ARG_VERSION },
-                {},
+            {"help", no_argument, NULL, 'h'},
+            {"version", no_argument, NULL, ARG_VERSION},
+            {},
         };
         int o;
 
@@ -123,8 +123,9 @@ static int on_shutdown_poll(sd_event_source *s, uint64_t usec _unused_, void *us
 
         if (devices_returned(c) || now_usec() >= c->shutdown_deadline_usec) {
                 if (!devices_returned(c))
-                        log_warning("Not every device went back to its kernel driver within %llu s; exiting anyway.",
-                                    (unsigned long long)(SHUTDOWN_TIMEOUT_USEC / USEC_PER_SEC));
+                        log_warning(
+                            "Not every device went back to its kernel driver within %llu s; exiting anyway.",
+                            (unsigned long long)(SHUTDOWN_TIMEOUT_USEC / USEC_PER_SEC));
                 (void)sd_bus_flush(c->bus);
                 return sd_event_exit(sd_event_source_get_event(s), 0);
         }
@@ -135,7 +136,8 @@ static int on_shutdown_poll(sd_event_source *s, uint64_t usec _unused_, void *us
 /* A clean stop (systemctl stop) stops the drivers and hands their devices back to the kernel
  * drivers, so that the machine works as it would without drvhost; a crash or SIGKILL leaves them
  * running and the fd store lets the next drvhostd adopt them. */
-static int on_sigterm(sd_event_source *s _unused_, const struct signalfd_siginfo *si _unused_, void *userdata)
+static int on_sigterm(sd_event_source *s _unused_, const struct signalfd_siginfo *si _unused_,
+                      void *userdata)
 {
         Context *c = userdata;
         Binding *next;
@@ -151,7 +153,8 @@ static int on_sigterm(sd_event_source *s _unused_, const struct signalfd_siginfo
         }
 
         c->shutdown_deadline_usec = now_usec() + SHUTDOWN_TIMEOUT_USEC;
-        r = sd_event_add_time_relative(c->event, &c->shutdown_timer, CLOCK_MONOTONIC, 0, 0, on_shutdown_poll, c);
+        r = sd_event_add_time_relative(c->event, &c->shutdown_timer, CLOCK_MONOTONIC, 0, 0, on_shutdown_poll,
+                                       c);
         if (r < 0) {
                 log_warning_errno(r, "Failed to wait for the drivers to stop, exiting now: %m");
                 return sd_event_exit(c->event, 0);
@@ -240,10 +243,10 @@ static int run(void)
         if (r < 0)
                 return r;
 
-        (void)sd_notifyf(false, "READY=1\nSTATUS=%u binding(s), %zu manifest(s), %u devices seen", c->n_bindings,
-                         c->manifests->n, c->n_devices_seen);
-        log_info("drvhostd %s started: %u devices enumerated, %u binding(s).", DRVHOST_VERSION, c->n_devices_seen,
-                 c->n_bindings);
+        (void)sd_notifyf(false, "READY=1\nSTATUS=%u binding(s), %zu manifest(s), %u devices seen",
+                         c->n_bindings, c->manifests->n, c->n_devices_seen);
+        log_info("drvhostd %s started: %u devices enumerated, %u binding(s).", DRVHOST_VERSION,
+                 c->n_devices_seen, c->n_bindings);
 
         r = sd_event_loop(c->event);
         (void)sd_notify(false, "STOPPING=1\nSTATUS=Shutting down");

@@ -10,7 +10,7 @@
 #include "log.h"
 #include "manifests.h"
 #include "messages.h"
-#include "udev-util.h"
+#include "device-util.h"
 #include "version.h"
 
 static int split_path(const char *path, char ***ret)
@@ -43,9 +43,9 @@ static void log_manifest_errors(const ManifestSet *set)
                 const ManifestError *e = &set->errors[i];
                 char line[16];
                 const EventField fields[] = {
-                        { "DRVHOST_MANIFEST", e->path },
-                        { "DRVHOST_LINE", line },
-                        { "DRVHOST_REASON", e->reason },
+                    {"DRVHOST_MANIFEST", e->path},
+                    {"DRVHOST_LINE", line},
+                    {"DRVHOST_REASON", e->reason},
                 };
 
                 (void)snprintf(line, sizeof(line), "%u", e->line);
@@ -99,27 +99,22 @@ int manifests_load(Context *c)
 /* Decides again about the USB interfaces and PCI functions that nobody drives, against the new set. */
 static void rematch_unbound(Context *c)
 {
-        static const char *const subsystems[] = { "usb", "pci" };
+        static const char *const subsystems[] = {"usb", "pci"};
 
         for (size_t i = 0; i < ELEMENTSOF(subsystems); i++) {
-                _cleanup_(udev_enumerate_unrefp) struct udev_enumerate *e = udev_enumerate_new(c->udev);
-                struct udev_list_entry *entry;
+                _cleanup_(sd_device_enumerator_unrefp) sd_device_enumerator *e = NULL;
 
-                if (!e || udev_enumerate_add_match_subsystem(e, subsystems[i]) < 0 ||
-                    udev_enumerate_scan_devices(e) < 0) {
+                if (sd_device_enumerator_new(&e) < 0 ||
+                    sd_device_enumerator_add_match_subsystem(e, subsystems[i], true) < 0) {
                         log_warning("Failed to enumerate %s devices after reload.", subsystems[i]);
                         continue;
                 }
-                udev_list_entry_foreach(entry, udev_enumerate_get_list_entry(e))
-                {
-                        _cleanup_(udev_device_unrefp) struct udev_device *dev =
-                                udev_device_new_from_syspath(c->udev, udev_list_entry_get_name(entry));
-
-                        /* Released devices stay with the kernel: a reload is no request to take them. */
-                        if (dev && !binding_find_by_syspath(c, udev_device_get_syspath(dev)) &&
-                            !device_record_is_released(c, udev_device_get_syspath(dev)))
+                /* Released devices stay with the kernel: a reload is no request to take them. */
+                for (sd_device *dev = sd_device_enumerator_get_device_first(e); dev;
+                     dev = sd_device_enumerator_get_device_next(e))
+                        if (!binding_find_by_syspath(c, device_syspath(dev)) &&
+                            !device_record_is_released(c, device_syspath(dev)))
                                 device_dispatch_rematch(c, dev);
-                }
         }
 }
 
@@ -149,7 +144,8 @@ int manifests_reload(Context *c)
                 next = b->next;
                 if (old && new && old->hash == new->hash)
                         continue;
-                (void)binding_handle(b, BINDING_INPUT_REMATCH, new ? "manifest changed" : "manifest removed");
+                (void)binding_handle(b, BINDING_INPUT_REMATCH,
+                                     new ? "manifest changed" : "manifest removed");
         }
 
         rematch_unbound(c);

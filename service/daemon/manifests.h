@@ -5,7 +5,8 @@
 
 /* The manifest search path, highest priority first, when DRVHOST_MANIFEST_PATH (colon-separated)
  * does not say otherwise. */
-#define DRVHOST_MANIFEST_DIRS DRVHOST_SYSCONFDIR "/drivers.d:/run/drvhost/drivers.d:" DRVHOST_PKGLIBDIR "/drivers.d"
+#define DRVHOST_MANIFEST_DIRS                                                                               \
+        DRVHOST_SYSCONFDIR "/drivers.d:/run/drvhost/drivers.d:" DRVHOST_PKGLIBDIR "/drivers.d"
 
 /* Loads the manifests, logs every invalid one and every tie, and builds the match index. */
 int manifests_load(Context *c);

@@ -28,7 +28,8 @@ static int on_job_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret
         return 0;
 }
 
-static int on_quiet_reply(sd_bus_message *reply _unused_, void *userdata _unused_, sd_bus_error *ret_error _unused_)
+static int on_quiet_reply(sd_bus_message *reply _unused_, void *userdata _unused_,
+                          sd_bus_error *ret_error _unused_)
 {
         /* ResetFailedUnit of a unit never loaded answers NoSuchUnit: nothing to say. */
         return 0;
@@ -37,8 +38,8 @@ static int on_quiet_reply(sd_bus_message *reply _unused_, void *userdata _unused
 static int reset_failed(void *userdata, const char *unit)
 {
         return sd_bus_call_method_async(userdata, NULL, SYSTEMD_BUS_NAME, SYSTEMD_OBJECT_PATH,
-                                        SYSTEMD_MANAGER_INTERFACE, "ResetFailedUnit", on_quiet_reply, NULL, "s",
-                                        unit);
+                                        SYSTEMD_MANAGER_INTERFACE, "ResetFailedUnit", on_quiet_reply, NULL,
+                                        "s", unit);
 }
 
 static int unit_job(sd_bus *bus, const char *method, const char *unit)
@@ -49,8 +50,9 @@ static int unit_job(sd_bus *bus, const char *method, const char *unit)
         if (!copy)
                 return -ENOMEM;
         /* "replace": a stop during a pending start (or the reverse) wins instead of failing. */
-        r = sd_bus_call_method_async(bus, NULL, SYSTEMD_BUS_NAME, SYSTEMD_OBJECT_PATH, SYSTEMD_MANAGER_INTERFACE,
-                                     method, on_job_reply, copy, "ss", unit, "replace");
+        r = sd_bus_call_method_async(bus, NULL, SYSTEMD_BUS_NAME, SYSTEMD_OBJECT_PATH,
+                                     SYSTEMD_MANAGER_INTERFACE, method, on_job_reply, copy, "ss", unit,
+                                     "replace");
         if (r < 0)
                 free(copy);
         return r;
@@ -211,8 +213,9 @@ static int get_all(UnitWatch *w, const char *iface)
 
         if (*slot)
                 return 0; /* one in flight answers with the newest values anyway */
-        return sd_bus_call_method_async(w->bus, slot, SYSTEMD_BUS_NAME, w->path, "org.freedesktop.DBus.Properties",
-                                        "GetAll", on_get_all, w, "s", iface);
+        return sd_bus_call_method_async(w->bus, slot, SYSTEMD_BUS_NAME, w->path,
+                                        "org.freedesktop.DBus.Properties", "GetAll", on_get_all, w, "s",
+                                        iface);
 }
 
 static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error _unused_)
@@ -246,7 +249,8 @@ static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error
         return 0;
 }
 
-static int watch(void *userdata, const char *unit, unit_status_handler_t f, void *f_userdata, UnitWatch **ret)
+static int watch(void *userdata, const char *unit, unit_status_handler_t f, void *f_userdata,
+                 UnitWatch **ret)
 {
         UnitWatch *w;
         int r;
@@ -281,9 +285,9 @@ static int watch(void *userdata, const char *unit, unit_status_handler_t f, void
 }
 
 const UnitOps unit_ops_systemd = {
-        .start = start,
-        .stop = stop,
-        .reset_failed = reset_failed,
-        .watch = watch,
-        .unwatch = unwatch,
+    .start = start,
+    .stop = stop,
+    .reset_failed = reset_failed,
+    .watch = watch,
+    .unwatch = unwatch,
 };

@@ -25,8 +25,8 @@ int usbfs_claim(const char *devnode, uint32_t interface_mask)
 
         for (unsigned i = 0; i < USB_MAX_INTERFACES; i++) {
                 struct usbdevfs_disconnect_claim dc = {
-                        .interface = i,
-                        .flags = USBDEVFS_DISCONNECT_CLAIM_EXCEPT_DRIVER,
+                    .interface = i,
+                    .flags = USBDEVFS_DISCONNECT_CLAIM_EXCEPT_DRIVER,
                 };
 
                 if (!(interface_mask & (UINT32_C(1) << i)))

@@ -37,7 +37,7 @@ typedef struct Fake {
 
 static Fake fake;
 
-static int fake_init(Binding *b _unused_, struct udev_device *dev _unused_, const Manifest *m _unused_)
+static int fake_init(Binding *b _unused_, sd_device *dev _unused_, const Manifest *m _unused_)
 {
         return 0;
 }
@@ -47,7 +47,7 @@ static int fake_claim(Binding *b)
         fake.claims++;
         if (fake.claim_error < 0)
                 return fake.claim_error;
-        b->fd = -EBADF; /* nothing real to hold */
+        b->fd = -EBADF;      /* nothing real to hold */
         b->interfaces = 0x3; /* claims its function: interfaces 0 and 1 */
         return 0;
 }
@@ -92,16 +92,16 @@ static bool fake_present(const Binding *b _unused_)
 }
 
 static const BackendOps fake_backend = {
-        .name = "fake",
-        .init = fake_init,
-        .claim = fake_claim,
-        .renew = fake_renew,
-        .adopt = fake_adopt,
-        .stored_fd = fake_stored_fd,
-        .close = fake_close,
-        .held = fake_held,
-        .return_to_kernel = fake_return,
-        .present = fake_present,
+    .name = "fake",
+    .init = fake_init,
+    .claim = fake_claim,
+    .renew = fake_renew,
+    .adopt = fake_adopt,
+    .stored_fd = fake_stored_fd,
+    .close = fake_close,
+    .held = fake_held,
+    .return_to_kernel = fake_return,
+    .present = fake_present,
 };
 
 static int fake_start(void *u _unused_, const char *unit _unused_)
@@ -141,14 +141,15 @@ static UnitWatch *fake_unwatch(UnitWatch *w)
 }
 
 static const UnitOps fake_unit_ops = {
-        .start = fake_start,
-        .stop = fake_stop,
-        .reset_failed = fake_reset,
-        .watch = fake_watch,
-        .unwatch = fake_unwatch,
+    .start = fake_start,
+    .stop = fake_stop,
+    .reset_failed = fake_reset,
+    .watch = fake_watch,
+    .unwatch = fake_unwatch,
 };
 
-static void listener(Binding *b _unused_, int event, const struct BindingEventData *d, void *userdata _unused_)
+static void listener(Binding *b _unused_, int event, const struct BindingEventData *d,
+                     void *userdata _unused_)
 {
         fake.events[event]++;
         if (event == BINDING_EVENT_FREED)
@@ -158,18 +159,18 @@ static void listener(Binding *b _unused_, int event, const struct BindingEventDa
 }
 
 static Manifest manifest = {
-        .name = (char *)"usb-printer",
-        .exec = (char *)"/usr/libexec/drvhost/drvhost-printer",
-        .fallback_to_kernel = true,
-        .restart_limit_burst = 3,
-        .restart_limit_interval_sec = 10,
+    .name = (char *)"usb-printer",
+    .exec = (char *)"/usr/libexec/drvhost/drvhost-printer",
+    .fallback_to_kernel = true,
+    .restart_limit_burst = 3,
+    .restart_limit_interval_sec = 10,
 };
 
 static int setup(void **state)
 {
         Context *c;
 
-        fake = (Fake){ .present = true, .clock = 1000 };
+        fake = (Fake){.present = true, .clock = 1000};
         assert_int_equal(context_new(&c), 0);
         c->unit_ops = &fake_unit_ops;
         assert_int_equal(binding_add_listener(c, listener, NULL), 0);
@@ -227,7 +228,8 @@ static Binding *plug(Context *c)
         Binding *b;
 
         last = status("inactive", "dead");
-        assert_int_equal(binding_new_raw(c, &fake_backend, SYSPATH, "1-1:1.0", "usb:v1D6Bp0104", &manifest, &b), 0);
+        assert_int_equal(
+            binding_new_raw(c, &fake_backend, SYSPATH, "1-1:1.0", "usb:v1D6Bp0104", &manifest, &b), 0);
         assert_int_equal(binding_handle(b, BINDING_INPUT_PLUGGED, NULL), 0);
         assert_int_equal(b->state, BINDING_STARTING);
         b = feed(c, "inactive", "dead"); /* the watch's first status: before the start */
@@ -482,10 +484,11 @@ static void test_explain_fallback_claimed_interface_no_crash(void **state)
 {
         Context *c = *state;
         DeviceRecord *rec;
-        DeviceInfo info = { .sysname = "1-1:1.1", .syspath = DATA_SYSPATH, .kernel_driver = "cdc_acm" };
+        DeviceInfo info = {.sysname = "1-1:1.1", .syspath = DATA_SYSPATH, .kernel_driver = "cdc_acm"};
         _cleanup_free_ char *s = NULL, *s2 = NULL;
 
-        assert_int_equal(device_record_set(c, DATA_SYSPATH, DECISION_FALLBACK, "usb-serial", NULL, "%s", ""), 0);
+        assert_int_equal(device_record_set(c, DATA_SYSPATH, DECISION_FALLBACK, "usb-serial", NULL, "%s", ""),
+                         0);
         rec = device_record_get(c, DATA_SYSPATH);
         device_info_from_record(rec, &info);
         assert_string_equal(info.decision, "fallback");
@@ -510,22 +513,23 @@ static void test_claimed_interface_is_found(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test_setup_teardown(test_plug_starts_and_runs, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_crash_restarts_on_fresh_claim, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_death_reported_twice_counts_once, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_clean_exit_with_device_present_is_a_crash, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_crash_loop_gives_up_and_falls_back, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_unplug_while_starting, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_unplug_while_restarting, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_death_of_an_unplugged_device_is_no_crash, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_adopt_after_daemon_restart, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_restart_on_request_is_no_crash, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_release_returns_device_and_stays, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_release_while_stopping_closes_device, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_release_before_the_unit_ran, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_claim_failure_frees_binding, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_explain_fallback_claimed_interface_no_crash, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_claimed_interface_is_found, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_plug_starts_and_runs, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_crash_restarts_on_fresh_claim, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_death_reported_twice_counts_once, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_clean_exit_with_device_present_is_a_crash, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_crash_loop_gives_up_and_falls_back, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_unplug_while_starting, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_unplug_while_restarting, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_death_of_an_unplugged_device_is_no_crash, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_adopt_after_daemon_restart, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_restart_on_request_is_no_crash, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_release_returns_device_and_stays, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_release_while_stopping_closes_device, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_release_before_the_unit_ran, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_claim_failure_frees_binding, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_explain_fallback_claimed_interface_no_crash, setup,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(test_claimed_interface_is_found, setup, teardown),
         };
 
         (void)unsetenv("NOTIFY_SOCKET"); /* the fd store pushes are no-ops here */

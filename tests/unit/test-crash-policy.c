@@ -10,7 +10,8 @@
 #include "crash-policy.h"
 #include "time-util.h"
 
-static CrashVerdict record(const CrashPolicy *p, CrashHistory *h, uint64_t now, uint64_t since, uint64_t *delay)
+static CrashVerdict record(const CrashPolicy *p, CrashHistory *h, uint64_t now, uint64_t since,
+                           uint64_t *delay)
 {
         char reason[CRASH_POLICY_REASON_MAX];
 
@@ -98,11 +99,11 @@ static void test_burst_is_clamped(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_burst_gives_up),
-                cmocka_unit_test(test_backoff_doubles_and_is_capped),
-                cmocka_unit_test(test_slow_crash_loop_gives_up),
-                cmocka_unit_test(test_healthy_stretch_forgets_the_streak),
-                cmocka_unit_test(test_burst_is_clamped),
+            cmocka_unit_test(test_burst_gives_up),
+            cmocka_unit_test(test_backoff_doubles_and_is_capped),
+            cmocka_unit_test(test_slow_crash_loop_gives_up),
+            cmocka_unit_test(test_healthy_stretch_forgets_the_streak),
+            cmocka_unit_test(test_burst_is_clamped),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
