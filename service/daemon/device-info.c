@@ -127,29 +127,27 @@ int device_info_get(Context *c, sd_device *dev, DeviceInfo *ret)
 
 void device_info_from_record(const DeviceRecord *rec, DeviceInfo *info)
 {
+        /* What the D-Bus API calls each decision (NULL: kernel or unmanaged, by what is bound now),
+         * and whether the kernel driver is the device's driver. */
+        static const struct {
+                const char *name;
+                bool kernel_drives;
+        } table[_DECISION_MAX] = {
+            [DECISION_NO_MATCH] = {NULL, true},
+            [DECISION_DEVICE] = {DEVICE_DECISION_DEVICE, false},
+            [DECISION_USER_MODE] = {DEVICE_DECISION_USER_MODE, false},
+            [DECISION_FALLBACK] = {DEVICE_DECISION_FALLBACK, false},
+            [DECISION_RELEASED] = {DEVICE_DECISION_RELEASED, true},
+            [DECISION_DELEGATED] = {DEVICE_DECISION_DELEGATED, true},
+            [DECISION_FAILED] = {NULL, true},
+        };
         Decision d = rec ? rec->decision : DECISION_NO_MATCH;
 
-        switch (d) {
-        case DECISION_DEVICE:
-                info->decision = DEVICE_DECISION_DEVICE;
-                return;
-        case DECISION_USER_MODE:
-                info->decision = DEVICE_DECISION_USER_MODE;
-                return;
-        case DECISION_FALLBACK:
-                info->decision = DEVICE_DECISION_FALLBACK;
-                return;
-        case DECISION_RELEASED:
-                info->decision = DEVICE_DECISION_RELEASED;
-                break;
-        case DECISION_DELEGATED:
-                info->decision = DEVICE_DECISION_DELEGATED;
-                break;
-        default:
-                info->decision = *info->kernel_driver ? DEVICE_DECISION_KERNEL : DEVICE_DECISION_UNMANAGED;
-                break;
-        }
-        info->driver = info->kernel_driver;
+        info->decision = table[d].name
+                             ?: *info->kernel_driver ? DEVICE_DECISION_KERNEL
+                                                     : DEVICE_DECISION_UNMANAGED;
+        if (table[d].kernel_drives)
+                info->driver = info->kernel_driver;
 }
 
 int device_resolve(Context *c, const char *name, sd_device **ret)
