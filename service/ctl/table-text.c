@@ -124,7 +124,7 @@ static void print_padding(FILE *f, size_t n)
 typedef struct TextLayout {
         const Table *t;
         FILE *f;
-        bool legend, color;
+        bool color;
         char **texts;   /* n_rows * n_columns, NULL: nothing */
         size_t *widths; /* n_columns */
         size_t last;    /* the last shown column: printed without padding */
@@ -168,6 +168,15 @@ static void print_details(const TextLayout *l, size_t row)
         }
 }
 
+/* Whether the shown columns from j on are all empty in row: the line ends before them. */
+static bool rest_empty(const TextLayout *l, size_t row, size_t j)
+{
+        for (; j < l->t->n_columns; j++)
+                if (column_shown(&l->t->columns[j]) && text_at(l, row, j) && *text_at(l, row, j))
+                        return false;
+        return true;
+}
+
 static void print_row(const TextLayout *l, size_t row, const char *prefix)
 {
         const Table *t = l->t;
@@ -179,6 +188,8 @@ static void print_row(const TextLayout *l, size_t row, const char *prefix)
 
                 if (!column_shown(col))
                         continue;
+                if (j != l->first && rest_empty(l, row, j))
+                        break; /* no trailing blanks */
                 if (j != l->first)
                         fputc(' ', l->f);
                 if (j == l->first && prefix) {
@@ -189,7 +200,7 @@ static void print_row(const TextLayout *l, size_t row, const char *prefix)
                 if (col->flags & COLUMN_RIGHT)
                         print_padding(l->f, pad);
                 print_styled(l->f, &t->rows[row].cells[j], l->color, text);
-                if (!(col->flags & COLUMN_RIGHT) && j != l->last)
+                if (!(col->flags & COLUMN_RIGHT) && !rest_empty(l, row, j + 1))
                         print_padding(l->f, pad);
         }
         fputc('\n', l->f);
@@ -261,7 +272,7 @@ static void print_header(const TextLayout *l)
 
 static int print_rows(const Table *t, FILE *f, bool legend, bool color)
 {
-        TextLayout l = {.t = t, .f = f, .legend = legend, .color = color};
+        TextLayout l = {.t = t, .f = f, .color = color};
         size_t n = t->n_rows * t->n_columns;
         bool any_shown = false;
         int r = 0;

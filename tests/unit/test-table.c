@@ -78,18 +78,18 @@ static void test_tree_aligned_on_display_width(void **state)
                "DEVICE    DECISION   DRIVER      DETAILS\n"
                "1-1       device     -           Printer\n"
                "├─1-1:1.0 user-mode  usb-printer drvhost-driver@x.service active/running\n"
-               "└─1-1:1.1 delegated  usb-storage \n"
-               "  └─sda   delegated  sd          \n"
-               "2-1       kernel     usbhid      \n"
+               "└─1-1:1.1 delegated  usb-storage\n"
+               "  └─sda   delegated  sd\n"
+               "2-1       kernel     usbhid\n"
                "\n"
                "5 device(s).\n");
-        /* Without the legend: no header, no footer. */
+        /* Without the legend: no header, no footer. Lines end without blanks. */
         expect(t, false, false,
                "1-1       device     -           Printer\n"
                "├─1-1:1.0 user-mode  usb-printer drvhost-driver@x.service active/running\n"
-               "└─1-1:1.1 delegated  usb-storage \n"
-               "  └─sda   delegated  sd          \n"
-               "2-1       kernel     usbhid      \n");
+               "└─1-1:1.1 delegated  usb-storage\n"
+               "  └─sda   delegated  sd\n"
+               "2-1       kernel     usbhid\n");
 }
 
 static void test_colors_only_when_asked(void **state)
@@ -101,9 +101,9 @@ static void test_colors_only_when_asked(void **state)
         assert_int_equal(table_set_style(t, 0, L_DECISION, RED, false), 0);
         expect(t, true, true,
                "\033[1mDEVICE DECISION   DRIVER   DETAILS\033[0m\n"
-               "a      " RED "fallback\033[0m   x        \n");
+               "a      " RED "fallback\033[0m   x\n");
         /* Without the legend the header's width does not count. */
-        expect(t, false, false, "a fallback   x        \n");
+        expect(t, false, false, "a fallback   x\n");
 }
 
 enum { D_NAME, D_PRIORITY, D_PATH, D_DESCRIPTION, D_MATCHES, _D_MAX };
@@ -195,7 +195,7 @@ static void test_record_with_a_list(void **state)
                "     Modalias: -\n"
                "Kernel driver: usblp\n"
                "\n"
-               "a kernel     -        \n");
+               "a kernel     -\n");
 }
 
 int main(void)
