@@ -1,140 +1,148 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <inttypes.h>
+#include <errno.h>
+#include <json-c/json.h>
 
 #include "json-writer.h"
 
-enum { JSON_FIRST_NON_CONTROL = 0x20 };
+#define JSON_KEY_CHILDREN "children"
 
-void json_init(JsonWriter *w, FILE *f)
+static struct json_object *json_from_strv(char *const *l)
 {
-        *w = (JsonWriter){ .f = f };
-}
+        struct json_object *a = json_object_new_array();
 
-/* Before any value: a comma if a sibling came before, unless it follows a key. */
-static void value_prefix(JsonWriter *w)
-{
-        if (w->after_key) {
-                w->after_key = false;
-                return;
-        }
-        if (w->need_comma[w->depth])
-                fputc(',', w->f);
-        w->need_comma[w->depth] = true;
-}
+        if (!a)
+                return NULL;
+        for (char *const *s = l; s && *s; s++) {
+                struct json_object *v = json_object_new_string(*s);
 
-static void open_container(JsonWriter *w, char c)
-{
-        value_prefix(w);
-        fputc(c, w->f);
-        if (w->depth < JSON_DEPTH_MAX)
-                w->depth++;
-        w->need_comma[w->depth] = false;
-}
-
-static void close_container(JsonWriter *w, char c)
-{
-        fputc(c, w->f);
-        if (w->depth > 0)
-                w->depth--;
-        if (w->depth == 0) {
-                /* A finished document: the next one starts a new line, without a comma. */
-                fputc('\n', w->f);
-                w->need_comma[0] = false;
-        }
-}
-
-void json_object_begin(JsonWriter *w)
-{
-        open_container(w, '{');
-}
-
-void json_object_end(JsonWriter *w)
-{
-        close_container(w, '}');
-}
-
-void json_array_begin(JsonWriter *w)
-{
-        open_container(w, '[');
-}
-
-void json_array_end(JsonWriter *w)
-{
-        close_container(w, ']');
-}
-
-static void write_escaped(FILE *f, const char *s)
-{
-        fputc('"', f);
-        for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-                switch (*p) {
-                case '"':
-                        fputs("\\\"", f);
-                        break;
-                case '\\':
-                        fputs("\\\\", f);
-                        break;
-                case '\n':
-                        fputs("\\n", f);
-                        break;
-                case '\t':
-                        fputs("\\t", f);
-                        break;
-                case '\r':
-                        fputs("\\r", f);
-                        break;
-                default:
-                        if (*p < JSON_FIRST_NON_CONTROL)
-                                fprintf(f, "\\u%04x", *p);
-                        else
-                                fputc(*p, f);
+                if (!v || json_object_array_add(a, v) < 0) {
+                        json_object_put(v);
+                        json_object_put(a);
+                        return NULL;
                 }
-        fputc('"', f);
+        }
+        return a;
 }
 
-void json_key(JsonWriter *w, const char *key)
+/* Returns 0 with *ret (NULL for a JSON null), or -ENOMEM. */
+static int json_from_cell(const Cell *c, struct json_object **ret)
 {
-        value_prefix(w);
-        write_escaped(w->f, key);
-        fputc(':', w->f);
-        w->after_key = true;
+        struct json_object *v = NULL;
+
+        switch (c->type) {
+        case CELL_ABSENT:
+        case CELL_NULL:
+                *ret = NULL;
+                return 0;
+        case CELL_STRING:
+                v = json_object_new_string(c->string);
+                break;
+        case CELL_UINT:
+                v = json_object_new_uint64(c->uint);
+                break;
+        case CELL_INT:
+                v = json_object_new_int64(c->integer);
+                break;
+        case CELL_BOOL:
+                v = json_object_new_boolean(c->boolean);
+                break;
+        case CELL_STRV:
+                v = json_from_strv(c->strv);
+                break;
+        case CELL_TABLE:
+                v = json_from_table(c->table);
+                break;
+        }
+        if (!v)
+                return -ENOMEM;
+        *ret = v;
+        return 0;
 }
 
-void json_string(JsonWriter *w, const char *s)
+static struct json_object *json_from_row(const Table *t, size_t row);
+
+/* The rows whose parent is parent (TABLE_NO_PARENT: the roots), in row order. */
+static struct json_object *json_from_rows(const Table *t, ssize_t parent)
 {
-        value_prefix(w);
-        if (s)
-                write_escaped(w->f, s);
-        else
-                fputs("null", w->f);
+        struct json_object *a = json_object_new_array();
+
+        if (!a)
+                return NULL;
+        for (size_t i = 0; i < t->n_rows; i++) {
+                struct json_object *o;
+
+                if (t->tree && t->rows[i].parent != parent)
+                        continue;
+                o = json_from_row(t, i);
+                if (!o || json_object_array_add(a, o) < 0) {
+                        json_object_put(o);
+                        json_object_put(a);
+                        return NULL;
+                }
+        }
+        return a;
 }
 
-void json_uint(JsonWriter *w, uint64_t v)
+static struct json_object *json_from_row(const Table *t, size_t row)
 {
-        value_prefix(w);
-        fprintf(w->f, "%" PRIu64, v);
+        struct json_object *o = json_object_new_object(), *v;
+
+        if (!o)
+                return NULL;
+        for (size_t j = 0; j < t->n_columns; j++) {
+                const Column *col = &t->columns[j];
+                const Cell *c = &t->rows[row].cells[j];
+
+                if ((col->flags & COLUMN_JSON_HIDDEN) || c->type == CELL_ABSENT || !col->json_key)
+                        continue;
+                if (json_from_cell(c, &v) < 0) {
+                        json_object_put(o);
+                        return NULL;
+                }
+                if (json_object_object_add(o, col->json_key, v) < 0) {
+                        json_object_put(v);
+                        json_object_put(o);
+                        return NULL;
+                }
+        }
+        if (t->tree) {
+                v = json_from_rows(t, (ssize_t)row);
+                if (!v || json_object_object_add(o, JSON_KEY_CHILDREN, v) < 0) {
+                        json_object_put(v);
+                        json_object_put(o);
+                        return NULL;
+                }
+        }
+        return o;
 }
 
-void json_int(JsonWriter *w, int64_t v)
+struct json_object *json_from_table(const Table *t)
 {
-        value_prefix(w);
-        fprintf(w->f, "%" PRId64, v);
+        if (!t)
+                return NULL;
+        if (t->kind == TABLE_RECORD)
+                return json_from_row(t, 0);
+        return json_from_rows(t, TABLE_NO_PARENT);
 }
 
-void json_bool(JsonWriter *w, bool v)
+int json_write_table(FILE *f, const Table *t, JsonFormat format)
 {
-        value_prefix(w);
-        fputs(v ? "true" : "false", w->f);
-}
+        /* Slashes stay as they are: sysfs paths and unit names read better that way, and both forms
+         * are valid JSON. */
+        int flags = JSON_C_TO_STRING_NOSLASHESCAPE |
+                    (format == JSON_FORMAT_PRETTY ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
+                                                  : JSON_C_TO_STRING_PLAIN);
+        struct json_object *o = json_from_table(t);
+        const char *s;
+        int r = 0;
 
-void json_field_string(JsonWriter *w, const char *key, const char *s)
-{
-        json_key(w, key);
-        json_string(w, s);
-}
-
-void json_field_uint(JsonWriter *w, const char *key, uint64_t v)
-{
-        json_key(w, key);
-        json_uint(w, v);
+        if (!o)
+                return -ENOMEM;
+        s = json_object_to_json_string_ext(o, flags);
+        if (!s)
+                r = -ENOMEM;
+        else if (fputs(s, f) < 0 || fputc('\n', f) < 0)
+                r = -EIO;
+        json_object_put(o);
+        return r;
 }

@@ -1,34 +1,25 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* A small streaming JSON writer for drvhostctl --json: it tracks commas and nesting, escapes
- * strings (RFC 8259: ", \, control characters; other bytes pass through as UTF-8) and indents
- * nothing: one document per line. */
+/* The JSON side of the one renderer (output.h): a Table becomes json-c objects, then text. json-c
+ * does the escaping and the nesting, to any depth (the hand-written writer this replaces stopped
+ * tracking nesting at 16 levels and wrote invalid JSON for deeper device trees). */
 
-#include <stdbool.h>
-#include <stdint.h>
 #include <stdio.h>
 
-enum { JSON_DEPTH_MAX = 16 };
+#include "table.h"
 
-typedef struct JsonWriter {
-        FILE *f;
-        unsigned depth;
-        bool need_comma[JSON_DEPTH_MAX + 1];
-        bool after_key;
-} JsonWriter;
+struct json_object;
 
-void json_init(JsonWriter *w, FILE *f);
-void json_object_begin(JsonWriter *w);
-void json_object_end(JsonWriter *w);
-void json_array_begin(JsonWriter *w);
-void json_array_end(JsonWriter *w);
-void json_key(JsonWriter *w, const char *key);
-void json_string(JsonWriter *w, const char *s); /* NULL writes null */
-void json_uint(JsonWriter *w, uint64_t v);
-void json_int(JsonWriter *w, int64_t v);
-void json_bool(JsonWriter *w, bool v);
+typedef enum JsonFormat {
+        JSON_FORMAT_SHORT,  /* one document per line */
+        JSON_FORMAT_PRETTY, /* indented */
+} JsonFormat;
 
-/* key + value in one call, for the common case. */
-void json_field_string(JsonWriter *w, const char *key, const char *s);
-void json_field_uint(JsonWriter *w, const char *key, uint64_t v);
+/* The JSON value of t: an array of objects for TABLE_ROWS (a tree nests each row's children under
+ * "children", roots at the top), one object for TABLE_RECORD. Keys in column order; CELL_ABSENT
+ * cells and COLUMN_JSON_HIDDEN columns are left out. Returns a new reference, or NULL on -ENOMEM. */
+struct json_object *json_from_table(const Table *t);
+
+/* Writes t as one JSON document followed by a newline. Returns 0, -ENOMEM or -EIO. */
+int json_write_table(FILE *f, const Table *t, JsonFormat format);

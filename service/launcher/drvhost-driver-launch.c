@@ -17,14 +17,15 @@
 
 #include "broker-protocol.h"
 #include "log.h"
+#include "manifest.h"
 
 /* drvhostd may be restarting; wait that long for its socket. */
-enum { CONNECT_ATTEMPTS = 100, CONNECT_RETRY_NSEC = 50 * 1000 * 1000, EXEC_ARGS_MAX = 16 };
+enum { CONNECT_ATTEMPTS = 100, CONNECT_RETRY_NSEC = 50 * 1000 * 1000 };
 
 static int broker_connect(void)
 {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = DRVHOST_BROKER_SOCKET };
-        const struct timespec retry = { .tv_nsec = CONNECT_RETRY_NSEC };
+        struct sockaddr_un sa = {.sun_family = AF_UNIX, .sun_path = DRVHOST_BROKER_SOCKET};
+        const struct timespec retry = {.tv_nsec = CONNECT_RETRY_NSEC};
         int r = -EIO;
 
         for (unsigned i = 0; i < CONNECT_ATTEMPTS; i++) {
@@ -50,13 +51,13 @@ static int broker_receive(int sock, char *buf, size_t size, int *ret_fd, int *re
                 struct cmsghdr cmsg;
                 char data[CMSG_SPACE(sizeof(int) * 2)];
         } control = {};
-        int fds[2] = { -EBADF, -EBADF };
-        struct iovec iov = { .iov_base = buf, .iov_len = size - 1 };
+        int fds[2] = {-EBADF, -EBADF};
+        struct iovec iov = {.iov_base = buf, .iov_len = size - 1};
         struct msghdr msg = {
-                .msg_iov = &iov,
-                .msg_iovlen = 1,
-                .msg_control = &control,
-                .msg_controllen = sizeof(control),
+            .msg_iov = &iov,
+            .msg_iovlen = 1,
+            .msg_control = &control,
+            .msg_controllen = sizeof(control),
         };
         struct cmsghdr *cmsg;
         ssize_t n;
@@ -108,15 +109,16 @@ static int apply_payload(char *payload, char **ret_exec)
 int main(int argc, char *argv[])
 {
         char payload[DRVHOST_BROKER_MESSAGE_MAX];
-        char *exec = NULL, *args[EXEC_ARGS_MAX + 1] = {}, *state = NULL, number[16];
+        char *exec = NULL, *args[MANIFEST_EXEC_WORDS_MAX + 1] = {}, *state = NULL, number[16];
         _cleanup_close_ int sock = -EBADF;
         int fd = -EBADF, irq_fd = -EBADF, device_fd, n_listen, r;
         size_t n = 0;
 
         if (argc > 1) {
-                printf("Usage: %s\n\nRuns inside drvhost-driver@.service: receives the device from drvhostd\n"
-                       "and executes the driver. Not meant to be run by hand.\n",
-                       argv[0]);
+                printf(
+                    "Usage: %s\n\nRuns inside drvhost-driver@.service: receives the device from drvhostd\n"
+                    "and executes the driver. Not meant to be run by hand.\n",
+                    argv[0]);
                 return streq(argv[1], "--help") || streq(argv[1], "-h") ? EXIT_SUCCESS : EXIT_FAILURE;
         }
 
@@ -166,7 +168,8 @@ int main(int argc, char *argv[])
         if (irq_fd >= 0) {
                 if (irq_fd != device_fd + 1) {
                         if (dup2(irq_fd, device_fd + 1) < 0)
-                                return log_error_errno(errno, "Failed to place interrupt fd: %m"), EXIT_FAILURE;
+                                return log_error_errno(errno, "Failed to place interrupt fd: %m"),
+                                       EXIT_FAILURE;
                         safe_close(irq_fd);
                 }
                 if (fcntl(device_fd + 1, F_SETFD, 0) < 0)
@@ -176,8 +179,16 @@ int main(int argc, char *argv[])
                         return log_error_errno(errno, "Failed to set environment: %m"), EXIT_FAILURE;
         }
 
-        for (char *w = strtok_r(exec, " ", &state); w && n < EXEC_ARGS_MAX; w = strtok_r(NULL, " ", &state))
+        /* The manifest parser refuses longer command lines; refuse rather than run the driver with
+         * some of its arguments cut off. */
+        for (char *w = strtok_r(exec, " ", &state); w; w = strtok_r(NULL, " ", &state)) {
+                if (n >= MANIFEST_EXEC_WORDS_MAX)
+                        return log_error("drvhostd sent a driver command line of more than %d words (the "
+                                         "program and %d arguments); refusing to run it truncated.",
+                                         MANIFEST_EXEC_WORDS_MAX, MANIFEST_EXEC_WORDS_MAX - 1),
+                               EXIT_FAILURE;
                 args[n++] = w;
+        }
         execv(args[0], args);
         return log_error_errno(errno, "Failed to execute driver %s: %m", args[0]), EXIT_FAILURE;
 }

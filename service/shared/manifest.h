@@ -6,8 +6,9 @@
  *   [Driver]
  *   Name=usb-printer                  required, 1..32 of [a-z0-9-], starting with [a-z0-9]
  *   Description=USB printer driver    optional
- *   Exec=/usr/libexec/drvhost/x -v    required: an absolute path, then arguments separated by
- *                                     single spaces (no quoting)
+ *   Exec=/usr/libexec/drvhost/x -v    required: an absolute path, then at most 15 arguments
+ *                                     (MANIFEST_EXEC_WORDS_MAX words in all) separated by single
+ *                                     spaces (no quoting)
  *   Priority=0                        -1000..1000; higher wins between equally specific matches
  *   FallbackToKernel=yes              bool (yes/no/true/false/1/0), default yes
  *   RestartLimitBurst=5               1..100
@@ -47,6 +48,9 @@ enum {
         MANIFEST_RESTART_INTERVAL_MAX = 3600,
         MANIFEST_LINE_MAX = 197, /* libinih's 200-byte line buffer, less "\r\n\0" */
         MANIFEST_FILE_SIZE_MAX = 64 * 1024,
+        /* Exec=: the program and its arguments. drvhost-driver-launch refuses more, so the parser
+         * refuses them first, with the manifest's file and line. */
+        MANIFEST_EXEC_WORDS_MAX = 16,
 };
 
 #define MANIFEST_SUFFIX ".driver"
@@ -87,6 +91,10 @@ typedef struct ManifestError {
 
 void manifest_error_done(ManifestError *e);
 
+/* Fills *ret_error (if not NULL) with path, line 0 and "<what>: <strerror(r)>". Returns r, or
+ * -ENOMEM. */
+int manifest_error_from_errno(ManifestError *ret_error, int r, const char *path, const char *what);
+
 /* Parses one manifest. Returns 0, or a negative errno: -EINVAL for an invalid manifest, the error
  * of open()/read() for an unreadable file; in both cases *ret_error (if not NULL) is filled and must
  * be released with manifest_error_done(). -ENOMEM leaves *ret_error empty. */
@@ -106,8 +114,9 @@ typedef struct ManifestSet {
 } ManifestSet;
 
 /* Loads every "*.driver" file from dirs, a NULL-terminated list with the highest priority first
- * (e.g. /etc/drvhost/drivers.d, then /usr/lib/drvhost/drivers.d). A file name found in several
- * directories is taken from the first one only; there, a symlink to /dev/null masks it. Files whose
+ * (e.g. /etc/drvhost/drivers.d, then /usr/lib/drvhost/drivers.d), as conf_files_list() finds them
+ * (service/basic/conf-files.h): a file name found in several directories is taken from the first
+ * one only; there, a symlink to /dev/null masks it. Files whose
  * name starts with '.' are ignored, and so are missing directories. Invalid manifests, unreadable
  * files and directories, and a Name= already used by a file loaded before (in file name order) are
  * recorded in ->errors and skipped; the others load. Returns 0, or -ENOMEM. */

@@ -121,6 +121,25 @@ static void test_claim_interfaces_and_exec_arguments(void **state)
                      "expected matched, function or device");
 }
 
+/* The launcher used to drop Exec= words past the sixteenth without a word: the parser refuses them. */
+static void test_exec_arguments_past_the_sixteenth_refused(void **state)
+{
+        _cleanup_(manifest_freep) Manifest *m = NULL;
+        char text[512], exec[256] = "/bin/x";
+
+        /* The program and 15 arguments: the most the launcher passes. */
+        for (int i = 1; i < MANIFEST_EXEC_WORDS_MAX; i++)
+                (void)snprintf(exec + strlen(exec), sizeof(exec) - strlen(exec), " a%d", i);
+        (void)snprintf(text, sizeof(text), "[Driver]\nName=x\nExec=%s\n" VALID_MATCH, exec);
+        m = parse_ok(text);
+        assert_string_equal(m->exec, exec);
+
+        /* One more: refused at the Exec= line, naming the limit. */
+        (void)snprintf(exec + strlen(exec), sizeof(exec) - strlen(exec), " a%d", MANIFEST_EXEC_WORDS_MAX);
+        (void)snprintf(text, sizeof(text), "[Driver]\nName=x\nExec=%s\n" VALID_MATCH, exec);
+        expect_error(text, 3, "16 arguments after the program, at most 15");
+}
+
 static void test_missing_required(void **state)
 {
         expect_error("[Driver]\nExec=/bin/x\n" VALID_MATCH, 0, "Missing required key Name=");
@@ -405,6 +424,7 @@ int main(void)
             cmocka_unit_test(test_all_keys),
             cmocka_unit_test(test_defaults),
             cmocka_unit_test(test_claim_interfaces_and_exec_arguments),
+            cmocka_unit_test(test_exec_arguments_past_the_sixteenth_refused),
             cmocka_unit_test(test_missing_required),
             cmocka_unit_test(test_bad_values),
             cmocka_unit_test(test_unknown_and_duplicate),

@@ -1,5 +1,5 @@
 # ctl: drvhostctl and the D-Bus API on a composite gadget (printer + CDC-ACM + disk): list, status,
-# explain and --json agree with what the journal and systemd say; restart and release work as root;
+# explain and --json (=pretty, =short, =off) agree with what the journal and systemd say; restart and release work as root;
 # as an unprivileged user reading works and every change is refused with a clear message, changing
 # nothing.
 # lab-timeout: 240
@@ -84,6 +84,18 @@ check "--json status of the disk interface: delegated, usb-storage" \
 drvhostctl status no-such-device-1-9 2>/tmp/ctl-err; st=$?
 check "status of an unknown device exits 5 with a clear message" \
         eval '[ $st -eq 5 ] && grep -q "No device" /tmp/ctl-err'
+
+# --- --json=MODE, systemctl's form ---
+check "--json=pretty list is the same JSON as --json list, on several lines" \
+        eval '[ "$(drvhostctl --json=pretty list | jq -cS .)" = "$(ctl_json list | jq -cS .)" ] &&
+              [ "$(drvhostctl --json=pretty list | wc -l)" -gt 1 ]'
+check "--json=short is one line" eval '[ "$(drvhostctl --json=short status "$printer" | wc -l)" = 1 ]'
+check "--json=off is the text" eval 'drvhostctl --json=off status "$printer" | grep -q "Unit: $punit"'
+check "the JSON of list, status, drivers and explain parses with jq" \
+        eval 'ctl_json list | jq -e . >/dev/null && ctl_json status "$printer" | jq -e . >/dev/null &&
+              ctl_json drivers | jq -e . >/dev/null && ctl_json explain "$printer" | jq -e . >/dev/null'
+drvhostctl --json=yaml list 2>/tmp/ctl-err; st=$?
+check "--json=yaml is refused (exit 2, the modes named)" eval '[ $st -eq 2 ] && grep -q "pretty, short or off" /tmp/ctl-err'
 
 # --- explain and drivers ---
 explain_out=$(drvhostctl explain "$printer")
