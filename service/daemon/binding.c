@@ -118,10 +118,13 @@ static void stop_unit(Binding *b)
         (void)arm_timer(b, STOP_POLL_USEC);
 }
 
+/* Our copy of the device's file in drvhostd's fd store: the one copy, replacing an older one. */
 static void keep_in_fdstore(Binding *b)
 {
-        int r = fdstore_push(b->unit, b->backend->stored_fd(b));
+        int r;
 
+        fdstore_remove(b->unit);
+        r = fdstore_push(b->unit, b->backend->stored_fd(b));
         if (r < 0)
                 log_warning_errno(r,
                                   "Failed to keep the device of %s in the fd store, a drvhostd restart will "
