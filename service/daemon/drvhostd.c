@@ -88,6 +88,11 @@ static void adopt_bindings(Context *c)
                         r = device_dispatch_adopt(c, unit, fd);
                 if (r >= 0)
                         continue;
+                if (r == -EEXIST) {
+                        /* A second copy of an adopted binding's file: the binding lives on. */
+                        safe_close(fd);
+                        continue;
+                }
 
                 log_warning_errno(r, "Not adopting %s: %m", names[i]);
                 if (unit)
