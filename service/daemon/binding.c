@@ -339,10 +339,12 @@ static void unit_changed(Binding *b, const UnitStatus *st)
                 return take_baseline(b, st, down);
 
         /* One death is one new main-process exit, or an end of the unit without one (a start that
-         * failed before a process ran), counted once however many signals report it. */
-        died = st->exec_main_exit_usec != b->last_exit_usec ||
+         * failed before a process ran), counted once however many signals report it. A start clears
+         * the exit timestamp to 0: that is no exit. */
+        died = (st->exec_main_exit_usec != 0 && st->exec_main_exit_usec != b->last_exit_usec) ||
                (down && st->inactive_enter_usec != b->last_end_usec && !b->dead_since_active);
-        b->last_exit_usec = st->exec_main_exit_usec;
+        if (st->exec_main_exit_usec != 0)
+                b->last_exit_usec = st->exec_main_exit_usec;
         if (down)
                 b->last_end_usec = st->inactive_enter_usec;
         if (died)

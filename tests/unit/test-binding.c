@@ -277,6 +277,11 @@ static void test_death_reported_twice_counts_once(void **state)
         b = die(c, CLD_KILLED, SIGSEGV);
         b = feed(c, "activating", "auto-restart");
         b = feed(c, "activating", "auto-restart");
+        /* systemd 252's restart job stops the unit on the way (inactive, a new inactive-enter
+         * time), and the new start clears the exit: neither is a second death. */
+        b = feed(c, "inactive", "dead");
+        last.exec_main_exit_usec = 0;
+        last.exec_main_code = 0;
         b = feed(c, "activating", "start");
         assert_int_equal(fake.events[BINDING_EVENT_CRASHED], 1);
         assert_int_equal(b->history.n_deaths, 1);
