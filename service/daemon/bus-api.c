@@ -231,7 +231,7 @@ static int method_restart(sd_bus_message *m, void *userdata, sd_bus_error *error
                 r = binding_handle(b, BINDING_INPUT_RESTART, NULL);
                 if (r == -EBUSY)
                         return sd_bus_error_setf(error, DRVHOST_BUS_ERROR_BUSY,
-                                                 "%s is %s; try again shortly.", device_sysname(dev),
+                                                 "%s is %s; try again shortly.", strna(device_sysname(dev)),
                                                  binding_state_to_string(state));
                 if (r < 0)
                         return r;
@@ -243,7 +243,7 @@ static int method_restart(sd_bus_message *m, void *userdata, sd_bus_error *error
                     error, DRVHOST_BUS_ERROR_NOT_BOUND,
                     "No user-mode driver took %s (no manifest matches it, it is delegated, "
                     "or binding failed: see the journal).",
-                    device_sysname(dev));
+                    strna(device_sysname(dev)));
         return sd_bus_reply_method_return(m, NULL);
 }
 
@@ -261,7 +261,7 @@ static int method_release(sd_bus_message *m, void *userdata, sd_bus_error *error
         b = binding_find_by_syspath(c, device_syspath(dev));
         if (!b || b->state == BINDING_FALLEN_BACK)
                 return sd_bus_error_setf(error, DRVHOST_BUS_ERROR_NOT_BOUND,
-                                         "%s has no user-mode driver to release.", device_sysname(dev));
+                                         "%s has no user-mode driver to release.", strna(device_sysname(dev)));
         r = binding_handle(b, BINDING_INPUT_RELEASE, "released on request");
         if (r == -EBUSY)
                 return sd_bus_error_setf(error, DRVHOST_BUS_ERROR_BUSY, "%s is %s; try again shortly.",
