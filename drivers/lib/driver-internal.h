@@ -11,6 +11,8 @@
  *   driver-transfer.c   tracked transfers: submit, device gone, cancel and drain on stop
  *   driver-endpoint.c   endpoint lookup on a claimed interface
  *   driver.c            new/free, the device (libusb for USB, the interrupt file for PCI)
+ *   driver-stop.c       stop requests, the exit status, a failure that ends the loop
+ *   driver-errno.c      libusb's errors as errnos
  *   driver-env.c, driver-watchdog.c, stall-watchdog.c, driver-state.c, driver-notify.c, driver-log.c,
  *   driver-irq.c        leaves */
 

@@ -16,6 +16,22 @@ enum {
         DRAIN_ROUND_USEC = 100 * 1000,
 };
 
+struct libusb_transfer *drvhost_driver_alloc_transfer(size_t size)
+{
+        struct libusb_transfer *t = libusb_alloc_transfer(0);
+
+        if (!t)
+                return NULL;
+        t->buffer = malloc(size);
+        if (!t->buffer) {
+                libusb_free_transfer(t);
+                return NULL;
+        }
+        /* libusb frees the buffer with the transfer. */
+        t->flags = LIBUSB_TRANSFER_FREE_BUFFER;
+        return t;
+}
+
 static DriverTransfer *transfer_find(const DrvhostDriver *d, const struct libusb_transfer *t)
 {
         for (size_t i = 0; i < d->n_transfers; i++)

@@ -16,43 +16,6 @@
 #define DRIVER_LIBUSB_NO_DISCOVERY LIBUSB_OPTION_WEAK_AUTHORITY
 #endif
 
-int driver_errno_from_libusb(int libusb_error)
-{
-        switch (libusb_error) {
-        case LIBUSB_SUCCESS:
-                return 0;
-        case LIBUSB_ERROR_INVALID_PARAM:
-                return -EINVAL;
-        case LIBUSB_ERROR_ACCESS:
-                return -EACCES;
-        case LIBUSB_ERROR_NO_DEVICE:
-                return -ENODEV;
-        case LIBUSB_ERROR_NOT_FOUND:
-                return -ENOENT;
-        case LIBUSB_ERROR_BUSY:
-                return -EBUSY;
-        case LIBUSB_ERROR_TIMEOUT:
-                return -ETIMEDOUT;
-        case LIBUSB_ERROR_OVERFLOW:
-                return -EOVERFLOW;
-        case LIBUSB_ERROR_PIPE:
-                return -EPIPE;
-        case LIBUSB_ERROR_INTERRUPTED:
-                return -EINTR;
-        case LIBUSB_ERROR_NO_MEM:
-                return -ENOMEM;
-        case LIBUSB_ERROR_NOT_SUPPORTED:
-                return -EOPNOTSUPP;
-        default:
-                return -EIO;
-        }
-}
-
-int drvhost_driver_errno_from_libusb(int libusb_error)
-{
-        return libusb_error >= 0 ? libusb_error : driver_errno_from_libusb(libusb_error);
-}
-
 int driver_alloc(DrvhostDriver **ret)
 {
         DrvhostDriver *d;
@@ -183,22 +146,6 @@ DrvhostDriver *drvhost_driver_free(DrvhostDriver *d)
         driver_env_done(&d->env);
         free(d);
         return NULL;
-}
-
-struct libusb_transfer *drvhost_driver_alloc_transfer(size_t size)
-{
-        struct libusb_transfer *t = libusb_alloc_transfer(0);
-
-        if (!t)
-                return NULL;
-        t->buffer = malloc(size);
-        if (!t->buffer) {
-                libusb_free_transfer(t);
-                return NULL;
-        }
-        /* libusb frees the buffer with the transfer. */
-        t->flags = LIBUSB_TRANSFER_FREE_BUFFER;
-        return t;
 }
 
 libusb_device_handle *drvhost_driver_get_handle(DrvhostDriver *d)
