@@ -14,8 +14,8 @@
 #include <syslog.h>
 #include <time.h>
 
+#include "job-print.h"
 #include "macro.h"
-#include "printer-class.h"
 #include "printer.h"
 
 enum {
@@ -30,64 +30,16 @@ enum {
         /* Event loop failures of the kind a predecessor's leftover transfers cause (see main())
          * that are shrugged off before the driver gives up. */
         STALE_REAPS_MAX = 16,
+        /* How often ops.tick runs at least: while a job prints, and while none does. */
+        TICK_BUSY_USEC = 100 * 1000,
+        TICK_IDLE_USEC = 5 * 1000 * 1000,
         USEC_PER_SEC = 1000000,
-        NSEC_PER_USEC = 1000,
         MSEC_PER_SEC = 1000,
         DECIMAL = 10,
 };
 
 #define UNIT_PREFIX "drvhost-driver@"
 #define UNIT_SUFFIX ".service"
-
-uint64_t now_usec(void)
-{
-        struct timespec ts;
-
-        (void)clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / NSEC_PER_USEC;
-}
-
-static const char *printer_state(const Printer *p)
-{
-        if (p->job)
-                return "printing";
-        if (!p->port_status_known)
-                return "ready (status unknown)";
-        return port_status_to_string(p->port_status);
-}
-
-void printer_update_status(Printer *p)
-{
-        char text[STATUS_TEXT_MAX];
-
-        (void)snprintf(text, sizeof(text), "%s: %s", p->name, printer_state(p));
-        if (streq(text, p->status_text))
-                return;
-        memcpy(p->status_text, text, sizeof(text));
-        (void)drvhost_driver_notify_status(p->driver, "%s", text);
-}
-
-/* Copies src into dst (size bytes), cutting it if needed. */
-static void copy_string(char *dst, size_t size, const char *src)
-{
-        (void)snprintf(dst, size, "%s", strempty(src));
-}
-
-void printer_describe(Printer *p, JobInfo *ret)
-{
-        copy_string(ret->device_id, sizeof(ret->device_id), p->device_id);
-        ret->port_status_known = p->port_status_known;
-        ret->port_status = p->port_status;
-        copy_string(ret->status, sizeof(ret->status),
-                    p->port_status_known ? port_status_to_string(p->port_status) : "unknown");
-        copy_string(ret->instance, sizeof(ret->instance), p->instance);
-        copy_string(ret->unit, sizeof(ret->unit), drvhost_driver_get_unit(p->driver));
-        copy_string(ret->device, sizeof(ret->device), drvhost_driver_get_device_path(p->driver));
-        (void)snprintf(ret->usb_id, sizeof(ret->usb_id), "%04x:%04x", p->vendor_id, p->product_id);
-        copy_string(ret->usb_serial, sizeof(ret->usb_serial), p->usb_serial);
-        ret->bidirectional = p->bidirectional;
-        ret->busy = p->job != NULL;
-}
 
 /* The instance is the unit name between "drvhost-driver@" and ".service"; a driver started by hand
  * under another name uses that whole. */
@@ -101,7 +53,7 @@ static void set_instance(Printer *p)
                 (void)snprintf(p->instance, sizeof(p->instance), "%.*s", (int)(len - prefix - suffix),
                                unit + prefix);
         else
-                copy_string(p->instance, sizeof(p->instance), unit);
+                (void)snprintf(p->instance, sizeof(p->instance), "%s", unit);
 }
 
 static int on_tick(DrvhostDriver *d, void *userdata)
@@ -117,6 +69,9 @@ static int on_tick(DrvhostDriver *d, void *userdata)
                                          libusb_error_name(r));
         job_server_tick(p);
         printer_update_status(p);
+        /* A job needs the tick (its end after an error, the back-channel resumed); an idle printer
+         * only its port status, which is read every few seconds anyway. */
+        (void)drvhost_driver_set_tick_interval(d, p->job ? TICK_BUSY_USEC : TICK_IDLE_USEC);
         return 0;
 }
 
@@ -180,6 +135,13 @@ static int exit_status_for(int libusb_error)
         return drvhost_driver_is_unplugged_error(libusb_error) ? DRVHOST_EXIT_UNPLUGGED : EXIT_FAILURE;
 }
 
+/* printer-usb.c's transfers, reported to the job that prints. */
+static const PrinterUsbEvents usb_events = {
+    .out_done = job_out_done,
+    .backchannel = job_backchannel,
+    .backchannel_room = job_backchannel_room,
+};
+
 int main(int argc, char *argv[])
 {
         _cleanup_drvhost_driver_ DrvhostDriver *d = NULL;
@@ -188,6 +150,7 @@ int main(int argc, char *argv[])
             .write_timeout_ms = WRITE_TIMEOUT_SEC_DEFAULT * MSEC_PER_SEC,
             .listen_fd = -EBADF,
             .fill_slot = -1,
+            .usb_events = &usb_events,
         };
         int r, status;
 
@@ -225,6 +188,7 @@ int main(int argc, char *argv[])
         (void)drvhost_driver_log(d, LOG_INFO, "Serving print jobs on %s.", p.socket_path);
 
         printer_update_status(&p);
+        (void)drvhost_driver_set_tick_interval(d, TICK_IDLE_USEC);
         (void)drvhost_driver_notify_ready(d, p.status_text);
 
         /* The usbfs file outlives driver processes: transfers a crashed predecessor left in flight
