@@ -38,6 +38,10 @@ enum {
 };
 #define DRIVER_PRIORITY_POST INT64_MAX
 
+/* How late the library's timers may fire, so that the kernel can coalesce wake-ups: 1 ms. (0 would
+ * mean sd-event's default, 250 ms, far too coarse for a 100 ms tick or a short watchdog.) */
+#define DRIVER_TIMER_ACCURACY_USEC UINT64_C(1000)
+
 /* An fd registered with drvhost_driver_add_fd(). Heap-allocated: its sd-event source points to it. */
 typedef struct DriverFd {
         DrvhostDriver *driver;

@@ -142,22 +142,28 @@ static void watchdog_step(DrvhostDriver *d)
 }
 
 /* The watchdog's next deadline: the next ping (half the interval after the last), or the moment
- * I/O in flight becomes a stall, whichever is first; UINT64_MAX for none. In the watchdog's clock. */
-static uint64_t watchdog_next(const DrvhostDriver *d)
+ * I/O in flight becomes a stall, whichever is first; UINT64_MAX for none. In the watchdog's clock.
+ * During a stall that was reported there is none: pings are withheld until I/O completes, which is
+ * an event, after which the post source asks again. */
+static uint64_t watchdog_next(const DrvhostDriver *d, uint64_t now)
 {
         const Watchdog *w = &d->watchdog;
         uint64_t next = UINT64_MAX;
 
+        if (watchdog_stalled(w, now))
+                return d->stall_reported ? UINT64_MAX : now;
+        if (d->stall_reported)
+                return now; /* over: say so, and ping */
         if (w->interval_usec > 0)
                 next = w->pinged ? w->last_ping_usec + w->interval_usec / 2 : 0;
-        if (w->n_in_flight > 0 && !d->stall_reported && w->progress_usec + w->stall_limit_usec + 1 < next)
+        if (w->n_in_flight > 0 && w->progress_usec + w->stall_limit_usec + 1 < next)
                 next = w->progress_usec + w->stall_limit_usec + 1;
         return next;
 }
 
 static void watchdog_rearm(DrvhostDriver *d)
 {
-        uint64_t next = watchdog_next(d), now = watchdog_now(&d->watchdog);
+        uint64_t now = watchdog_now(&d->watchdog), next = watchdog_next(d, now);
 
         if (next == UINT64_MAX) {
                 (void)sd_event_source_set_enabled(d->watchdog_source, SD_EVENT_OFF);
@@ -226,8 +232,8 @@ static int loop_attach(DrvhostDriver *d, const DrvhostDriverOps *ops, void *user
                 (void)sd_event_source_set_priority(d->post_source, DRIVER_PRIORITY_POST);
         }
         if (!d->watchdog_source) {
-                r = sd_event_add_time_relative(d->event, &d->watchdog_source, CLOCK_MONOTONIC, 0, 0,
-                                               on_watchdog, d);
+                r = sd_event_add_time_relative(d->event, &d->watchdog_source, CLOCK_MONOTONIC, 0,
+                                               DRIVER_TIMER_ACCURACY_USEC, on_watchdog, d);
                 if (r < 0)
                         return r;
                 (void)sd_event_source_set_priority(d->watchdog_source, DRIVER_PRIORITY_WATCHDOG);
@@ -239,7 +245,8 @@ static int loop_attach(DrvhostDriver *d, const DrvhostDriverOps *ops, void *user
                  * else happened for tick_usec. */
                 if (!d->tick_source) {
                         r = sd_event_add_time_relative(d->event, &d->tick_source, CLOCK_MONOTONIC,
-                                                       d->tick_usec, 0, on_tick_timer, d);
+                                                       d->tick_usec, DRIVER_TIMER_ACCURACY_USEC,
+                                                       on_tick_timer, d);
                         if (r < 0)
                                 return r;
                         (void)sd_event_source_set_priority(d->tick_source, DRIVER_PRIORITY_WATCHDOG);

@@ -109,8 +109,8 @@ int driver_usb_attach(DrvhostDriver *d)
         if (!d->context || d->usb_attached)
                 return 0;
 
-        r = sd_event_add_time_relative(d->event, &d->usb_timeout_source, CLOCK_MONOTONIC, 0, 0,
-                                       on_usb_timeout, d);
+        r = sd_event_add_time_relative(d->event, &d->usb_timeout_source, CLOCK_MONOTONIC, 0,
+                                       DRIVER_TIMER_ACCURACY_USEC, on_usb_timeout, d);
         if (r < 0)
                 return r;
         (void)sd_event_source_set_priority(d->usb_timeout_source, DRIVER_PRIORITY_USB);
