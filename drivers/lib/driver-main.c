@@ -62,7 +62,8 @@ int drvhost_driver_main(const DrvhostDriverOps *ops, void *userdata)
 
         r = ops->start ? ops->start(d, userdata) : 0;
         if (r < 0) {
-                if (r != -ENODEV)
+                /* A driver that requested a stop said why already. */
+                if (r != -ENODEV && !d->stop_requested)
                         (void)drvhost_driver_log(d, LOG_ERR, "Failed to start: %s", strerror(-r));
                 status = drvhost_driver_exit_status_for(d, r);
                 if (ops->stop)

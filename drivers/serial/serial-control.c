@@ -85,10 +85,10 @@ void control_kick(Serial *s)
         /* A control request must complete: the stall watchdog restarts a driver whose device stopped
          * answering. */
         (void)drvhost_driver_io_begin(s->driver);
-        r = libusb_submit_transfer(t);
+        r = drvhost_driver_submit(s->driver, t);
         if (r < 0) {
                 (void)drvhost_driver_io_end(s->driver);
-                serial_fail_libusb(s, r, "send a control request");
+                serial_fail_submit(s, r, "send a control request");
                 return;
         }
         s->control_pending = true;

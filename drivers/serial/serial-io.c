@@ -20,9 +20,9 @@ void in_submit(Serial *s)
                 InSlot *slot = &s->in[(s->in_head + s->in_count) % IN_TRANSFERS];
                 int r;
 
-                r = libusb_submit_transfer(slot->t);
+                r = drvhost_driver_submit(s->driver, slot->t);
                 if (r < 0) {
-                        serial_fail_libusb(s, r, "read from the device");
+                        serial_fail_submit(s, r, "read from the device");
                         return;
                 }
                 slot->state = IN_PENDING;
@@ -160,9 +160,9 @@ int out_fill(Serial *s)
                 }
 
                 slot->t->length = (int)n;
-                r = libusb_submit_transfer(slot->t);
+                r = drvhost_driver_submit(s->driver, slot->t);
                 if (r < 0) {
-                        serial_fail_libusb(s, r, "write to the device");
+                        serial_fail_submit(s, r, "write to the device");
                         return 0;
                 }
                 slot->pending = true;
@@ -204,9 +204,9 @@ void notify_done(struct libusb_transfer *t)
                 s->serial_state = state;
         }
 
-        r = libusb_submit_transfer(t);
+        r = drvhost_driver_submit(s->driver, t);
         if (r < 0) {
-                serial_fail_libusb(s, r, "wait for notifications");
+                serial_fail_submit(s, r, "wait for notifications");
                 return;
         }
         s->notify_pending = true;

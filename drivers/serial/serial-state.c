@@ -47,6 +47,14 @@ void serial_fail_transfer(Serial *s, const struct libusb_transfer *t, const char
                                  libusb_error_name((int)t->status));
 }
 
+void serial_fail_submit(Serial *s, int r, const char *what)
+{
+        /* The library stopped the driver for an unplug already; a refusal while stopping is expected. */
+        if (r == -ENODEV || r == -ESHUTDOWN)
+                return;
+        serial_fail_errno(s, r, what);
+}
+
 void serial_fail_errno(Serial *s, int r, const char *what)
 {
         (void)drvhost_driver_log(s->driver, LOG_ERR, "Failed to %s: %s", what, strerror(-r));

@@ -94,7 +94,8 @@ static int on_tick(DrvhostDriver *d, void *userdata)
 static int serial_alloc_transfers(Serial *s)
 {
         for (unsigned i = 0; i < IN_TRANSFERS; i++) {
-                s->in[i] = (InSlot){.serial = s, .t = drvhost_driver_alloc_transfer(BULK_BUFFER_SIZE)};
+                s->in[i] =
+                    (InSlot){.serial = s, .t = drvhost_driver_transfer_new(s->driver, BULK_BUFFER_SIZE)};
                 if (!s->in[i].t)
                         return -ENOMEM;
                 /* No timeout: a serial device may stay silent for as long as it likes. */
@@ -102,7 +103,8 @@ static int serial_alloc_transfers(Serial *s)
                                           BULK_BUFFER_SIZE, in_done, &s->in[i], 0);
         }
         for (unsigned i = 0; i < OUT_TRANSFERS; i++) {
-                s->out[i] = (OutSlot){.serial = s, .t = drvhost_driver_alloc_transfer(BULK_BUFFER_SIZE)};
+                s->out[i] =
+                    (OutSlot){.serial = s, .t = drvhost_driver_transfer_new(s->driver, BULK_BUFFER_SIZE)};
                 if (!s->out[i].t)
                         return -ENOMEM;
                 /* No timeout either: a device applying flow control may hold data back indefinitely,
@@ -110,11 +112,11 @@ static int serial_alloc_transfers(Serial *s)
                 libusb_fill_bulk_transfer(s->out[i].t, s->handle, s->acm.bulk_out_ep, s->out[i].t->buffer, 0,
                                           out_done, &s->out[i], 0);
         }
-        s->control = drvhost_driver_alloc_transfer(LIBUSB_CONTROL_SETUP_SIZE + LINE_CODING_SIZE);
+        s->control = drvhost_driver_transfer_new(s->driver, LIBUSB_CONTROL_SETUP_SIZE + LINE_CODING_SIZE);
         if (!s->control)
                 return -ENOMEM;
         if (s->acm.notify_ep != 0) {
-                s->notify = drvhost_driver_alloc_transfer(NOTIFY_BUFFER_SIZE);
+                s->notify = drvhost_driver_transfer_new(s->driver, NOTIFY_BUFFER_SIZE);
                 if (!s->notify)
                         return -ENOMEM;
                 libusb_fill_interrupt_transfer(s->notify, s->handle, s->acm.notify_ep, s->notify->buffer,
@@ -123,55 +125,13 @@ static int serial_alloc_transfers(Serial *s)
         return 0;
 }
 
-static bool serial_any_pending(const Serial *s)
-{
-        for (unsigned i = 0; i < IN_TRANSFERS; i++)
-                if (s->in[i].state == IN_PENDING)
-                        return true;
-        return s->out_busy > 0 || s->control_pending || s->notify_pending;
-}
-
-static void transfer_free_unless(struct libusb_transfer *t, bool pending)
-{
-        /* libusb still owns a transfer whose callback never came: leaked rather than freed under it. */
-        if (t && !pending)
-                libusb_free_transfer(t);
-}
-
-/* Cancels every transfer and waits (boundedly) for their callbacks, then frees them. */
-static void serial_drain(Serial *s)
-{
-        struct timeval round = {.tv_usec = DRAIN_ROUND_USEC};
-
-        for (unsigned i = 0; i < IN_TRANSFERS; i++)
-                if (s->in[i].state == IN_PENDING)
-                        (void)libusb_cancel_transfer(s->in[i].t);
-        for (unsigned i = 0; i < OUT_TRANSFERS; i++)
-                if (s->out[i].pending)
-                        (void)libusb_cancel_transfer(s->out[i].t);
-        if (s->control_pending)
-                (void)libusb_cancel_transfer(s->control);
-        if (s->notify_pending)
-                (void)libusb_cancel_transfer(s->notify);
-
-        for (unsigned i = 0; serial_any_pending(s) && i < DRAIN_ROUNDS; i++)
-                (void)libusb_handle_events_timeout_completed(drvhost_driver_get_context(s->driver), &round,
-                                                             NULL);
-
-        for (unsigned i = 0; i < IN_TRANSFERS; i++)
-                transfer_free_unless(s->in[i].t, s->in[i].state == IN_PENDING);
-        for (unsigned i = 0; i < OUT_TRANSFERS; i++)
-                transfer_free_unless(s->out[i].t, s->out[i].pending);
-        transfer_free_unless(s->control, s->control_pending);
-        transfer_free_unless(s->notify, s->notify_pending);
-}
-
 static void serial_shutdown(Serial *s)
 {
         if (s->watching)
                 (void)drvhost_driver_remove_fd(s->driver, s->pty.master);
         s->watching = false;
-        serial_drain(s);
+        /* Cancelled, and back (or left to libusb) before the port's lines go down. */
+        (void)drvhost_driver_drain(s->driver, DRAIN_USEC);
 
         /* Stopped with the device still there: leave it as a closed port would, DTR and RTS down. */
         if (drvhost_driver_exit_status(s->driver) != DRVHOST_EXIT_UNPLUGGED && !s->lines_unsupported &&
@@ -283,9 +243,9 @@ static int serial_setup(Serial *s)
         control_kick(s);
 
         if (s->notify) {
-                r = libusb_submit_transfer(s->notify);
+                r = drvhost_driver_submit(s->driver, s->notify);
                 if (r < 0)
-                        return serial_fail_libusb(s, r, "wait for notifications"), r;
+                        return serial_fail_submit(s, r, "wait for notifications"), r;
                 s->notify_pending = true;
         }
 
@@ -308,12 +268,32 @@ static void help(void)
                "  -h --help  Show this help\n");
 }
 
+static int start(DrvhostDriver *d, void *userdata)
+{
+        Serial *s = userdata;
+
+        s->driver = d;
+        s->handle = drvhost_driver_get_handle(d);
+        if (serial_setup(s) < 0) {
+                /* Logged, with a stop requested in most cases; a descriptor problem is a failure too. */
+                (void)drvhost_driver_stop(d, EXIT_FAILURE);
+                return -EIO;
+        }
+        serial_update_status(s);
+        return 0;
+}
+
+static void stop(DrvhostDriver *d, void *userdata)
+{
+        serial_shutdown(userdata);
+        if (drvhost_driver_exit_status(d) == DRVHOST_EXIT_UNPLUGGED)
+                (void)drvhost_driver_log(d, LOG_INFO, "Device unplugged, exiting.");
+}
+
 int main(int argc, char *argv[])
 {
-        _cleanup_drvhost_driver_ DrvhostDriver *d = NULL;
-        const DrvhostDriverOps ops = {.tick = on_tick};
+        static const DrvhostDriverOps ops = {.start = start, .stop = stop, .tick = on_tick};
         Serial s = {.pty.master = -EBADF};
-        int r;
 
         if (argc > 1) {
                 bool asked = streq(argv[1], "-h") || streq(argv[1], "--help");
@@ -324,29 +304,5 @@ int main(int argc, char *argv[])
                         fprintf(stderr, "Unexpected argument: %s (see --help)\n", argv[1]);
                 return asked && argc == 2 ? EXIT_SUCCESS : EXIT_FAILURE;
         }
-
-        r = drvhost_driver_new(&d);
-        if (r < 0) {
-                fprintf(stderr, "Failed to set up the driver: %s\n", strerror(-r));
-                return r == -ENODEV ? DRVHOST_EXIT_UNPLUGGED : EXIT_FAILURE;
-        }
-        s.driver = d;
-        s.handle = drvhost_driver_get_handle(d);
-
-        r = serial_setup(&s);
-        if (r >= 0) {
-                serial_update_status(&s);
-                (void)drvhost_driver_notify_ready(d, s.status);
-                r = drvhost_driver_run(d, &ops, &s);
-                if (r < 0)
-                        (void)drvhost_driver_log(d, LOG_ERR, "Event loop failed: %s", strerror(-r));
-        } else if (drvhost_driver_exit_status(d) == EXIT_SUCCESS)
-                /* Failed without asking to stop (a descriptor problem): a failure all the same. */
-                (void)drvhost_driver_stop(d, EXIT_FAILURE);
-
-        serial_shutdown(&s);
-        if (drvhost_driver_exit_status(d) == DRVHOST_EXIT_UNPLUGGED)
-                (void)drvhost_driver_log(d, LOG_INFO, "Device unplugged, exiting.");
-        return r < 0 && drvhost_driver_exit_status(d) == EXIT_SUCCESS ? EXIT_FAILURE
-                                                                      : drvhost_driver_exit_status(d);
+        return drvhost_driver_main(&ops, &s);
 }

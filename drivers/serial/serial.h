@@ -29,9 +29,8 @@ enum {
         CONTROL_TIMEOUT_MSEC = 5000,
         /* Dropping DTR at exit must fit well within the unit's TimeoutStopSec=. */
         EXIT_CONTROL_TIMEOUT_MSEC = 1000,
-        /* Rounds of waiting for cancelled transfers' callbacks before giving up on them at exit. */
-        DRAIN_ROUNDS = 10,
-        DRAIN_ROUND_USEC = 100 * 1000,
+        /* How long cancelled transfers may take to come back at exit. */
+        DRAIN_USEC = 1000 * 1000,
         STATUS_MAX = 256,
 };
 
@@ -119,6 +118,8 @@ void serial_stop_unplugged(Serial *s);
 void serial_fail_libusb(Serial *s, int r, const char *what);
 /* For a transfer that ended neither completed nor cancelled. */
 void serial_fail_transfer(Serial *s, const struct libusb_transfer *t, const char *what);
+/* For drvhost_driver_submit() failing with r (a -errno): nothing for an unplug or while stopping. */
+void serial_fail_submit(Serial *s, int r, const char *what);
 void serial_fail_errno(Serial *s, int r, const char *what);
 void serial_update_status(Serial *s);
 bool coding_dirty(const Serial *s);
