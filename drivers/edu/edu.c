@@ -228,7 +228,7 @@ static int parse_argv(int argc, char *argv[], unsigned *ret_interrupts)
 
 /* Maps BAR 0, hooks the interrupt into the loop and starts the self-test; READY=1 comes once the
  * interrupts are through (raise_next()), hence 1. */
-static int start(DrvhostDriver *d, void *userdata)
+static int on_start(DrvhostDriver *d, void *userdata)
 {
         Edu *e = userdata;
         sd_event *event = drvhost_driver_get_event(d);
@@ -260,7 +260,7 @@ static int start(DrvhostDriver *d, void *userdata)
         return r < 0 ? r : 1;
 }
 
-static void stop(DrvhostDriver *d, void *userdata)
+static void on_stop(DrvhostDriver *d, void *userdata)
 {
         Edu *e = userdata;
 
@@ -273,7 +273,7 @@ static void stop(DrvhostDriver *d, void *userdata)
 
 int main(int argc, char *argv[])
 {
-        static const DrvhostDriverOps ops = {.start = start, .stop = stop};
+        static const DrvhostDriverOps ops = {.start = on_start, .stop = on_stop};
         Edu e = {.interrupts_wanted = EDU_DEFAULT_INTERRUPTS};
         int r;
 

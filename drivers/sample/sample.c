@@ -92,7 +92,7 @@ static int on_crash_timer(sd_event_source *source, uint64_t usec, void *userdata
         return raise(SIGSEGV);
 }
 
-static int start(DrvhostDriver *d, void *userdata)
+static int on_start(DrvhostDriver *d, void *userdata)
 {
         Sample *s = userdata;
         struct libusb_transfer *t;
@@ -143,7 +143,7 @@ static int start(DrvhostDriver *d, void *userdata)
         return drvhost_driver_submit(d, t);
 }
 
-static void stop(DrvhostDriver *d, void *userdata)
+static void on_stop(DrvhostDriver *d, void *userdata)
 {
         Sample *s = userdata;
 
@@ -201,7 +201,7 @@ static int parse_argv(int argc, char *argv[], Sample *s)
 
 int main(int argc, char *argv[])
 {
-        static const DrvhostDriverOps ops = {.start = start, .stop = stop};
+        static const DrvhostDriverOps ops = {.start = on_start, .stop = on_stop};
         Sample s = {};
         int r;
 

@@ -268,7 +268,7 @@ static void help(void)
                "  -h --help  Show this help\n");
 }
 
-static int start(DrvhostDriver *d, void *userdata)
+static int on_start(DrvhostDriver *d, void *userdata)
 {
         Serial *s = userdata;
 
@@ -283,7 +283,7 @@ static int start(DrvhostDriver *d, void *userdata)
         return 0;
 }
 
-static void stop(DrvhostDriver *d, void *userdata)
+static void on_stop(DrvhostDriver *d, void *userdata)
 {
         serial_shutdown(userdata);
         if (drvhost_driver_exit_status(d) == DRVHOST_EXIT_UNPLUGGED)
@@ -292,7 +292,7 @@ static void stop(DrvhostDriver *d, void *userdata)
 
 int main(int argc, char *argv[])
 {
-        static const DrvhostDriverOps ops = {.start = start, .stop = stop, .tick = on_tick};
+        static const DrvhostDriverOps ops = {.start = on_start, .stop = on_stop, .tick = on_tick};
         Serial s = {.pty.master = -EBADF};
 
         if (argc > 1) {
