@@ -1,15 +1,20 @@
 # Benchmark (run with `tests/lab/lab bench idle`): what idle costs. Three drivers sit with nothing to
 # do (the sample on a loopback gadget, which sends only what it was sent; a printer without a job; a
-# serial port nobody opened) next to drvhostd, for WINDOW seconds; then wake-ups per minute (context
-# switches of all the process's threads, voluntary and not, from /proc) and RSS of each. The driver
+# serial port nobody opened) next to drvhostd, for WINDOW seconds; then wake-ups per minute (voluntary
+# context switches of all the process's threads, from /proc: each is a sleep that ended), the
+# involuntary ones beside them (preemptions, which a busy TCG host inflates), and RSS. The driver
 # unit has WatchdogSec=10s: a driver that wakes only for its watchdog wakes 12 times a minute.
 # lab-timeout: 300
 
 WINDOW=${WINDOW:-60}
 SETTLE=${SETTLE:-5}
 
-# Context switches of every thread of PID.
-ctxt() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/^(non)?voluntary_ctxt_switches/ { n += $2 } END { print n + 0 }'; }
+# Voluntary and involuntary context switches of every thread of PID, as "V N".
+ctxt() {
+        cat /proc/"$1"/task/*/status 2>/dev/null |
+                awk '/^voluntary_ctxt_switches/ { v += $2 } /^nonvoluntary_ctxt_switches/ { n += $2 }
+                     END { print v + 0, n + 0 }'
+}
 rss_kib() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
 
 gadget_loopback() {
@@ -38,15 +43,17 @@ done
 sleep "$WINDOW"
 
 say ""
-say "idle for $WINDOW s (TCG VM); wake-ups = context switches of all threads, per minute"
-say "$(printf '%-12s %8s %14s %10s' process pid 'wake-ups/min' 'RSS KiB')"
+say "idle for $WINDOW s (TCG VM), per minute: wake-ups (voluntary context switches), preemptions"
+say "$(printf '%-12s %8s %14s %12s %10s' process pid 'wake-ups/min' 'preempt/min' 'RSS KiB')"
 for i in "${!units[@]}"; do
         p=${pids[$i]}
-        after=$(ctxt "$p")
-        per_min=$(((after - before[i]) * 60 / WINDOW))
+        read -r v0 n0 <<<"${before[$i]}"
+        read -r v1 n1 < <(ctxt "$p")
+        wakeups=$(((v1 - v0) * 60 / WINDOW))
+        preempt=$(((n1 - n0) * 60 / WINDOW))
         check "${names[$i]} still runs as pid $p" test "$(unit_pid "${units[$i]}")" = "$p"
-        say "$(printf '%-12s %8s %14s %10s' "${names[$i]}" "$p" "$per_min" "$(rss_kib "$p")")"
-        echo "${names[$i]} $per_min $(rss_kib "$p")" >> "$LAB_OUT/idle.txt"
+        say "$(printf '%-12s %8s %14s %12s %10s' "${names[$i]}" "$p" "$wakeups" "$preempt" "$(rss_kib "$p")")"
+        echo "${names[$i]} $wakeups $preempt $(rss_kib "$p")" >> "$LAB_OUT/idle.txt"
 done
 for g in il ip ia; do
         gadget_remove "$g"
