@@ -24,6 +24,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -86,7 +88,37 @@ static int on_tick(DrvhostDriver *d, void *userdata)
         r = serial_check_termios(s);
         if (r < 0)
                 return log_pty_error(d, r);
+        (void)drvhost_driver_set_tick_interval(d, s->slave_open        ? TICK_OPEN_USEC
+                                                  : s->open_watch >= 0 ? TICK_CLOSED_USEC
+                                                                       : TICK_UNWATCHED_USEC);
         return serial_update_events(s);
+}
+
+/* The slave was opened or closed: the tick that follows this event (the library calls it after
+ * every event) looks at the port's state and termios. Here the events are only consumed. */
+static int on_open_watch(DrvhostDriver *d, int fd, short revents, void *userdata)
+{
+        char buf[sizeof(struct inotify_event) + NAME_MAX + 1];
+
+        while (read(fd, buf, sizeof(buf)) > 0)
+                ;
+        return 0;
+}
+
+/* Watches the slave for opens and closes, so that a closed port needs no 100 ms tick to notice an
+ * open. Without it (inotify unavailable), the tick is shorter instead. */
+static void serial_watch_opens(Serial *s)
+{
+        int fd;
+
+        fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        if (fd < 0 || inotify_add_watch(fd, s->pty.path, IN_OPEN | IN_CLOSE) < 0 ||
+            drvhost_driver_add_fd(s->driver, fd, POLLIN, on_open_watch, s) < 0) {
+                (void)drvhost_driver_log(s->driver, LOG_DEBUG, "Not watching the pty for opens: %m");
+                safe_close(fd);
+                return;
+        }
+        s->open_watch = fd;
 }
 
 /* --- Set-up and shutdown --- */
@@ -130,6 +162,9 @@ static void serial_shutdown(Serial *s)
         if (s->watching)
                 (void)drvhost_driver_remove_fd(s->driver, s->pty.master);
         s->watching = false;
+        if (s->open_watch >= 0)
+                (void)drvhost_driver_remove_fd(s->driver, s->open_watch);
+        s->open_watch = safe_close(s->open_watch);
         /* Cancelled, and back (or left to libusb) before the port's lines go down. */
         (void)drvhost_driver_drain(s->driver, DRAIN_USEC);
 
@@ -254,6 +289,7 @@ static int serial_setup(Serial *s)
         if (r < 0)
                 return serial_fail_errno(s, r, "watch the pty"), r;
         s->watching = true;
+        serial_watch_opens(s);
 
         (void)drvhost_driver_log(s->driver, LOG_INFO, "Serving the device on %s.", s->pty.path);
         return 0;
@@ -293,7 +329,7 @@ static void on_stop(DrvhostDriver *d, void *userdata)
 int main(int argc, char *argv[])
 {
         static const DrvhostDriverOps ops = {.start = on_start, .stop = on_stop, .tick = on_tick};
-        Serial s = {.pty.master = -EBADF};
+        Serial s = {.pty.master = -EBADF, .open_watch = -EBADF};
 
         if (argc > 1) {
                 bool asked = streq(argv[1], "-h") || streq(argv[1], "--help");

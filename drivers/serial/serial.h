@@ -32,6 +32,13 @@ enum {
         /* How long cancelled transfers may take to come back at exit. */
         DRAIN_USEC = 1000 * 1000,
         STATUS_MAX = 256,
+        /* The tick: termios changes are polled every TICK_OPEN_USEC while the port is open. While
+         * it is closed, an inotify watch on the slave reports opens and closes (stty on a closed
+         * port included) and the tick is only a safety net; without the watch, TICK_UNWATCHED_USEC
+         * bounds how late an open is noticed. */
+        TICK_OPEN_USEC = 100 * 1000,
+        TICK_CLOSED_USEC = 10 * 1000 * 1000,
+        TICK_UNWATCHED_USEC = 1000 * 1000,
 };
 
 /* USB CDC PSTN 1.2, 6.3 and 6.5: the class requests and the notification the driver uses. */
@@ -78,6 +85,7 @@ struct Serial {
         PtyPort pty;
         const char *runtime_dir; /* where the tty link goes; NULL when started by hand */
         bool watching;           /* pty.master is registered with drvhost_driver_add_fd() */
+        int open_watch;          /* inotify on the slave (IN_OPEN, IN_CLOSE), or -EBADF */
 
         /* A ring in submission order, which is the order the device fills them in: in_count slots from
          * in_head are pending or filled, and only the head may be written to the pty. */
