@@ -6,13 +6,15 @@
  *
  * How the driver learns what the user does on the slave, holding only the master:
  *  - termios: read through the master (TCGETS2 on a master reads its slave's termios), at every tick
- *    (DRVHOST_DRIVER_TICK_USEC) and before every read of data from the pty. Packet mode (TIOCPKT) does
+ *    (TICK_OPEN_USEC while the port is open, and after every event) and before every read of data
+ *    from the pty. Packet mode (TIOCPKT) does
  *    not help here: Linux reports termios changes to the master (TIOCPKT_IOCTL) only while the slave
  *    has EXTPROC set, and EXTPROC turns off the slave's own input processing (canonical mode, echo,
  *    signals), which a serial port must keep. Checking before each read orders a change before the
  *    data written after it; reads are held while the new line coding is on its way.
  *  - open and close: the master reports POLLHUP while no process has the slave open (pty-port.c arms
- *    this). Data left in the pty is drained before a close counts. Opening is seen at the next tick.
+ *    this). Data left in the pty is drained before a close counts. Opening is seen through an inotify
+ *    watch on the slave (IN_OPEN), or else at the next tick.
  *    Like the kernel's cdc-acm, the driver reads from the device only while the port is open, raises
  *    DTR and RTS on open and drops them on the last close if HUPCL is set (the default) or on B0.
  * Linux ptys keep CS8 and clear PARENB whatever the user asks (pty_set_termios()), so through a pty
