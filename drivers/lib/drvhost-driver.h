@@ -96,7 +96,8 @@ typedef struct DrvhostDriverOps {
 #define DRVHOST_DRIVER_FDS_MAX 64
 
 /* Called by drvhost_driver_run() for an fd registered with drvhost_driver_add_fd(), after USB events
- * were handled, with revents as poll(2) reported them (POLLIN, POLLOUT, POLLHUP, POLLERR ...). It may
+ * were handled, with revents as epoll reported them (the poll(2) bits: POLLIN, POLLOUT, POLLHUP,
+ * POLLERR ...); fds ready at once are handled in the order they were registered. It may
  * add, change or remove registrations, its own included. Not called once a stop was requested. Return
  * 0 to go on, or a negative errno to make drvhost_driver_run() return it. */
 typedef int (*DrvhostDriverFdHandler)(DrvhostDriver *d, int fd, short revents, void *userdata);
@@ -174,18 +175,21 @@ int drvhost_driver_io_end(DrvhostDriver *d);
  * cadence; call it yourself only when driving your own event loop (every WatchdogSec=/2). */
 int drvhost_driver_watchdog_ping(DrvhostDriver *d);
 
-/* Runs the event loop: handles libusb events (transfer callbacks run from here), calls the handlers of
- * fds added with drvhost_driver_add_fd(), pings the watchdog, and calls ops->tick. SIGTERM and SIGINT
+/* Runs the sd-event loop (drvhost_driver_get_event()): handles libusb events (transfer callbacks run
+ * from here), calls the handlers of fds added with drvhost_driver_add_fd() and the driver's own
+ * sources, pings the watchdog from a timer, and calls ops->tick if set. SIGTERM and SIGINT
  * are blocked and read through a signalfd while it runs, and stop the loop with exit status 0.
  * Returns when a stop was requested: by drvhost_driver_stop() (also from a callback or tick), by one
- * of those signals, or because the device is gone (its usbfs file reports a hang-up, or libusb
- * reports LIBUSB_ERROR_NO_DEVICE), which stops with DRVHOST_EXIT_UNPLUGGED. ops and userdata may be
- * NULL. Returns 0 after a stop (then see drvhost_driver_exit_status()), or -errno on failure: of
- * poll(), of libusb, or the error tick or an fd handler returned. */
+ * of those signals, or because the device is gone (its usbfs file, or a PCI binding's interrupt
+ * file, reports a hang-up, or libusb reports LIBUSB_ERROR_NO_DEVICE), which stops with
+ * DRVHOST_EXIT_UNPLUGGED. ops and userdata may be NULL. It may be called again after it returned.
+ * Returns 0 after a stop (then see drvhost_driver_exit_status()), or -errno on failure: of the loop,
+ * of libusb, or the error tick or an fd handler returned. */
 int drvhost_driver_run(DrvhostDriver *d, const DrvhostDriverOps *ops, void *userdata);
 
 /* Adds fd to what drvhost_driver_run() waits for, so that a driver serving a socket, a pty or a timerfd
- * reacts at once instead of at the next tick: handler runs when poll(2) reports one of events for it.
+ * reacts at once: handler runs when epoll reports one of events (poll(2) bits) for it. The fd need
+ * not be open until the loop runs.
  * events 0 pauses the fd altogether (not even POLLHUP is reported), e.g. to stop reading from a
  * client until there is room for its data. d does not own fd: remove it before closing it.
  * Returns 0, -EINVAL for a bad argument, -EEXIST if fd is registered already, -E2BIG beyond
@@ -195,7 +199,7 @@ int drvhost_driver_add_fd(DrvhostDriver *d, int fd, short events, DrvhostDriverF
 /* Changes the events waited for on a registered fd (0 pauses it). Returns 0, -EINVAL, or -ENOENT if fd
  * is not registered. */
 int drvhost_driver_set_fd_events(DrvhostDriver *d, int fd, short events);
-/* Forgets fd; its handler is not called any more, not even for events poll(2) reported already.
+/* Forgets fd; its handler is not called any more, not even for events epoll reported already.
  * Returns 0, -EINVAL, or -ENOENT if fd is not registered. */
 int drvhost_driver_remove_fd(DrvhostDriver *d, int fd);
 
