@@ -1,17 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* drvhost-edu: a user-mode driver for QEMU's edu teaching PCI device (1234:11e8), the example of a
  * PCI driver on drvhost: its BAR 0 comes mapped from the fd drvhostd passes (DRVHOST_DEVICE_FD),
- * its interrupts through the drvhost_irq kernel helper (DRVHOST_IRQ_FD), all in one sd-event loop.
+ * its interrupts through the drvhost_irq kernel helper (DRVHOST_IRQ_FD), both set up by
+ * libdrvhost-driver, whose sd-event loop it runs in (drvhost_driver_main()).
  *
  * At start it checks the device's identification and liveness registers, computes a factorial on
  * the device (completion signalled by an interrupt), then raises --interrupts=N interrupts one after
  * the other and counts what arrives; READY=1 follows with the figures in STATUS=. It then serves
- * until stopped: SIGTERM ends it with 0, the device's removal with 75 (unplugged). */
+ * until stopped: SIGTERM ends it with 0, the device's removal with 75 (unplugged), both seen by the
+ * library. */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,9 +19,7 @@
 #include <sys/mman.h>
 #include <syslog.h>
 #include <unistd.h>
-#include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
-#include <systemd/sd-journal.h>
 
 #include "drvhost-driver.h"
 #include "drvhost-irq.h"
@@ -51,31 +49,16 @@ enum {
 typedef enum Phase { PHASE_FACTORIAL, PHASE_RAISE, PHASE_SERVING } Phase;
 
 typedef struct Edu {
-        sd_event *event;
-        sd_event_source *timeout;
-        DrvhostIrq *irq;
+        DrvhostDriver *driver;
+        sd_event_source *timeout, *irq_source;
+        DrvhostIrq *irq; /* owned by the driver */
         volatile uint32_t *bar;
-        const char *device, *driver, *unit;
         Phase phase;
         unsigned interrupts_wanted, raised, seen;
         uint32_t factorial;
-        int exit_status;
 } Edu;
 
-static void edu_log(const Edu *e, int priority, const char *format, ...)
-    __attribute__((format(printf, 3, 4)));
-static void edu_log(const Edu *e, int priority, const char *format, ...)
-{
-        char message[512];
-        va_list ap;
-
-        va_start(ap, format);
-        (void)vsnprintf(message, sizeof(message), format, ap);
-        va_end(ap);
-        if (sd_journal_send("MESSAGE=%s", message, "PRIORITY=%d", priority, "DRVHOST_DEVICE=%s", e->device,
-                            "DRVHOST_DRIVER=%s", e->driver, "DRVHOST_UNIT=%s", e->unit, NULL) < 0)
-                fprintf(stderr, "%s\n", message);
-}
+#define edu_log(e, priority, ...) (void)drvhost_driver_log((e)->driver, priority, __VA_ARGS__)
 
 static uint32_t reg_read(const Edu *e, unsigned off)
 {
@@ -89,8 +72,7 @@ static void reg_write(const Edu *e, unsigned off, uint32_t v)
 
 static int edu_stop(Edu *e, int status)
 {
-        e->exit_status = status;
-        return sd_event_exit(e->event, status);
+        return drvhost_driver_stop(e->driver, status);
 }
 
 static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata)
@@ -123,10 +105,11 @@ static int raise_next(Edu *e)
                         e->raised, e->seen, kernel_count,
                         drvhost_irq_get_kind(e->irq) == DRVHOST_IRQ_PCI_MSI ? "MSI" : "INTx",
                         EDU_FACTORIAL_INPUT, e->factorial);
-                (void)sd_notifyf(false,
-                                 "READY=1\nSTATUS=edu: factorial(%u)=%" PRIu32 ", %u/%u interrupts, %s",
-                                 EDU_FACTORIAL_INPUT, e->factorial, e->seen, e->raised,
-                                 drvhost_irq_get_kind(e->irq) == DRVHOST_IRQ_PCI_MSI ? "MSI" : "INTx");
+                (void)drvhost_driver_notify_status(
+                    e->driver, "edu: factorial(%u)=%" PRIu32 ", %u/%u interrupts, %s", EDU_FACTORIAL_INPUT,
+                    e->factorial, e->seen, e->raised,
+                    drvhost_irq_get_kind(e->irq) == DRVHOST_IRQ_PCI_MSI ? "MSI" : "INTx");
+                (void)drvhost_driver_notify_ready(e->driver, NULL);
                 return 0;
         }
         e->raised++;
@@ -191,7 +174,7 @@ static int edu_setup(Edu *e)
         ident = reg_read(e, EDU_REG_IDENT);
         if ((ident & EDU_IDENT_MASK) != EDU_IDENT_MAGIC) {
                 edu_log(e, LOG_ERR, "Not an edu device: identification 0x%08" PRIx32 ".", ident);
-                return -ENODEV;
+                return -ENXIO; /* not -ENODEV: that would read as an unplug */
         }
         reg_write(e, EDU_REG_LIVENESS, EDU_LIVENESS_PATTERN);
         if (reg_read(e, EDU_REG_LIVENESS) != (uint32_t)~EDU_LIVENESS_PATTERN) {
@@ -200,7 +183,7 @@ static int edu_setup(Edu *e)
         }
         edu_log(e, LOG_INFO,
                 "edu device version %" PRIu32 ".%" PRIu32 " at %s; interrupts through drvhost_irq (%s).",
-                ident >> 24, (ident >> 16) & 0xffu, e->device,
+                ident >> 24, (ident >> 16) & 0xffu, drvhost_driver_get_device_path(e->driver),
                 drvhost_irq_get_kind(e->irq) == DRVHOST_IRQ_PCI_MSI ? "MSI" : "INTx");
 
         /* Stale interrupt bits from an earlier driver. */
@@ -243,60 +226,59 @@ static int parse_argv(int argc, char *argv[], unsigned *ret_interrupts)
         return 1;
 }
 
+/* Maps BAR 0, hooks the interrupt into the loop and starts the self-test; READY=1 comes once the
+ * interrupts are through (raise_next()), hence 1. */
+static int on_start(DrvhostDriver *d, void *userdata)
+{
+        Edu *e = userdata;
+        sd_event *event = drvhost_driver_get_event(d);
+        void *bar;
+        int r;
+
+        e->driver = d;
+        e->irq = drvhost_driver_get_irq(d);
+        if (!e->irq) {
+                edu_log(e, LOG_ERR, "No interrupt file from drvhostd: not a PCI binding.");
+                return -ENXIO;
+        }
+        bar = mmap(NULL, EDU_BAR0_MAP_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+                   drvhost_driver_get_device_fd(d), 0);
+        if (bar == MAP_FAILED) {
+                r = -errno;
+                edu_log(e, LOG_ERR, "Failed to map BAR 0: %m");
+                return access(drvhost_driver_get_device_path(d), F_OK) < 0 ? -ENODEV : r;
+        }
+        e->bar = bar;
+
+        r = sd_event_add_io(event, &e->irq_source, drvhost_irq_get_fd(e->irq), EPOLLIN, on_irq, e);
+        if (r >= 0)
+                r = sd_event_add_time_relative(event, &e->timeout, CLOCK_MONOTONIC, EDU_STEP_TIMEOUT_USEC, 0,
+                                               on_timeout, e);
+        if (r < 0)
+                return r;
+        r = edu_setup(e);
+        return r < 0 ? r : 1;
+}
+
+static void on_stop(DrvhostDriver *d, void *userdata)
+{
+        Edu *e = userdata;
+
+        e->irq_source = sd_event_source_disable_unref(e->irq_source);
+        e->timeout = sd_event_source_disable_unref(e->timeout);
+        if (e->bar)
+                (void)munmap((void *)e->bar, EDU_BAR0_MAP_SIZE);
+        e->bar = NULL;
+}
+
 int main(int argc, char *argv[])
 {
-        Edu e = {.interrupts_wanted = EDU_DEFAULT_INTERRUPTS, .exit_status = EXIT_FAILURE};
-        const char *fd_s = getenv("DRVHOST_DEVICE_FD");
-        sigset_t mask;
-        void *bar;
-        int r, bar_fd;
+        static const DrvhostDriverOps ops = {.start = on_start, .stop = on_stop};
+        Edu e = {.interrupts_wanted = EDU_DEFAULT_INTERRUPTS};
+        int r;
 
         r = parse_argv(argc, argv, &e.interrupts_wanted);
         if (r <= 0)
                 return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
-        e.device = getenv("DRVHOST_DEVICE") ?: "?";
-        e.driver = getenv("DRVHOST_DRIVER") ?: "edu";
-        e.unit = getenv("DRVHOST_UNIT") ?: "?";
-
-        r = drvhost_irq_new_from_env(&e.irq);
-        if (r < 0) {
-                edu_log(&e, LOG_ERR, "No interrupt file from drvhostd: %s", strerror(-r));
-                return EXIT_FAILURE;
-        }
-        bar_fd = fd_s ? atoi(fd_s) : -1;
-        bar = bar_fd >= 3 ? mmap(NULL, EDU_BAR0_MAP_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, bar_fd, 0)
-                          : MAP_FAILED;
-        if (bar == MAP_FAILED) {
-                edu_log(&e, LOG_ERR, "Failed to map BAR 0 from fd %s: %m", fd_s ?: "(none)");
-                return access(e.device, F_OK) < 0 ? DRVHOST_EXIT_UNPLUGGED : EXIT_FAILURE;
-        }
-        e.bar = bar;
-
-        if (sigemptyset(&mask) < 0 || sigaddset(&mask, SIGTERM) < 0 || sigaddset(&mask, SIGINT) < 0 ||
-            sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
-                return EXIT_FAILURE;
-        if (sd_event_default(&e.event) < 0 || sd_event_add_signal(e.event, NULL, SIGTERM, NULL, NULL) < 0 ||
-            sd_event_add_signal(e.event, NULL, SIGINT, NULL, NULL) < 0 ||
-            sd_event_set_watchdog(e.event, true) < 0 ||
-            sd_event_add_io(e.event, NULL, drvhost_irq_get_fd(e.irq), EPOLLIN, on_irq, &e) < 0 ||
-            sd_event_add_time_relative(e.event, &e.timeout, CLOCK_MONOTONIC, EDU_STEP_TIMEOUT_USEC, 0,
-                                       on_timeout, &e) < 0) {
-                edu_log(&e, LOG_ERR, "Failed to set up the event loop.");
-                return EXIT_FAILURE;
-        }
-
-        r = edu_setup(&e);
-        if (r < 0)
-                return EXIT_FAILURE;
-        r = sd_event_loop(e.event);
-        (void)sd_notify(false, "STOPPING=1");
-        if (r < 0)
-                edu_log(&e, LOG_ERR, "Event loop failed: %s", strerror(-r));
-        munmap(bar, EDU_BAR0_MAP_SIZE);
-        sd_event_source_unref(e.timeout);
-        sd_event_unref(e.event);
-        drvhost_irq_free(e.irq);
-        /* A SIGTERM ends the loop with 0 (sd_event_add_signal() without a handler), edu_stop() with
-         * its status. */
-        return r >= 0 ? r : EXIT_FAILURE;
+        return drvhost_driver_main(&ops, &e);
 }

@@ -17,6 +17,7 @@ enum {
 
 #define SYSFS_PREFIX "/sys/"
 #define MODALIAS_USB_PREFIX "usb:"
+#define MODALIAS_PCI_PREFIX "pci:"
 #define UNIT_SERVICE_SUFFIX ".service"
 
 /* Like getenv(), over an explicit environment. The first assignment wins, as with getenv(). */
@@ -133,12 +134,21 @@ static bool valid_sysfs_path(const char *s)
         }
 }
 
+static bool valid_modalias_with(const char *s, const char *prefix)
+{
+        size_t len = strlen(s), n = strlen(prefix);
+
+        return len > n && len < DRIVER_MODALIAS_MAX && strneq(s, prefix, n) && printable_ascii(s);
+}
+
 static bool valid_modalias(const char *s)
 {
-        size_t len = strlen(s), prefix = strlen(MODALIAS_USB_PREFIX);
+        return valid_modalias_with(s, MODALIAS_USB_PREFIX);
+}
 
-        return len > prefix && len < DRIVER_MODALIAS_MAX && strneq(s, MODALIAS_USB_PREFIX, prefix) &&
-               printable_ascii(s);
+static bool valid_pci_modalias(const char *s)
+{
+        return valid_modalias_with(s, MODALIAS_PCI_PREFIX);
 }
 
 static int copy_valid(const char *value, bool (*valid)(const char *), char **ret)
@@ -156,8 +166,12 @@ int driver_env_parse(DriverEnv *ret, char *const *envp)
                    *interfaces = env_get(envp, DRIVER_ENV_INTERFACES);
         int r;
 
+        if (env_get(envp, DRIVER_ENV_IRQ_FD))
+                e.bus = DRIVER_BUS_PCI;
+
         r = fd ? parse_fd(fd, &e.device_fd) : -EINVAL;
-        if (r >= 0)
+        /* A PCI device has no interfaces: drvhostd sends an empty list. */
+        if (r >= 0 && !(e.bus == DRIVER_BUS_PCI && interfaces && interfaces[0] == '\0'))
                 r = interfaces ? parse_interfaces(interfaces, &e) : -EINVAL;
         if (r >= 0)
                 r = copy_valid(env_get(envp, DRIVER_ENV_DEVICE), valid_sysfs_path, &e.device);
@@ -166,7 +180,8 @@ int driver_env_parse(DriverEnv *ret, char *const *envp)
         if (r >= 0)
                 r = copy_valid(env_get(envp, DRIVER_ENV_UNIT), valid_unit_name, &e.unit);
         if (r >= 0)
-                r = copy_valid(env_get(envp, DRIVER_ENV_MODALIAS), valid_modalias, &e.modalias);
+                r = copy_valid(env_get(envp, DRIVER_ENV_MODALIAS),
+                               e.bus == DRIVER_BUS_PCI ? valid_pci_modalias : valid_modalias, &e.modalias);
         if (r < 0)
                 driver_env_done(&e);
 

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The loop: one sd-event loop per driver. Nothing ticks unless the driver asks for a tick: an idle
+ * driver sleeps until the device, a client, a signal or the next watchdog ping wakes it. */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <pthread.h>
@@ -14,213 +17,103 @@
 
 enum {
         USEC_PER_MSEC = 1000,
-        USEC_PER_SEC = 1000000,
-        EXIT_STATUS_MAX = 255,
 };
 
-/* poll() slots ahead of libusb's own fds; the driver's fds (drvhost_driver_add_fd()) come last. */
-enum {
-        POLL_SIGNAL,
-        POLL_DEVICE,
-        POLL_LIBUSB,
-};
+static const int stop_signals[] = {SIGTERM, SIGINT};
 
-static void pollfds_freep(const struct libusb_pollfd ***p)
+static int on_signal(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
-        libusb_free_pollfds(*p);
-}
+        DrvhostDriver *d = userdata;
+        struct signalfd_siginfo si;
 
-/* usbfs reports a disconnected device as POLLHUP/POLLERR on its fd, but only once the disconnect
- * is through: the transfers it kills fail a little earlier. So a failure gets a short grace period
- * to turn out to be an unplug; a real failure only pays that delay once, on its way out. */
-enum { DEVICE_GONE_GRACE_MSEC = 500 };
+        for (;;) {
+                ssize_t n = read(fd, &si, sizeof(si));
 
-static bool device_gone(const DrvhostDriver *d)
-{
-        struct pollfd p = { .fd = d->env.device_fd };
-
-        return poll(&p, 1, DEVICE_GONE_GRACE_MSEC) > 0 && (p.revents & (POLLHUP | POLLERR | POLLNVAL));
-}
-
-int drvhost_driver_stop(DrvhostDriver *d, int exit_status)
-{
-        if (!d || exit_status < 0 || exit_status > EXIT_STATUS_MAX)
-                return -EINVAL;
-        if (!d->stop_requested) {
-                d->stop_requested = true;
-                /* Transfers cut by an unplug often end in a generic error (-EPROTO, -ESHUTDOWN): a
-                 * failure while the device is gone is an unplug, not a crash. */
-                d->exit_status = exit_status != EXIT_SUCCESS && device_gone(d) ? DRVHOST_EXIT_UNPLUGGED : exit_status;
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        if (errno != EAGAIN)
+                                driver_fail(d, -errno);
+                        return 0;
+                }
+                if ((size_t)n != sizeof(si)) {
+                        driver_fail(d, -EIO);
+                        return 0;
+                }
+                (void)drvhost_driver_stop(d, EXIT_SUCCESS);
         }
-        return 0;
 }
 
-int drvhost_driver_exit_status(DrvhostDriver *d)
-{
-        return d && d->stop_requested ? d->exit_status : EXIT_SUCCESS;
-}
-
-bool drvhost_driver_is_unplugged_error(int libusb_error)
-{
-        return libusb_error == LIBUSB_ERROR_NO_DEVICE;
-}
-
-static int signals_block(DrvhostDriver *d, sigset_t *ret_old)
+/* SIGTERM is how systemd stops the unit, SIGINT how a developer stops a driver started by hand. They
+ * are blocked while the loop runs and read from a signalfd of the driver's own, an io source like the
+ * others: no handler, no global flag, and sd_event_add_signal()'s one-per-process claim on the signals
+ * is left to the driver's own use. */
+static int signals_attach(DrvhostDriver *d, sigset_t *ret_old)
 {
         sigset_t mask;
         int r;
 
-        /* SIGTERM is how systemd stops the unit, SIGINT how a developer stops a driver started by
-         * hand. A signalfd turns them into an fd for poll(), owned by d: no handler, no global flag. */
         sigemptyset(&mask);
-        sigaddset(&mask, SIGTERM);
-        sigaddset(&mask, SIGINT);
+        for (size_t i = 0; i < ELEMENTSOF(stop_signals); i++)
+                sigaddset(&mask, stop_signals[i]);
         r = pthread_sigmask(SIG_BLOCK, &mask, ret_old);
         if (r != 0)
                 return -r;
 
         d->signal_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-        if (d->signal_fd < 0) {
-                r = -errno;
-                (void)pthread_sigmask(SIG_SETMASK, ret_old, NULL);
+        if (d->signal_fd < 0)
+                return -errno;
+        r = sd_event_add_io(d->event, &d->signal_source, d->signal_fd, EPOLLIN, on_signal, d);
+        if (r < 0)
                 return r;
-        }
-        return 0;
+        return sd_event_source_set_priority(d->signal_source, DRIVER_PRIORITY_SIGNAL);
 }
 
-static void signals_restore(DrvhostDriver *d, const sigset_t *old)
+static void signals_detach(DrvhostDriver *d, const sigset_t *old)
 {
+        d->signal_source = sd_event_source_disable_unref(d->signal_source);
         d->signal_fd = safe_close(d->signal_fd);
         (void)pthread_sigmask(SIG_SETMASK, old, NULL);
 }
 
-static int signals_read(DrvhostDriver *d)
+static int on_device_gone(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
-        struct signalfd_siginfo si;
+        DrvhostDriver *d = userdata;
 
-        for (;;) {
-                ssize_t n = read(d->signal_fd, &si, sizeof(si));
-
-                if (n < 0) {
-                        if (errno == EAGAIN)
-                                return 0;
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if ((size_t)n != sizeof(si))
-                        return -EIO;
-                (void)drvhost_driver_stop(d, EXIT_SUCCESS);
+        if (revents & POLLNVAL) {
+                driver_fail(d, -EBADF);
+                return 0;
         }
-}
-
-static int loop_timeout_msec(DrvhostDriver *d)
-{
-        uint64_t usec = DRVHOST_DRIVER_TICK_USEC;
-        struct timeval tv;
-
-        if (d->watchdog.interval_usec > 0 && d->watchdog.interval_usec / 2 < usec)
-                usec = d->watchdog.interval_usec / 2;
-
-        /* On Linux libusb keeps its transfer timeouts on a timerfd among its pollfds and this returns
-         * 0; elsewhere it names the next one to wake up for. */
-        if (libusb_get_next_timeout(d->context, &tv) == 1) {
-                uint64_t t = (uint64_t)tv.tv_sec * USEC_PER_SEC + (uint64_t)tv.tv_usec;
-
-                if (t < usec)
-                        usec = t;
-        }
-
-        /* Rounded up, so that a wait shorter than 1 ms does not turn into a busy loop. */
-        return (int)((usec + USEC_PER_MSEC - 1) / USEC_PER_MSEC);
-}
-
-/* Calls the handlers of the driver's fds that poll() reported. ids[i] names the registration that
- * p[i] was made from: a handler may remove any registration, and a new one may reuse its fd number,
- * so a slot whose registration is gone is skipped rather than delivered to a stranger. */
-static int driver_dispatch_fds(DrvhostDriver *d, const struct pollfd *p, const uint64_t *ids, size_t n)
-{
-        for (size_t i = 0; i < n && !d->stop_requested; i++) {
-                const DriverFd *f;
-                int r;
-
-                if (p[i].revents == 0)
-                        continue;
-                f = driver_fd_by_id(d, ids[i]);
-                if (!f)
-                        continue;
-                r = f->handler(d, f->fd, p[i].revents, f->userdata);
-                if (r < 0)
-                        return r;
-        }
+        /* Priority puts this after libusb's sources: transfer callbacks saw NO_DEVICE first. */
+        if (revents & (EPOLLHUP | EPOLLERR))
+                (void)drvhost_driver_stop(d, DRVHOST_EXIT_UNPLUGGED);
         return 0;
 }
 
-static int driver_iterate(DrvhostDriver *d)
+/* No events asked for: epoll reports EPOLLHUP/EPOLLERR anyway, and usbfs (and the drvhost_irq file)
+ * raise them once the device is gone. This notices an unplug even with no transfer pending. A PCI
+ * device's BAR file never does; its interrupt file is watched instead. */
+static int device_watch_attach(DrvhostDriver *d)
 {
-        _cleanup_(pollfds_freep) const struct libusb_pollfd **usb = NULL;
-        _cleanup_free_ struct pollfd *p = NULL;
-        _cleanup_free_ uint64_t *ids = NULL;
-        size_t n = 0, n_fds = d->n_fds;
+        int fd = d->irq ? drvhost_irq_get_fd(d->irq) : d->env.device_fd;
         int r;
 
-        /* Fetched every time: libusb adds and removes fds, e.g. the device's on disconnect. */
-        usb = libusb_get_pollfds(d->context);
-        if (!usb)
-                return -ENOMEM;
-        while (usb[n])
-                n++;
-
-        p = calloc(POLL_LIBUSB + n + n_fds, sizeof(*p));
-        ids = calloc(n_fds + 1, sizeof(*ids));
-        if (!p || !ids)
-                return -ENOMEM;
-        p[POLL_SIGNAL] = (struct pollfd){.fd = d->signal_fd, .events = POLLIN};
-        /* No events asked for: poll() reports POLLHUP/POLLERR anyway, and usbfs raises both once the
-         * device is disconnected. This notices an unplug even with no transfer pending. */
-        p[POLL_DEVICE] = (struct pollfd){.fd = d->env.device_fd};
-        for (size_t i = 0; i < n; i++)
-                p[POLL_LIBUSB + i] = (struct pollfd){.fd = usb[i]->fd, .events = usb[i]->events};
-        /* A paused fd gets a negative number, which poll() skips: not even POLLHUP, which would
-         * otherwise wake every iteration for a peer the driver does not want to hear from yet. */
-        for (size_t i = 0; i < n_fds; i++) {
-                const DriverFd *f = &d->fds[i];
-
-                p[POLL_LIBUSB + n + i] = (struct pollfd){.fd = f->events ? f->fd : -1, .events = f->events};
-                ids[i] = f->id;
-        }
-
-        if (poll(p, POLL_LIBUSB + n + n_fds, loop_timeout_msec(d)) < 0) {
-                if (errno != EINTR)
+        if (d->gone_source || fd < 0)
+                return 0;
+        if (d->gone_fd < 0) {
+                d->gone_fd = fcntl(fd, F_DUPFD_CLOEXEC, DRIVER_DEVICE_FD_MIN);
+                if (d->gone_fd < 0)
                         return -errno;
-                /* revents are still zero from calloc(): only libusb's timeouts get handled below. */
         }
-
-        /* Always, even after a timeout: libusb checks its own fds and timeouts; poll() above did the
-         * waiting, so it must not wait again. Transfer callbacks run from here. */
-        r = libusb_handle_events_timeout_completed(d->context, &(struct timeval){}, NULL);
-        if (drvhost_driver_is_unplugged_error(r))
-                (void)drvhost_driver_stop(d, DRVHOST_EXIT_UNPLUGGED);
-        else if (r < 0 && r != LIBUSB_ERROR_INTERRUPTED)
-                return driver_errno_from_libusb(r);
-
-        if (p[POLL_DEVICE].revents & POLLNVAL)
-                return -EBADF;
-        /* After the callbacks above, so that they saw their transfers end with NO_DEVICE first. */
-        if (p[POLL_DEVICE].revents & (POLLHUP | POLLERR))
-                (void)drvhost_driver_stop(d, DRVHOST_EXIT_UNPLUGGED);
-
-        if (p[POLL_SIGNAL].revents & POLLIN) {
-                r = signals_read(d);
-                if (r < 0)
-                        return r;
-        }
-
-        /* After the USB callbacks, so that a handler sees the transfers' state of this iteration. */
-        return driver_dispatch_fds(d, p + POLL_LIBUSB + n, ids, n_fds);
+        r = sd_event_add_io(d->event, &d->gone_source, d->gone_fd, 0, on_device_gone, d);
+        if (r == -EPERM) /* a file that cannot be polled: nothing to learn from it */
+                return 0;
+        if (r < 0)
+                return r;
+        return sd_event_source_set_priority(d->gone_source, DRIVER_PRIORITY_DEVICE_GONE);
 }
 
-static void driver_watchdog_step(DrvhostDriver *d)
+static void watchdog_step(DrvhostDriver *d)
 {
         uint64_t now = watchdog_now(&d->watchdog);
 
@@ -248,35 +141,168 @@ static void driver_watchdog_step(DrvhostDriver *d)
                 (void)drvhost_driver_watchdog_ping(d);
 }
 
+/* The watchdog's next deadline: the next ping (half the interval after the last), or the moment
+ * I/O in flight becomes a stall, whichever is first; UINT64_MAX for none. In the watchdog's clock.
+ * During a stall that was reported there is none: pings are withheld until I/O completes, which is
+ * an event, after which the post source asks again. */
+static uint64_t watchdog_next(const DrvhostDriver *d, uint64_t now)
+{
+        const Watchdog *w = &d->watchdog;
+        uint64_t next = UINT64_MAX;
+
+        if (watchdog_stalled(w, now))
+                return d->stall_reported ? UINT64_MAX : now;
+        if (d->stall_reported)
+                return now; /* over: say so, and ping */
+        if (w->interval_usec > 0)
+                next = w->pinged ? w->last_ping_usec + w->interval_usec / 2 : 0;
+        if (w->n_in_flight > 0 && w->progress_usec + w->stall_limit_usec + 1 < next)
+                next = w->progress_usec + w->stall_limit_usec + 1;
+        return next;
+}
+
+static void watchdog_rearm(DrvhostDriver *d)
+{
+        uint64_t now = watchdog_now(&d->watchdog), next = watchdog_next(d, now);
+
+        if (next == UINT64_MAX) {
+                (void)sd_event_source_set_enabled(d->watchdog_source, SD_EVENT_OFF);
+                return;
+        }
+        (void)sd_event_source_set_time_relative(d->watchdog_source, next > now ? next - now : 0);
+        (void)sd_event_source_set_enabled(d->watchdog_source, SD_EVENT_ONESHOT);
+}
+
+static int on_watchdog(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        DrvhostDriver *d = userdata;
+
+        watchdog_step(d);
+        watchdog_rearm(d);
+        return 0;
+}
+
+static int on_tick_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        DrvhostDriver *d = userdata;
+
+        /* The tick itself comes from the post source, which this dispatch marks pending. */
+        return sd_event_source_set_time_relative(s, d->tick_usec);
+}
+
+/* After every iteration that dispatched something: the tick, then the timers that depend on what
+ * the callbacks did (I/O begun or ended, transfers submitted). */
+static int on_post(sd_event_source *s, void *userdata)
+{
+        DrvhostDriver *d = userdata;
+        int r;
+
+        if (!d->stop_requested && d->loop_error == 0 && d->ops && d->ops->tick) {
+                r = d->ops->tick(d, d->ops_userdata);
+                if (r < 0)
+                        driver_fail(d, r);
+                if (d->tick_source)
+                        (void)sd_event_source_set_time_relative(d->tick_source, d->tick_usec);
+        }
+        watchdog_rearm(d);
+        driver_usb_rearm_timeout(d);
+        return 0;
+}
+
+static int loop_attach(DrvhostDriver *d, const DrvhostDriverOps *ops, void *userdata)
+{
+        int r;
+
+        d->ops = ops;
+        d->ops_userdata = userdata;
+        r = driver_usb_attach(d);
+        if (r < 0)
+                return r;
+        r = device_watch_attach(d);
+        if (r < 0)
+                return r;
+        r = driver_fds_attach(d);
+        if (r < 0)
+                return r;
+
+        if (!d->post_source) {
+                r = sd_event_add_post(d->event, &d->post_source, on_post, d);
+                if (r < 0)
+                        return r;
+                (void)sd_event_source_set_priority(d->post_source, DRIVER_PRIORITY_POST);
+        }
+        if (!d->watchdog_source) {
+                r = sd_event_add_time_relative(d->event, &d->watchdog_source, CLOCK_MONOTONIC, 0,
+                                               DRIVER_TIMER_ACCURACY_USEC, on_watchdog, d);
+                if (r < 0)
+                        return r;
+                (void)sd_event_source_set_priority(d->watchdog_source, DRIVER_PRIORITY_WATCHDOG);
+        }
+        watchdog_rearm(d);
+
+        if (ops && ops->tick) {
+                /* A periodic timer; re-armed from the post source, so it fires only when nothing
+                 * else happened for tick_usec. */
+                if (!d->tick_source) {
+                        r = sd_event_add_time_relative(d->event, &d->tick_source, CLOCK_MONOTONIC,
+                                                       d->tick_usec, DRIVER_TIMER_ACCURACY_USEC,
+                                                       on_tick_timer, d);
+                        if (r < 0)
+                                return r;
+                        (void)sd_event_source_set_priority(d->tick_source, DRIVER_PRIORITY_WATCHDOG);
+                }
+                (void)sd_event_source_set_time_relative(d->tick_source, d->tick_usec);
+                (void)sd_event_source_set_enabled(d->tick_source, SD_EVENT_ON);
+        } else
+                (void)sd_event_source_set_enabled(d->tick_source, SD_EVENT_OFF);
+        return 0;
+}
+
+int drvhost_driver_set_tick_interval(DrvhostDriver *d, uint64_t usec)
+{
+        if (!d || usec == 0)
+                return -EINVAL;
+        d->tick_usec = usec;
+        if (d->tick_source && d->running)
+                (void)sd_event_source_set_time_relative(d->tick_source, usec);
+        return 0;
+}
+
+sd_event *drvhost_driver_get_event(DrvhostDriver *d)
+{
+        return d ? d->event : NULL;
+}
+
 int drvhost_driver_run(DrvhostDriver *d, const DrvhostDriverOps *ops, void *userdata)
 {
         sigset_t old;
         int r;
 
-        if (!d || !d->context)
+        /* No device set up (neither libusb nor an interrupt file): nothing to run for. */
+        if (!d || !d->event || (!d->context && !d->irq))
                 return -EINVAL;
         /* Not reentrant: a callback must not run a nested loop. */
-        if (d->signal_fd >= 0)
+        if (d->running)
                 return -EBUSY;
 
-        r = signals_block(d, &old);
-        if (r < 0)
-                return r;
+        d->running = true;
+        d->loop_error = 0;
+        r = signals_attach(d, &old);
+        if (r >= 0)
+                r = loop_attach(d, ops, userdata);
 
-        while (!d->stop_requested) {
-                r = driver_iterate(d);
-                if (r < 0)
-                        break;
-
-                driver_watchdog_step(d);
-
-                if (!d->stop_requested && ops && ops->tick) {
-                        r = ops->tick(d, userdata);
-                        if (r < 0)
-                                break;
-                }
+        while (r >= 0 && !d->stop_requested && d->loop_error == 0) {
+                r = sd_event_run(d->event, UINT64_MAX);
+                if (r == -EINTR)
+                        r = 0;
         }
+        if (r >= 0)
+                r = d->loop_error;
 
-        signals_restore(d, &old);
+        (void)sd_event_source_set_enabled(d->tick_source, SD_EVENT_OFF);
+        signals_detach(d, &old);
+        d->ops = NULL;
+        d->ops_userdata = NULL;
+        d->running = false;
         return r < 0 ? r : 0;
 }

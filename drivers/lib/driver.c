@@ -16,49 +16,26 @@
 #define DRIVER_LIBUSB_NO_DISCOVERY LIBUSB_OPTION_WEAK_AUTHORITY
 #endif
 
-int driver_errno_from_libusb(int libusb_error)
-{
-        switch (libusb_error) {
-        case LIBUSB_SUCCESS:
-                return 0;
-        case LIBUSB_ERROR_INVALID_PARAM:
-                return -EINVAL;
-        case LIBUSB_ERROR_ACCESS:
-                return -EACCES;
-        case LIBUSB_ERROR_NO_DEVICE:
-                return -ENODEV;
-        case LIBUSB_ERROR_NOT_FOUND:
-                return -ENOENT;
-        case LIBUSB_ERROR_BUSY:
-                return -EBUSY;
-        case LIBUSB_ERROR_TIMEOUT:
-                return -ETIMEDOUT;
-        case LIBUSB_ERROR_OVERFLOW:
-                return -EOVERFLOW;
-        case LIBUSB_ERROR_PIPE:
-                return -EPIPE;
-        case LIBUSB_ERROR_INTERRUPTED:
-                return -EINTR;
-        case LIBUSB_ERROR_NO_MEM:
-                return -ENOMEM;
-        case LIBUSB_ERROR_NOT_SUPPORTED:
-                return -EOPNOTSUPP;
-        default:
-                return -EIO;
-        }
-}
-
 int driver_alloc(DrvhostDriver **ret)
 {
         DrvhostDriver *d;
+
+        int r;
 
         d = calloc(1, sizeof(*d));
         if (!d)
                 return -ENOMEM;
 
         d->env = (DriverEnv){.device_fd = -EBADF};
+        d->gone_fd = -EBADF;
         d->signal_fd = -EBADF;
+        d->tick_usec = DRVHOST_DRIVER_TICK_USEC;
         watchdog_init(&d->watchdog, 0, DRVHOST_DRIVER_STALL_LIMIT_USEC_DEFAULT);
+        r = sd_event_new(&d->event);
+        if (r < 0) {
+                free(d);
+                return r;
+        }
         *ret = d;
         return 0;
 }
@@ -116,7 +93,12 @@ int drvhost_driver_new(DrvhostDriver **ret)
         if (fcntl(d->env.device_fd, F_SETFD, flags | FD_CLOEXEC) < 0)
                 return -errno;
 
-        r = driver_open_usb(d);
+        /* A PCI binding has its BAR on the device fd and its interrupts on a drvhost_irq file; no
+         * libusb at all. */
+        if (d->env.bus == DRIVER_BUS_PCI)
+                r = drvhost_irq_new_from_env(&d->irq);
+        else
+                r = driver_open_usb(d);
         if (r < 0)
                 return r;
 
@@ -137,6 +119,19 @@ DrvhostDriver *drvhost_driver_free(DrvhostDriver *d)
         if (!d)
                 return NULL;
 
+        /* Transfers first, while libusb can still complete them; the loop's sources with them. */
+        if (d->context)
+                (void)driver_transfers_drain(d, DRVHOST_DRIVER_DRAIN_USEC_DEFAULT);
+        driver_transfers_free(d);
+        driver_usb_detach(d);
+        driver_fds_free(d);
+        d->signal_source = sd_event_source_disable_unref(d->signal_source);
+        d->gone_source = sd_event_source_disable_unref(d->gone_source);
+        d->post_source = sd_event_source_disable_unref(d->post_source);
+        d->tick_source = sd_event_source_disable_unref(d->tick_source);
+        d->watchdog_source = sd_event_source_disable_unref(d->watchdog_source);
+        d->event = sd_event_unref(d->event);
+
         /* No libusb_release_interface(): the claims live on the open file we share with drvhostd,
          * and releasing them would let a kernel driver take the interface before a restart. */
         if (d->handle)
@@ -144,28 +139,13 @@ DrvhostDriver *drvhost_driver_free(DrvhostDriver *d)
         if (d->context)
                 libusb_exit(d->context);
         safe_close(d->env.device_fd);
+        safe_close(d->gone_fd);
         safe_close(d->signal_fd);
-        free(d->fds);
+        drvhost_irq_free(d->irq);
         driver_state_done(d);
         driver_env_done(&d->env);
         free(d);
         return NULL;
-}
-
-struct libusb_transfer *drvhost_driver_alloc_transfer(size_t size)
-{
-        struct libusb_transfer *t = libusb_alloc_transfer(0);
-
-        if (!t)
-                return NULL;
-        t->buffer = malloc(size);
-        if (!t->buffer) {
-                libusb_free_transfer(t);
-                return NULL;
-        }
-        /* libusb frees the buffer with the transfer. */
-        t->flags = LIBUSB_TRANSFER_FREE_BUFFER;
-        return t;
 }
 
 libusb_device_handle *drvhost_driver_get_handle(DrvhostDriver *d)
@@ -176,6 +156,16 @@ libusb_device_handle *drvhost_driver_get_handle(DrvhostDriver *d)
 libusb_context *drvhost_driver_get_context(DrvhostDriver *d)
 {
         return d ? d->context : NULL;
+}
+
+int drvhost_driver_get_device_fd(DrvhostDriver *d)
+{
+        return d ? d->env.device_fd : -EINVAL;
+}
+
+DrvhostIrq *drvhost_driver_get_irq(DrvhostDriver *d)
+{
+        return d ? d->irq : NULL;
 }
 
 size_t drvhost_driver_get_interfaces(DrvhostDriver *d, const uint8_t **ret)

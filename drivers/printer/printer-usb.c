@@ -303,7 +303,7 @@ static void in_done(struct libusb_transfer *t)
                 return;
         }
         if (t->actual_length > 0 && !p->stopping)
-                job_backchannel(p, t->buffer, (size_t)t->actual_length);
+                p->usb_events->backchannel(p, t->buffer, (size_t)t->actual_length);
         if (p->stopping || t->status == LIBUSB_TRANSFER_CANCELLED)
                 return;
         if (t->status != LIBUSB_TRANSFER_COMPLETED) {
@@ -328,7 +328,7 @@ void printer_usb_resume_in(Printer *p)
 
         if (!p->in || p->in_pending || p->in_broken || p->stopping)
                 return;
-        if (!job_backchannel_room(p)) {
+        if (!p->usb_events->backchannel_room(p)) {
                 p->in_paused = true;
                 return;
         }
@@ -362,7 +362,7 @@ static void out_done(struct libusb_transfer *t)
         (void)drvhost_driver_io_end(p->driver);
         if (t->status == LIBUSB_TRANSFER_NO_DEVICE)
                 (void)drvhost_driver_stop(p->driver, DRVHOST_EXIT_UNPLUGGED);
-        job_out_done(p, slot, t->status, t->actual_length);
+        p->usb_events->out_done(p, slot, t->status, t->actual_length);
 }
 
 OutSlot *printer_usb_free_slot(Printer *p)
@@ -399,7 +399,6 @@ void printer_usb_cancel_out(Printer *p)
                 if (p->out[i].in_flight)
                         (void)libusb_cancel_transfer(p->out[i].transfer);
 }
-
 
 static int transfers_alloc(Printer *p)
 {

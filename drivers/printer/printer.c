@@ -14,8 +14,8 @@
 #include <syslog.h>
 #include <time.h>
 
+#include "job-print.h"
 #include "macro.h"
-#include "printer-class.h"
 #include "printer.h"
 
 enum {
@@ -27,67 +27,16 @@ enum {
         /* The stall watchdog must not fire before libusb's own timeout ends a slow transfer
          * gracefully: it is for transfers that never end at all. */
         STALL_MARGIN_SEC = 5,
-        /* Event loop failures of the kind a predecessor's leftover transfers cause (see main())
-         * that are shrugged off before the driver gives up. */
-        STALE_REAPS_MAX = 16,
+        /* How often ops.tick runs at least: while a job prints, and while none does. */
+        TICK_BUSY_USEC = 100 * 1000,
+        TICK_IDLE_USEC = 5 * 1000 * 1000,
         USEC_PER_SEC = 1000000,
-        NSEC_PER_USEC = 1000,
         MSEC_PER_SEC = 1000,
         DECIMAL = 10,
 };
 
 #define UNIT_PREFIX "drvhost-driver@"
 #define UNIT_SUFFIX ".service"
-
-uint64_t now_usec(void)
-{
-        struct timespec ts;
-
-        (void)clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / NSEC_PER_USEC;
-}
-
-static const char *printer_state(const Printer *p)
-{
-        if (p->job)
-                return "printing";
-        if (!p->port_status_known)
-                return "ready (status unknown)";
-        return port_status_to_string(p->port_status);
-}
-
-void printer_update_status(Printer *p)
-{
-        char text[STATUS_TEXT_MAX];
-
-        (void)snprintf(text, sizeof(text), "%s: %s", p->name, printer_state(p));
-        if (streq(text, p->status_text))
-                return;
-        memcpy(p->status_text, text, sizeof(text));
-        (void)drvhost_driver_notify_status(p->driver, "%s", text);
-}
-
-/* Copies src into dst (size bytes), cutting it if needed. */
-static void copy_string(char *dst, size_t size, const char *src)
-{
-        (void)snprintf(dst, size, "%s", strempty(src));
-}
-
-void printer_describe(Printer *p, JobInfo *ret)
-{
-        copy_string(ret->device_id, sizeof(ret->device_id), p->device_id);
-        ret->port_status_known = p->port_status_known;
-        ret->port_status = p->port_status;
-        copy_string(ret->status, sizeof(ret->status),
-                    p->port_status_known ? port_status_to_string(p->port_status) : "unknown");
-        copy_string(ret->instance, sizeof(ret->instance), p->instance);
-        copy_string(ret->unit, sizeof(ret->unit), drvhost_driver_get_unit(p->driver));
-        copy_string(ret->device, sizeof(ret->device), drvhost_driver_get_device_path(p->driver));
-        (void)snprintf(ret->usb_id, sizeof(ret->usb_id), "%04x:%04x", p->vendor_id, p->product_id);
-        copy_string(ret->usb_serial, sizeof(ret->usb_serial), p->usb_serial);
-        ret->bidirectional = p->bidirectional;
-        ret->busy = p->job != NULL;
-}
 
 /* The instance is the unit name between "drvhost-driver@" and ".service"; a driver started by hand
  * under another name uses that whole. */
@@ -101,7 +50,7 @@ static void set_instance(Printer *p)
                 (void)snprintf(p->instance, sizeof(p->instance), "%.*s", (int)(len - prefix - suffix),
                                unit + prefix);
         else
-                copy_string(p->instance, sizeof(p->instance), unit);
+                (void)snprintf(p->instance, sizeof(p->instance), "%s", unit);
 }
 
 static int on_tick(DrvhostDriver *d, void *userdata)
@@ -117,6 +66,9 @@ static int on_tick(DrvhostDriver *d, void *userdata)
                                          libusb_error_name(r));
         job_server_tick(p);
         printer_update_status(p);
+        /* A job needs the tick (its end after an error, the back-channel resumed); an idle printer
+         * only its port status, which is read every few seconds anyway. */
+        (void)drvhost_driver_set_tick_interval(d, p->job ? TICK_BUSY_USEC : TICK_IDLE_USEC);
         return 0;
 }
 
@@ -174,79 +126,77 @@ static int parse_argv(int argc, char *argv[], Printer *p)
         return 1;
 }
 
-/* The exit status for a libusb failure during set-up. */
-static int exit_status_for(int libusb_error)
+/* printer-usb.c's transfers, reported to the job that prints. */
+static const PrinterUsbEvents usb_events = {
+    .out_done = job_out_done,
+    .backchannel = job_backchannel,
+    .backchannel_room = job_backchannel_room,
+};
+
+/* The loop's start: the device, then the socket, before READY=1 (once the unit is active, clients
+ * can connect). A failure is logged here, with the stop that says how the driver ends. */
+static int on_start(DrvhostDriver *d, void *userdata)
 {
-        return drvhost_driver_is_unplugged_error(libusb_error) ? DRVHOST_EXIT_UNPLUGGED : EXIT_FAILURE;
+        Printer *p = userdata;
+        int r;
+
+        p->driver = d;
+        p->handle = drvhost_driver_get_handle(d);
+        set_instance(p);
+        (void)drvhost_driver_set_stall_limit(
+            d, ((uint64_t)p->write_timeout_ms / MSEC_PER_SEC + STALL_MARGIN_SEC) * USEC_PER_SEC);
+
+        r = printer_usb_open(p);
+        if (r < 0) {
+                (void)drvhost_driver_log(d, LOG_ERR, "Failed to set up the printer: %s",
+                                         libusb_error_name(r));
+                (void)drvhost_driver_stop(d, drvhost_driver_is_unplugged_error(r) ? DRVHOST_EXIT_UNPLUGGED
+                                                                                  : EXIT_FAILURE);
+                return drvhost_driver_errno_from_libusb(r);
+        }
+
+        r = job_server_start(p);
+        if (r < 0) {
+                (void)drvhost_driver_log(d, LOG_ERR, "Failed to listen on %s: %s", p->socket_path,
+                                         strerror(-r));
+                (void)drvhost_driver_stop(d, EXIT_FAILURE);
+                return r;
+        }
+        (void)drvhost_driver_log(d, LOG_INFO, "Serving print jobs on %s.", p->socket_path);
+
+        printer_update_status(p);
+        (void)drvhost_driver_set_tick_interval(d, TICK_IDLE_USEC);
+        return 0;
+}
+
+/* The loop ended (or start failed): transfers first, so that the replies count every byte the
+ * printer took; then the clients hear why. */
+static void on_stop(DrvhostDriver *d, void *userdata)
+{
+        Printer *p = userdata;
+        int status = drvhost_driver_exit_status(d);
+
+        printer_usb_close(p);
+        job_server_stop(p, status == DRVHOST_EXIT_UNPLUGGED ? JOB_ERROR_UNPLUGGED
+                           : status != EXIT_SUCCESS         ? JOB_ERROR_IO
+                                                            : JOB_ERROR_STOPPING);
 }
 
 int main(int argc, char *argv[])
 {
-        _cleanup_drvhost_driver_ DrvhostDriver *d = NULL;
-        const DrvhostDriverOps ops = {.tick = on_tick};
+        static const DrvhostDriverOps ops = {.start = on_start, .stop = on_stop, .tick = on_tick};
         Printer p = {
             .write_timeout_ms = WRITE_TIMEOUT_SEC_DEFAULT * MSEC_PER_SEC,
             .listen_fd = -EBADF,
             .fill_slot = -1,
+            .usb_events = &usb_events,
         };
-        int r, status;
+        int r;
 
         r = parse_argv(argc, argv, &p);
         if (r <= 0)
                 return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
-
-        r = drvhost_driver_new(&d);
-        if (r < 0) {
-                fprintf(stderr, "Failed to set up the driver: %s\n", strerror(-r));
-                return r == -ENODEV ? DRVHOST_EXIT_UNPLUGGED : EXIT_FAILURE;
-        }
-        p.driver = d;
-        p.handle = drvhost_driver_get_handle(d);
-        set_instance(&p);
-        (void)drvhost_driver_set_stall_limit(
-            d, ((uint64_t)p.write_timeout_ms / MSEC_PER_SEC + STALL_MARGIN_SEC) * USEC_PER_SEC);
-
-        r = printer_usb_open(&p);
-        if (r < 0) {
-                (void)drvhost_driver_log(d, LOG_ERR, "Failed to set up the printer: %s",
-                                         libusb_error_name(r));
-                printer_usb_close(&p);
-                return exit_status_for(r);
-        }
-
-        /* Before READY=1: once the unit is active, clients can connect. */
-        r = job_server_start(&p);
-        if (r < 0) {
-                (void)drvhost_driver_log(d, LOG_ERR, "Failed to listen on %s: %s", p.socket_path,
-                                         strerror(-r));
-                printer_usb_close(&p);
-                return EXIT_FAILURE;
-        }
-        (void)drvhost_driver_log(d, LOG_INFO, "Serving print jobs on %s.", p.socket_path);
-
-        printer_update_status(&p);
-        (void)drvhost_driver_notify_ready(d, p.status_text);
-
-        /* The usbfs file outlives driver processes: transfers a crashed predecessor left in flight
-         * (a pending back-channel read, say) complete on it later, and libusb, unable to reap what
-         * it did not submit, fails the event loop with LIBUSB_ERROR_IO (-EIO). Each such failure
-         * consumes one leftover, and our own transfers are untouched: go on. */
-        for (unsigned stale = 0;; stale++) {
-                r = drvhost_driver_run(d, &ops, &p);
-                if (r != -EIO || stale >= STALE_REAPS_MAX)
-                        break;
-                (void)drvhost_driver_log(
-                    d, LOG_NOTICE,
-                    "libusb failed to reap a transfer (one a previous instance left?), going on.");
-        }
-        status = r < 0 ? EXIT_FAILURE : drvhost_driver_exit_status(d);
-        if (r < 0)
-                (void)drvhost_driver_log(d, LOG_ERR, "Event loop failed: %s", strerror(-r));
-
-        /* Transfers first, so that the replies below count every byte the printer took. */
-        printer_usb_close(&p);
-        job_server_stop(&p, status == DRVHOST_EXIT_UNPLUGGED ? JOB_ERROR_UNPLUGGED
-                            : r < 0                          ? JOB_ERROR_IO
-                                                             : JOB_ERROR_STOPPING);
-        return status;
+        /* The library runs the loop (also past libusb's failures to reap what a crashed predecessor
+         * left on the shared usbfs file) and picks the exit status. */
+        return drvhost_driver_main(&ops, &p);
 }

@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* drvhost-printer's state, shared by its three parts:
- *   printer.c      set-up, STATUS=, the main loop
- *   printer-usb.c  the device: descriptors, GET_DEVICE_ID, GET_PORT_STATUS, bulk OUT and IN transfers
- *   job-server.c   the socket, its clients and the one job that prints
+/* drvhost-printer's state, shared by its parts. Calls go one way, down this list:
+ *   printer.c         set-up, the loop; wires printer-usb.c's events to job-print.c
+ *   job-server.c      the socket: clients and their requests
+ *   job-print.c       the one job that prints
+ *   job-connection.c  a client's fd and reply buffer
+ *   printer-usb.c     the device: descriptors, GET_DEVICE_ID, GET_PORT_STATUS, bulk OUT and IN
+ *                     transfers; reports up through PrinterUsbEvents only
+ *   printer-status.c  STATUS= and the QUERY answer
  * Everything runs on the thread of drvhost_driver_run(); transfer callbacks and fd handlers are
  * called from it, never concurrently. */
 
@@ -38,13 +42,27 @@ typedef struct OutSlot {
         bool in_flight;
 } OutSlot;
 
-typedef struct Printer {
+typedef struct Printer Printer;
+
+/* What printer-usb.c reports about its transfers, to the part above that handles them. */
+typedef struct PrinterUsbEvents {
+        /* An OUT slot's transfer ended with status, having written actual bytes. */
+        void (*out_done)(Printer *p, OutSlot *slot, enum libusb_transfer_status status, int actual);
+        /* Back-channel bytes the printer sent. */
+        void (*backchannel)(Printer *p, const uint8_t *data, size_t n);
+        /* Whether there is room for another IN_BUFFER_SIZE of back-channel data; the IN transfer
+         * pauses while there is not. */
+        bool (*backchannel_room)(Printer *p);
+} PrinterUsbEvents;
+
+struct Printer {
         DrvhostDriver *driver;
         libusb_device_handle *handle;
         char instance[256];        /* <driver>_<interface>, from the unit name */
         unsigned write_timeout_ms; /* a bulk OUT transfer taking longer fails the job: "timeout" */
 
         /* The device (printer-usb.c). */
+        const PrinterUsbEvents *usb_events;
         uint8_t interface;
         uint8_t alt_setting;
         uint8_t config_index;
@@ -94,9 +112,9 @@ typedef struct Printer {
 
         bool stopping;                     /* drvhost_driver_run() returned: callbacks only account */
         char status_text[STATUS_TEXT_MAX]; /* last STATUS= sent */
-} Printer;
+};
 
-/* printer.c */
+/* printer-status.c */
 uint64_t now_usec(void);
 /* Sends STATUS= if the text changed: "<name>: <state>". */
 void printer_update_status(Printer *p);
@@ -120,7 +138,7 @@ int printer_usb_submit(Printer *p, OutSlot *slot);
 /* Cancels the OUT transfers in flight; their callbacks follow. */
 void printer_usb_cancel_out(Printer *p);
 
-/* job-server.c */
+/* job-server.c and job-print.c */
 /* Binds and listens on the socket. Returns 0 or -errno. */
 int job_server_start(Printer *p);
 /* Fails the current and queued jobs with error (unless the current one failed already), flushes the

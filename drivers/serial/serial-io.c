@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Data both ways: bulk IN completions written to the pty in order, what the user writes read into bulk
+ * OUT transfers, the port opened and closed, and the notification endpoint. */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "macro.h"
+#include "serial.h"
+
+void in_submit(Serial *s)
+{
+        /* Only while the port is open, as the kernel's cdc-acm: the device keeps its data until
+         * someone listens, instead of it piling up for whoever opens the port next. */
+        while (s->slave_open && s->in_count < IN_TRANSFERS) {
+                InSlot *slot = &s->in[(s->in_head + s->in_count) % IN_TRANSFERS];
+                int r;
+
+                r = drvhost_driver_submit(s->driver, slot->t);
+                if (r < 0) {
+                        serial_fail_submit(s, r, "read from the device");
+                        return;
+                }
+                slot->state = IN_PENDING;
+                s->in_count++;
+        }
+}
+
+/* Writes completed IN data to the pty in order, as far as the pty takes it, and resubmits the emptied
+ * transfers. Returns 0 or -errno. */
+int in_deliver(Serial *s)
+{
+        while (in_waiting(s)) {
+                InSlot *slot = &s->in[s->in_head];
+
+                while (slot->written < slot->t->actual_length) {
+                        ssize_t n = write(s->pty.master, slot->t->buffer + slot->written,
+                                          (size_t)(slot->t->actual_length - slot->written));
+
+                        if (n < 0) {
+                                if (errno == EINTR)
+                                        continue;
+                                if (errno == EAGAIN)
+                                        return 0; /* the pty is full: POLLOUT resumes */
+                                return -errno;
+                        }
+                        slot->written += (int)n;
+                }
+                slot->state = IN_IDLE;
+                s->in_head = (s->in_head + 1) % IN_TRANSFERS;
+                s->in_count--;
+        }
+        in_submit(s);
+        return 0;
+}
+
+void in_done(struct libusb_transfer *t)
+{
+        InSlot *slot = t->user_data;
+        Serial *s = slot->serial;
+        int r;
+
+        switch (t->status) {
+        case LIBUSB_TRANSFER_COMPLETED:
+                slot->state = IN_FILLED;
+                slot->written = 0;
+                r = in_deliver(s);
+                if (r < 0) {
+                        serial_fail_errno(s, r, "write to the pty");
+                        return;
+                }
+                (void)serial_update_events(s);
+                return;
+        case LIBUSB_TRANSFER_CANCELLED:
+                slot->state = IN_IDLE;
+                return;
+        default:
+                slot->state = IN_IDLE;
+                serial_fail_transfer(s, t, "Bulk IN");
+                return;
+        }
+}
+
+void out_done(struct libusb_transfer *t)
+{
+        OutSlot *slot = t->user_data;
+        Serial *s = slot->serial;
+
+        slot->pending = false;
+        s->out_busy--;
+        switch (t->status) {
+        case LIBUSB_TRANSFER_COMPLETED:
+                /* Room for another read from the pty. */
+                (void)serial_update_events(s);
+                return;
+        case LIBUSB_TRANSFER_CANCELLED:
+                return;
+        default:
+                serial_fail_transfer(s, t, "Bulk OUT");
+                return;
+        }
+}
+
+void serial_slave_closed(Serial *s)
+{
+        s->slave_open = false;
+        s->slave_hup = false;
+        (void)drvhost_driver_log(s->driver, LOG_DEBUG, "Port closed.");
+        /* HUPCL is the serial port's "hang up on last close"; the pty starts with it set. */
+        if (!s->termios_known || (s->termios.c_cflag & HUPCL))
+                serial_set_lines(s, 0);
+        serial_update_status(s);
+}
+
+void serial_slave_opened(Serial *s)
+{
+        s->slave_open = true;
+        (void)drvhost_driver_log(s->driver, LOG_DEBUG, "Port opened.");
+        if (!(s->termios_known && line_coding_termios_hangup(&s->termios)))
+                serial_set_lines(s, CDC_CONTROL_DTR | CDC_CONTROL_RTS);
+        in_submit(s);
+        serial_update_status(s);
+}
+
+/* Reads what the user wrote into free OUT transfers and sends them. Returns 0 or -errno. */
+int out_fill(Serial *s)
+{
+        int r;
+
+        while (s->out_busy < OUT_TRANSFERS && s->slave_open) {
+                OutSlot *slot = NULL;
+                ssize_t n;
+
+                r = serial_check_termios(s);
+                if (r < 0)
+                        return r;
+                if (serial_reads_held(s))
+                        return 0;
+
+                for (unsigned i = 0; i < OUT_TRANSFERS && !slot; i++)
+                        if (!s->out[i].pending)
+                                slot = &s->out[i];
+
+                n = read(s->pty.master, slot->t->buffer, BULK_BUFFER_SIZE);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0 && errno == EAGAIN)
+                        return 0;
+                if (n <= 0) {
+                        /* EIO: nothing left to read and no process has the slave open. */
+                        if (n == 0 || errno == EIO) {
+                                serial_slave_closed(s);
+                                return 0;
+                        }
+                        return -errno;
+                }
+
+                slot->t->length = (int)n;
+                r = drvhost_driver_submit(s->driver, slot->t);
+                if (r < 0) {
+                        serial_fail_submit(s, r, "write to the device");
+                        return 0;
+                }
+                slot->pending = true;
+                s->out_busy++;
+        }
+        return 0;
+}
+
+void notify_done(struct libusb_transfer *t)
+{
+        Serial *s = t->user_data;
+        const uint8_t *b = t->buffer;
+        int r;
+
+        s->notify_pending = false;
+        switch (t->status) {
+        case LIBUSB_TRANSFER_COMPLETED:
+                break;
+        case LIBUSB_TRANSFER_CANCELLED:
+                return;
+        case LIBUSB_TRANSFER_NO_DEVICE:
+                serial_stop_unplugged(s);
+                return;
+        default:
+                /* Notifications only inform: serve on without them. Logged at the next tick, which an
+                 * unplug (the usual cause) does not reach. */
+                s->notify_error = (int)t->status;
+                return;
+        }
+
+        /* A pty has no modem status lines to show DCD, DSR, RING or errors on: logged for debugging. */
+        if (t->actual_length >= CDC_NOTIFICATION_HEADER_SIZE + CDC_SERIAL_STATE_SIZE &&
+            b[CDC_NOTIFICATION_CODE_OFFSET] == CDC_NOTIFY_SERIAL_STATE) {
+                uint16_t state =
+                    (uint16_t)(b[CDC_NOTIFICATION_HEADER_SIZE] | b[CDC_NOTIFICATION_HEADER_SIZE + 1] << 8);
+
+                if (state != s->serial_state)
+                        (void)drvhost_driver_log(s->driver, LOG_DEBUG, "Serial state 0x%04x.", state);
+                s->serial_state = state;
+        }
+
+        r = drvhost_driver_submit(s->driver, t);
+        if (r < 0) {
+                serial_fail_submit(s, r, "wait for notifications");
+                return;
+        }
+        s->notify_pending = true;
+}

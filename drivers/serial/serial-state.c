@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The leaf of drvhost-serial: how a failure ends the driver, what STATUS= says, and what the pty's
+ * master is polled for, from the state the other parts keep. */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "macro.h"
+#include "serial.h"
+
+/* Logged once, at exit: the library may notice the unplug first. */
+void serial_stop_unplugged(Serial *s)
+{
+        (void)drvhost_driver_stop(s->driver, DRVHOST_EXIT_UNPLUGGED);
+}
+
+/* For a libusb call that failed with r. */
+void serial_fail_libusb(Serial *s, int r, const char *what)
+{
+        if (drvhost_driver_is_unplugged_error(r)) {
+                serial_stop_unplugged(s);
+                return;
+        }
+        (void)drvhost_driver_log(s->driver, LOG_ERR, "Failed to %s: %s", what, libusb_error_name(r));
+        (void)drvhost_driver_stop(s->driver, EXIT_FAILURE);
+}
+
+/* For a transfer that ended neither completed nor cancelled. */
+void serial_fail_transfer(Serial *s, const struct libusb_transfer *t, const char *what)
+{
+        if (t->status == LIBUSB_TRANSFER_NO_DEVICE) {
+                serial_stop_unplugged(s);
+                return;
+        }
+        /* systemd restarts us; a halted endpoint is cleared by the reset of a fresh start's claim. */
+        (void)drvhost_driver_stop(s->driver, EXIT_FAILURE);
+        /* Transfers cut by an unplug often end in a generic error, and the library made the stop an
+         * unplug then (logged at exit). Otherwise the first failure says why. */
+        if (drvhost_driver_exit_status(s->driver) == DRVHOST_EXIT_UNPLUGGED || s->failure_logged)
+                return;
+        s->failure_logged = true;
+        (void)drvhost_driver_log(s->driver, LOG_ERR, "%s transfer failed: %s", what,
+                                 libusb_error_name((int)t->status));
+}
+
+void serial_fail_submit(Serial *s, int r, const char *what)
+{
+        /* The library stopped the driver for an unplug already; a refusal while stopping is expected. */
+        if (r == -ENODEV || r == -ESHUTDOWN)
+                return;
+        serial_fail_errno(s, r, what);
+}
+
+void serial_fail_errno(Serial *s, int r, const char *what)
+{
+        (void)drvhost_driver_log(s->driver, LOG_ERR, "Failed to %s: %s", what, strerror(-r));
+        (void)drvhost_driver_stop(s->driver, EXIT_FAILURE);
+}
+
+void serial_update_status(Serial *s)
+{
+        char coding[LINE_CODING_STRING_MAX], status[STATUS_MAX];
+
+        (void)snprintf(status, sizeof(status), "Serving %04x:%04x on %s, %s, port %s", s->vendor, s->product,
+                       s->pty.path,
+                       s->coding_wanted_valid ? line_coding_to_string(&s->coding_wanted, coding) : "no rate",
+                       s->slave_open ? "open" : "closed");
+        if (streq(status, s->status))
+                return;
+        memcpy(s->status, status, sizeof(status));
+        (void)drvhost_driver_notify_status(s->driver, "%s", s->status);
+}
+
+bool coding_dirty(const Serial *s)
+{
+        return s->coding_wanted_valid && !s->coding_unsupported &&
+               !(s->coding_sent_valid && line_coding_equal(&s->coding_wanted, &s->coding_sent));
+}
+
+bool lines_dirty(const Serial *s)
+{
+        return !s->lines_unsupported && !(s->lines_sent_valid && s->lines_sent == s->lines_wanted);
+}
+
+/* Data read from the pty waits while a new line coding is not on the device yet, so that it goes out
+ * with the settings the user made before writing it. */
+bool serial_reads_held(const Serial *s)
+{
+        return coding_dirty(s) || (s->control_pending && s->control_request == CDC_SET_LINE_CODING);
+}
+
+bool in_waiting(const Serial *s)
+{
+        return s->in_count > 0 && s->in[s->in_head].state == IN_FILLED;
+}
+
+/* Asks the loop for what the driver can act on now. While the master reports a hang-up, it is only
+ * polled to drain it: poll() would report POLLHUP on every iteration otherwise. */
+int serial_update_events(Serial *s)
+{
+        short events = 0;
+
+        if (!s->watching)
+                return 0;
+        if (s->slave_open && s->out_busy < OUT_TRANSFERS && !serial_reads_held(s))
+                events |= POLLIN;
+        if (s->slave_open && !s->slave_hup && in_waiting(s))
+                events |= POLLOUT;
+        if (s->slave_hup && !(events & POLLIN))
+                events = 0;
+        return drvhost_driver_set_fd_events(s->driver, s->pty.master, events);
+}

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* drvhost-serial's state, shared by its parts. Calls go one way, down this list:
+ *   serial.c          set-up, the loop's callbacks (the pty, the tick), shutdown
+ *   serial-io.c       data both ways (bulk IN to the pty, the pty to bulk OUT), the port's open
+ *                     state, notifications
+ *   serial-control.c  line settings: termios read through the master, SET_LINE_CODING and
+ *                     SET_CONTROL_LINE_STATE
+ *   serial-state.c    failures, STATUS=, and what the pty is polled for
+ * Everything runs on the thread of drvhost_driver_run(). */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <drvhost-driver.h>
+
+#include "acm-descriptors.h"
+#include "line-coding.h"
+#include "pty-port.h"
+
+enum {
+        /* Several IN transfers in flight keep the device streaming while one is written to the pty. */
+        IN_TRANSFERS = 4,
+        OUT_TRANSFERS = 4,
+        BULK_BUFFER_SIZE = 16 * 1024,
+        /* A CDC notification is an 8-byte header and a little data; SERIAL_STATE has 2 bytes. */
+        NOTIFY_BUFFER_SIZE = 64,
+        CONTROL_TIMEOUT_MSEC = 5000,
+        /* Dropping DTR at exit must fit well within the unit's TimeoutStopSec=. */
+        EXIT_CONTROL_TIMEOUT_MSEC = 1000,
+        /* How long cancelled transfers may take to come back at exit. */
+        DRAIN_USEC = 1000 * 1000,
+        STATUS_MAX = 256,
+        /* The tick: termios changes are polled every TICK_OPEN_USEC while the port is open. While
+         * it is closed, an inotify watch on the slave reports opens and closes (stty on a closed
+         * port included) and the tick is only a safety net; without the watch, TICK_UNWATCHED_USEC
+         * bounds how late an open is noticed. */
+        TICK_OPEN_USEC = 100 * 1000,
+        TICK_CLOSED_USEC = 10 * 1000 * 1000,
+        TICK_UNWATCHED_USEC = 1000 * 1000,
+};
+
+/* USB CDC PSTN 1.2, 6.3 and 6.5: the class requests and the notification the driver uses. */
+enum {
+        CDC_REQUEST_TYPE_OUT = LIBUSB_ENDPOINT_OUT | LIBUSB_REQUEST_TYPE_CLASS | LIBUSB_RECIPIENT_INTERFACE,
+        CDC_SET_LINE_CODING = 0x20,
+        CDC_SET_CONTROL_LINE_STATE = 0x22,
+        CDC_CONTROL_DTR = 1 << 0,
+        CDC_CONTROL_RTS = 1 << 1,
+        CDC_NOTIFY_SERIAL_STATE = 0x20,
+        CDC_NOTIFICATION_HEADER_SIZE = 8,
+        CDC_SERIAL_STATE_SIZE = 2,
+        CDC_NOTIFICATION_CODE_OFFSET = 1,
+};
+
+#define TTY_LINK_NAME "tty"
+
+typedef enum InState {
+        IN_IDLE,
+        IN_PENDING,
+        IN_FILLED, /* completed, data not (all) written to the pty yet */
+} InState;
+
+typedef struct Serial Serial;
+
+typedef struct InSlot {
+        Serial *serial;
+        struct libusb_transfer *t;
+        InState state;
+        int written; /* bytes of t->actual_length already in the pty */
+} InSlot;
+
+typedef struct OutSlot {
+        Serial *serial;
+        struct libusb_transfer *t;
+        bool pending;
+} OutSlot;
+
+struct Serial {
+        DrvhostDriver *driver;
+        libusb_device_handle *handle;
+        AcmEndpoints acm;
+        uint16_t vendor, product;
+        PtyPort pty;
+        const char *runtime_dir; /* where the tty link goes; NULL when started by hand */
+        bool watching;           /* pty.master is registered with drvhost_driver_add_fd() */
+        int open_watch;          /* inotify on the slave (IN_OPEN, IN_CLOSE), or -EBADF */
+
+        /* A ring in submission order, which is the order the device fills them in: in_count slots from
+         * in_head are pending or filled, and only the head may be written to the pty. */
+        InSlot in[IN_TRANSFERS];
+        unsigned in_head, in_count;
+        OutSlot out[OUT_TRANSFERS];
+        unsigned out_busy;
+        struct libusb_transfer *notify;
+        bool notify_pending;
+        uint16_t serial_state;
+        int notify_error; /* a failure of the notification endpoint not logged yet, else 0 */
+        bool failure_logged;
+
+        /* One control request at a time; what it carries becomes "sent" when it completes. */
+        struct libusb_transfer *control;
+        bool control_pending;
+        uint8_t control_request;
+        LineCoding coding_inflight;
+        uint16_t lines_inflight;
+
+        struct termios2 termios;
+        bool termios_known;
+        LineCoding coding_wanted, coding_sent;
+        bool coding_wanted_valid, coding_sent_valid, coding_unsupported;
+        uint16_t lines_wanted, lines_sent;
+        bool lines_sent_valid, lines_unsupported;
+
+        bool slave_open; /* a user has the pty open */
+        bool slave_hup;  /* ... but the master reported the last close: drain, then it is closed */
+
+        char status[STATUS_MAX];
+};
+
+/* serial-state.c */
+/* Logged once, at exit: the library may notice the unplug first. */
+void serial_stop_unplugged(Serial *s);
+/* For a libusb call that failed with r. */
+void serial_fail_libusb(Serial *s, int r, const char *what);
+/* For a transfer that ended neither completed nor cancelled. */
+void serial_fail_transfer(Serial *s, const struct libusb_transfer *t, const char *what);
+/* For drvhost_driver_submit() failing with r (a -errno): nothing for an unplug or while stopping. */
+void serial_fail_submit(Serial *s, int r, const char *what);
+void serial_fail_errno(Serial *s, int r, const char *what);
+void serial_update_status(Serial *s);
+bool coding_dirty(const Serial *s);
+bool lines_dirty(const Serial *s);
+/* Data read from the pty waits while a new line coding is not on the device yet, so that it goes out
+ * with the settings the user made before writing it. */
+bool serial_reads_held(const Serial *s);
+bool in_waiting(const Serial *s);
+/* Asks the loop for what the driver can act on now. While the master reports a hang-up, it is only
+ * polled to drain it: poll() would report POLLHUP on every iteration otherwise. */
+int serial_update_events(Serial *s);
+
+/* serial-control.c */
+/* Sends what the device should know and does not yet: the line coding first, so that the rate is right
+ * by the time DTR rises. */
+void control_kick(Serial *s);
+void serial_set_lines(Serial *s, uint16_t lines);
+/* Picks up termios changes the user made on the slave. Returns 0 or -errno. */
+int serial_check_termios(Serial *s);
+
+/* serial-io.c */
+void in_submit(Serial *s);
+/* Writes completed IN data to the pty in order, as far as the pty takes it, and resubmits the emptied
+ * transfers. Returns 0 or -errno. */
+int in_deliver(Serial *s);
+void in_done(struct libusb_transfer *t);
+void out_done(struct libusb_transfer *t);
+void serial_slave_closed(Serial *s);
+void serial_slave_opened(Serial *s);
+/* Reads what the user wrote into free OUT transfers and sends them. Returns 0 or -errno. */
+int out_fill(Serial *s);
+void notify_done(struct libusb_transfer *t);
