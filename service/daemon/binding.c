@@ -342,7 +342,7 @@ static void unit_changed(Binding *b, const UnitStatus *st)
          * failed before a process ran), counted once however many signals report it. A start clears
          * the exit timestamp to 0: that is no exit. */
         died = (st->exec_main_exit_usec != 0 && st->exec_main_exit_usec != b->last_exit_usec) ||
-               (down && st->inactive_enter_usec != b->last_end_usec && !b->dead_since_active);
+               (down && st->inactive_enter_usec != b->last_end_usec && !b->dead_since_active && b->seen_up);
         if (st->exec_main_exit_usec != 0)
                 b->last_exit_usec = st->exec_main_exit_usec;
         if (down)
@@ -351,6 +351,9 @@ static void unit_changed(Binding *b, const UnitStatus *st)
                 b->dead_since_active = true;
         else if (active)
                 b->dead_since_active = false;
+        /* Only a unit seen up can end without an exit: the ResetFailedUnit before a start turns a
+         * failed unit inactive (a new inactive-enter time) and is no death. */
+        b->seen_up = !down;
 
         switch (b->state) {
         case BINDING_STARTING:

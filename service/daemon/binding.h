@@ -104,6 +104,7 @@ struct Binding {
         uint64_t last_exit_usec;     /* ExecMainExitTimestamp of the last death we handled */
         uint64_t last_end_usec;      /* InactiveEnterTimestamp of the last end we handled */
         bool dead_since_active;      /* a death was handled and the unit was not active since */
+        bool seen_up;                /* the newest status before this one was not down */
         bool start_requested;        /* RESTARTING: we started the unit (systemd did not) */
         uint64_t running_since_usec; /* when the current driver process was seen serving */
         /* The broker hands the device to the next driver process no earlier than this: the backoff

@@ -236,6 +236,32 @@ static Binding *plug(Context *c)
         return feed(c, "active", "running");
 }
 
+/* Seen in storm: the unit an earlier binding of the same name left failed; the ResetFailedUnit
+ * before the new start turns it inactive with a new inactive-enter time, the exit cleared and the
+ * result "success". That is no death of the new binding's driver. */
+static void test_reset_of_a_failed_unit_is_no_crash(void **state)
+{
+        Context *c = *state;
+        Binding *b;
+
+        last = status("failed", "failed");
+        last.exec_main_exit_usec = ++fake.clock;
+        last.exec_main_code = CLD_EXITED;
+        last.exec_main_status = 1;
+        last.inactive_enter_usec = ++fake.clock;
+        assert_int_equal(binding_new_raw(c, &fake_backend, SYSPATH, "1-1:1.0", NULL, &manifest, &b), 0);
+        assert_int_equal(binding_handle(b, BINDING_INPUT_PLUGGED, NULL), 0);
+        b = feed(c, "failed", "failed"); /* the first status: the earlier run's end */
+        last.exec_main_exit_usec = 0;
+        last.exec_main_code = 0;
+        last.inactive_enter_usec = ++fake.clock;
+        b = feed(c, "inactive", "dead");
+        b = feed(c, "activating", "start");
+        b = feed(c, "active", "running");
+        assert_int_equal(fake.events[BINDING_EVENT_CRASHED], 0);
+        assert_int_equal(b->state, BINDING_RUNNING);
+}
+
 static void test_plug_starts_and_runs(void **state)
 {
         Context *c = *state;
@@ -519,6 +545,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test_setup_teardown(test_plug_starts_and_runs, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_reset_of_a_failed_unit_is_no_crash, setup, teardown),
             cmocka_unit_test_setup_teardown(test_crash_restarts_on_fresh_claim, setup, teardown),
             cmocka_unit_test_setup_teardown(test_death_reported_twice_counts_once, setup, teardown),
             cmocka_unit_test_setup_teardown(test_clean_exit_with_device_present_is_a_crash, setup, teardown),
