@@ -20,3 +20,37 @@ check "drvhost is still active" unit_active drvhost.service
 gadget_remove cl
 rm -f "$DRIVERS_D/lab-crasher.driver"
 drvhost_reload
+
+# Regression: after a CDC-ACM driver crash-looped and fell back, `drvhostctl explain` of the data
+# interface (claimed with the control one, never bound on its own) run by an unprivileged user killed
+# drvhostd with SIGSEGV: explain looked the binding up by the data interface's own path.
+check "a CDC-ACM manifest whose driver always crashes (claiming the whole function) is installed" \
+        lab_manifest lab-acm-crasher <<'EOF2'
+[Driver]
+Name=lab-acm-crasher
+Exec=/usr/libexec/drvhost/drvhost-sample --crash-after=0
+Priority=100
+RestartLimitBurst=2
+ClaimInterfaces=function
+
+[Match]
+Match=usb:v1D6Bp0106d*dc*dsc*dp*ic02isc02ip*in*
+EOF2
+check "drvhost reloads with it" drvhost_reload
+check "an ACM gadget is plugged in" eval 'gadget_acm cla && gadget_plug cla'
+acm_ctl=$(interface_of cla 0)
+acm_data=$(interface_of cla 1)
+acm_unit=$(driver_unit lab-acm-crasher "$acm_ctl")
+check "the crashing ACM driver is given up and cdc_acm has the port again" \
+        eval 'wait_for 60 journal_has "$DRVHOST_MESSAGE_FELL_BACK" DRVHOST_UNIT="$acm_unit" &&
+                wait_for 10 bound_to "$acm_ctl" cdc_acm'
+daemon_pid=$(unit_pid drvhost.service)
+check "an unprivileged user can explain the data interface" \
+        eval 'runuser -u nobody -- drvhostctl explain "$(basename "$acm_data")" > /tmp/explain-data.txt'
+check "the explanation names the crash loop and the driver" \
+        eval 'grep -q "crash-looped" /tmp/explain-data.txt && grep -q "lab-acm-crasher" /tmp/explain-data.txt'
+check "drvhostd survived it (same pid, no restart)" \
+        eval 'unit_active drvhost.service && test "$(unit_pid drvhost.service)" = "$daemon_pid"'
+gadget_remove cla
+rm -f "$DRIVERS_D/lab-acm-crasher.driver"
+drvhost_reload
