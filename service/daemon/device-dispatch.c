@@ -323,8 +323,10 @@ static void on_binding_event(Binding *b, int event, const struct BindingEventDat
                             interface_number(slash + 1, &ifnum) >= 0 &&
                             strneq(r->syspath, b->syspath, (size_t)(slash - r->syspath)) &&
                             b->syspath[slash - r->syspath] == '/' && ifnum < 32 &&
-                            (b->interfaces & (UINT32_C(1) << ifnum)))
-                                r->decision = DECISION_USER_MODE, r->binding = b;
+                            (b->interfaces & (UINT32_C(1) << ifnum)) &&
+                            device_record_set(c, r->syspath, DECISION_USER_MODE, b->driver, b, "%s",
+                                              "Claimed with the interface it belongs to.") < 0)
+                                log_oom();
                 }
                 return;
         case BINDING_EVENT_FELL_BACK:

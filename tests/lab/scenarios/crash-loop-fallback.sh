@@ -48,7 +48,7 @@ daemon_pid=$(unit_pid drvhost.service)
 check "an unprivileged user can explain the data interface" \
         eval 'runuser -u nobody -- drvhostctl explain "$(basename "$acm_data")" > /tmp/explain-data.txt'
 check "the explanation names the crash loop and the driver" \
-        eval 'grep -q "crash-looped" /tmp/explain-data.txt && grep -q "lab-acm-crasher" /tmp/explain-data.txt'
+        eval 'cat /tmp/explain-data.txt; grep -q "crash-looped" /tmp/explain-data.txt && grep -q "lab-acm-crasher" /tmp/explain-data.txt'
 check "drvhostd survived it (same pid, no restart)" \
         eval 'unit_active drvhost.service && test "$(unit_pid drvhost.service)" = "$daemon_pid"'
 gadget_remove cla
