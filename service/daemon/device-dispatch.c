@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <libkmod.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -322,7 +323,8 @@ static void on_binding_event(Binding *b, int event, const struct BindingEventDat
                         if (r != device_record_get(c, b->syspath) && slash &&
                             interface_number(slash + 1, &ifnum) >= 0 &&
                             strneq(r->syspath, b->syspath, (size_t)(slash - r->syspath)) &&
-                            b->syspath[slash - r->syspath] == '/' && ifnum < 32 &&
+                            b->syspath[slash - r->syspath] == '/' &&
+                            ifnum < sizeof(b->interfaces) * CHAR_BIT &&
                             (b->interfaces & (UINT32_C(1) << ifnum)) &&
                             device_record_set(c, r->syspath, DECISION_USER_MODE, b->driver, b, "%s",
                                               "Claimed with the interface it belongs to.") < 0)
