@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,10 +12,12 @@
 
 #include <cmocka.h>
 
+#include "test-tree.h"
+
 #include "conf-files.h"
 #include "macro.h"
 
-enum { NFTW_FDS = 16, DIRS = 3, PATH_SIZE = 256 };
+enum { DIRS = 3, PATH_SIZE = 256 };
 
 typedef struct Tree {
         char root[PATH_SIZE];
@@ -43,15 +44,10 @@ static int tree_setup(void **state)
         return 0;
 }
 
-static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-        return remove(path);
-}
-
 static int tree_teardown(void **state)
 {
         Tree *t = *state;
-        int r = nftw(t->root, remove_one, NFTW_FDS, FTW_DEPTH | FTW_PHYS);
+        int r = test_tree_remove(t->root);
         free(t);
         return r;
 }

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +9,8 @@
 #include <sys/stat.h>
 
 #include <cmocka.h>
+
+#include "test-tree.h"
 
 #include "manifest.h"
 
@@ -23,7 +24,6 @@
         "[Match]\n"                                                                                         \
         "Match=usb:v*p*d*dc*dsc*dp*ic07isc01ip02in*\n"
 
-enum { NFTW_FDS = 16 };
 
 static Manifest *parse_ok(const char *text)
 {
@@ -308,15 +308,10 @@ static int tree_setup(void **state)
         return 0;
 }
 
-static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-        return remove(path);
-}
-
 static int tree_teardown(void **state)
 {
         Tree *t = *state;
-        int r = nftw(t->root, remove_one, NFTW_FDS, FTW_DEPTH | FTW_PHYS);
+        int r = test_tree_remove(t->root);
 
         free(t);
         return r;
