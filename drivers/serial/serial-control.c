@@ -21,14 +21,11 @@ static void control_done(struct libusb_transfer *t)
         s->control_pending = false;
         (void)drvhost_driver_io_end(s->driver);
 
+        if (serial_transfer_over(s, t))
+                return;
         switch (t->status) {
         case LIBUSB_TRANSFER_COMPLETED:
                 break;
-        case LIBUSB_TRANSFER_CANCELLED:
-                return;
-        case LIBUSB_TRANSFER_NO_DEVICE:
-                serial_stop_unplugged(s);
-                return;
         case LIBUSB_TRANSFER_STALL:
                 /* The request is optional (the ACM descriptor's bmCapabilities may say so, but devices
                  * lie both ways, so like the kernel's cdc-acm we try and take no for an answer). */

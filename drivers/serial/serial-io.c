@@ -178,15 +178,9 @@ void notify_done(struct libusb_transfer *t)
         int r;
 
         s->notify_pending = false;
-        switch (t->status) {
-        case LIBUSB_TRANSFER_COMPLETED:
-                break;
-        case LIBUSB_TRANSFER_CANCELLED:
+        if (serial_transfer_over(s, t))
                 return;
-        case LIBUSB_TRANSFER_NO_DEVICE:
-                serial_stop_unplugged(s);
-                return;
-        default:
+        if (t->status != LIBUSB_TRANSFER_COMPLETED) {
                 /* Notifications only inform: serve on without them. Logged at the next tick, which an
                  * unplug (the usual cause) does not reach. */
                 s->notify_error = (int)t->status;

@@ -18,6 +18,17 @@ void serial_stop_unplugged(Serial *s)
         (void)drvhost_driver_stop(s->driver, DRVHOST_EXIT_UNPLUGGED);
 }
 
+bool serial_transfer_over(Serial *s, const struct libusb_transfer *t)
+{
+        if (t->status == LIBUSB_TRANSFER_CANCELLED)
+                return true;
+        if (t->status == LIBUSB_TRANSFER_NO_DEVICE) {
+                serial_stop_unplugged(s);
+                return true;
+        }
+        return false;
+}
+
 /* For a libusb call that failed with r. */
 void serial_fail_libusb(Serial *s, int r, const char *what)
 {

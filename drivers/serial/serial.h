@@ -122,6 +122,9 @@ struct Serial {
 /* serial-state.c */
 /* Logged once, at exit: the library may notice the unplug first. */
 void serial_stop_unplugged(Serial *s);
+/* Whether a transfer's callback has nothing more to do: it was cancelled, or the device is gone
+ * (then the driver stops with "unplugged"). */
+bool serial_transfer_over(Serial *s, const struct libusb_transfer *t);
 /* For a libusb call that failed with r. */
 void serial_fail_libusb(Serial *s, int r, const char *what);
 /* For a transfer that ended neither completed nor cancelled. */
