@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "time-util.h"
+
 /* What to do when a driver dies while its device is still there. Pure: no I/O, no clock of its own
  * (callers pass the time), so tests drive it step by step.
  *
@@ -16,11 +18,11 @@
 
 /* The first delay is the unit's RestartSec=: time for drvhostd to see the death and renew the claim
  * before the new process asks for the device. */
-#define CRASH_POLICY_DELAY_MIN_USEC (UINT64_C(500) * 1000) /* 500 ms: RestartSec= */
+#define CRASH_POLICY_DELAY_MIN_USEC (500 * USEC_PER_MSEC) /* 500 ms: RestartSec= */
 /* The delay holds the device back from a driver process systemd has already started: it must end
  * within the unit's watchdog (WatchdogSec=10s) and start timeout (TimeoutStartSec=30s). */
-#define CRASH_POLICY_DELAY_MAX_USEC (UINT64_C(8) * 1000 * 1000)     /* 8 s */
-#define CRASH_POLICY_HEALTHY_USEC (UINT64_C(30) * 60 * 1000 * 1000) /* 30 min */
+#define CRASH_POLICY_DELAY_MAX_USEC (8 * USEC_PER_SEC)     /* 8 s */
+#define CRASH_POLICY_HEALTHY_USEC (30 * 60 * USEC_PER_SEC) /* 30 min */
 enum { CRASH_POLICY_STREAK_MAX = 10, CRASH_POLICY_BURST_MAX = 64, CRASH_POLICY_REASON_MAX = 128 };
 
 typedef struct CrashPolicy {

@@ -6,17 +6,6 @@
 
 #include "device-record.h"
 
-const char *decision_to_string(Decision d)
-{
-        static const char *const names[_DECISION_MAX] = {
-            [DECISION_NO_MATCH] = "no-match",   [DECISION_DEVICE] = "device",
-            [DECISION_USER_MODE] = "user-mode", [DECISION_FALLBACK] = "fallback",
-            [DECISION_RELEASED] = "released",   [DECISION_DELEGATED] = "delegated",
-            [DECISION_FAILED] = "failed",
-        };
-        return (size_t)d < ELEMENTSOF(names) ? names[d] : "unknown";
-}
-
 DeviceRecord *device_record_get(Context *c, const char *syspath)
 {
         for (DeviceRecord *r = c->records; r; r = r->next)

@@ -39,5 +39,3 @@ void device_records_free(Context *c);
 
 /* Whether the device was given back to the kernel on request. */
 bool device_record_is_released(Context *c, const char *syspath);
-
-const char *decision_to_string(Decision d);
