@@ -19,6 +19,8 @@
 #define DRIVER_ENV_INTERFACES "DRVHOST_INTERFACES"
 #define DRIVER_ENV_MODALIAS "DRVHOST_MODALIAS"
 #define DRIVER_ENV_IRQ_FD "DRVHOST_IRQ_FD"
+#define DRIVER_ENV_TTY_FD "DRVHOST_TTY_FD"
+#define DRIVER_ENV_SOCKET_FD "DRVHOST_SOCKET_FD"
 
 enum {
         /* USBDEVFS_DROP_PRIVILEGES takes a 32-bit mask of the interfaces the file may claim, so no
@@ -44,6 +46,8 @@ typedef enum DriverBus {
 typedef struct DriverEnv {
         DriverBus bus;
         int device_fd;
+        int tty_fd;    /* DRVHOST_TTY_FD: the pty master drvhostd made (TTYLink=yes), else -EBADF */
+        int socket_fd; /* DRVHOST_SOCKET_FD: the listening socket drvhostd made (JobSocket=yes), else -EBADF */
         char *device;                              /* sysfs path of the USB interface or PCI device */
         char *driver;                              /* manifest name */
         char *unit;                                /* our unit's name */
@@ -54,7 +58,7 @@ typedef struct DriverEnv {
 
 /* Parses a NULL-terminated "KEY=value" array (such as environ) into *ret. Every variable is required
  * and validated strictly; DRVHOST_IRQ_FD, when present, makes the binding a PCI one (its value is
- * parsed by drvhost_irq_new_from_env()). Returns 0, -EINVAL for a missing or malformed variable (with *ret
+ * parsed by drvhost_irq_new_from_env()); DRVHOST_TTY_FD and DRVHOST_SOCKET_FD are optional. Returns 0, -EINVAL for a missing or malformed variable (with *ret
  * left empty), or -ENOMEM. The fd is only parsed here, not checked for being open. */
 int driver_env_parse(DriverEnv *ret, char *const *envp);
 

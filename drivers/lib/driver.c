@@ -26,7 +26,7 @@ int driver_alloc(DrvhostDriver **ret)
         if (!d)
                 return -ENOMEM;
 
-        d->env = (DriverEnv){.device_fd = -EBADF};
+        d->env = (DriverEnv){.device_fd = -EBADF, .tty_fd = -EBADF, .socket_fd = -EBADF};
         d->gone_fd = -EBADF;
         d->signal_fd = -EBADF;
         d->tick_usec = DRVHOST_DRIVER_TICK_USEC;
@@ -66,11 +66,29 @@ static int driver_open_usb(DrvhostDriver *d)
         return 0;
 }
 
+/* Takes an fd the launcher handed over: it must be open; we hand it to nobody else. */
+static int take_passed_fd(int *fd)
+{
+        int flags;
+
+        if (*fd < 0)
+                return 0;
+        flags = fcntl(*fd, F_GETFD);
+        if (flags < 0) {
+                /* Not ours to close: nothing was handed over on that number. */
+                *fd = -EBADF;
+                return -EBADF;
+        }
+        if (fcntl(*fd, F_SETFD, flags | FD_CLOEXEC) < 0)
+                return -errno;
+        return 0;
+}
+
 int drvhost_driver_new(DrvhostDriver **ret)
 {
         _cleanup_drvhost_driver_ DrvhostDriver *d = NULL;
         uint64_t watchdog_usec = 0;
-        int r, flags;
+        int r;
 
         if (!ret)
                 return -EINVAL;
@@ -83,15 +101,14 @@ int drvhost_driver_new(DrvhostDriver **ret)
         if (r < 0)
                 return r;
 
-        flags = fcntl(d->env.device_fd, F_GETFD);
-        if (flags < 0) {
-                /* Not ours to close: nothing was handed over on that number. */
-                d->env.device_fd = -EBADF;
-                return -EBADF;
-        }
-        /* The launcher cleared close-on-exec to hand the fd over; we hand it to nobody else. */
-        if (fcntl(d->env.device_fd, F_SETFD, flags | FD_CLOEXEC) < 0)
-                return -errno;
+        /* The launcher cleared close-on-exec to hand the fds over. */
+        r = take_passed_fd(&d->env.device_fd);
+        if (r >= 0)
+                r = take_passed_fd(&d->env.tty_fd);
+        if (r >= 0)
+                r = take_passed_fd(&d->env.socket_fd);
+        if (r < 0)
+                return r;
 
         /* A PCI binding has its BAR on the device fd and its interrupts on a drvhost_irq file; no
          * libusb at all. */
@@ -139,6 +156,8 @@ DrvhostDriver *drvhost_driver_free(DrvhostDriver *d)
         if (d->context)
                 libusb_exit(d->context);
         safe_close(d->env.device_fd);
+        safe_close(d->env.tty_fd);
+        safe_close(d->env.socket_fd);
         safe_close(d->gone_fd);
         safe_close(d->signal_fd);
         drvhost_irq_free(d->irq);
@@ -166,6 +185,20 @@ int drvhost_driver_get_device_fd(DrvhostDriver *d)
 DrvhostIrq *drvhost_driver_get_irq(DrvhostDriver *d)
 {
         return d ? d->irq : NULL;
+}
+
+int drvhost_driver_get_tty_fd(DrvhostDriver *d)
+{
+        if (!d)
+                return -EINVAL;
+        return d->env.tty_fd >= 0 ? d->env.tty_fd : -ENOENT;
+}
+
+int drvhost_driver_get_socket_fd(DrvhostDriver *d)
+{
+        if (!d)
+                return -EINVAL;
+        return d->env.socket_fd >= 0 ? d->env.socket_fd : -ENOENT;
 }
 
 size_t drvhost_driver_get_interfaces(DrvhostDriver *d, const uint8_t **ret)

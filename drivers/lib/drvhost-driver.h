@@ -265,6 +265,14 @@ int drvhost_driver_get_device_fd(DrvhostDriver *d);
 /* A PCI binding's interrupt file (see drvhost-irq.h), owned by d; NULL for a USB binding. The library
  * watches it for the device's removal, which stops the loop with DRVHOST_EXIT_UNPLUGGED. */
 DrvhostIrq *drvhost_driver_get_irq(DrvhostDriver *d);
+/* The pty master drvhostd opened for a binding whose manifest says TTYLink=yes: drvhostd owns the
+ * slave's name, mode and link (/run/drvhost/tty/…) and keeps the master open across the driver's
+ * restarts, so the port's users do not see them. Owned by d. Returns the fd, -ENOENT without one. */
+int drvhost_driver_get_tty_fd(DrvhostDriver *d);
+/* The listening socket drvhostd made for a binding whose manifest says JobSocket=yes (its path, owner
+ * and mode are drvhostd's; it lives as long as the binding, across the driver's restarts). Owned by
+ * d. Returns the fd, -ENOENT without one. */
+int drvhost_driver_get_socket_fd(DrvhostDriver *d);
 
 /* Maps a negative enum libusb_error to a negative errno (LIBUSB_ERROR_NO_DEVICE to -ENODEV ...); 0 and
  * positive values pass through. */

@@ -33,3 +33,9 @@ enum { DRVHOST_BROKER_MESSAGE_MAX = 4096 };
 /* Each driver unit's RuntimeDirectory= is DRVHOST_DRIVER_RUNTIME_DIR/<instance>. */
 #define DRVHOST_DRIVER_RUNTIME_DIR "/run/drvhost/driver"
 #define DRVHOST_TTY_DIR "/run/drvhost/tty"
+/* JobSocket=yes: the binding's listening socket, named after its interface (e.g. "1-1:1.0"), made
+ * by drvhostd in a directory only root writes to, owner root, group lp, mode 0660. */
+#define DRVHOST_PRINTER_SOCKET_DIR "/run/drvhost/printer"
+#define DRVHOST_PRINTER_SOCKET_GROUP "lp"
+#define DRVHOST_ENV_TTY_FD "DRVHOST_TTY_FD"
+#define DRVHOST_ENV_SOCKET_FD "DRVHOST_SOCKET_FD"

@@ -34,6 +34,7 @@ typedef enum ManifestKeyId {
         MANIFEST_KEY_CLAIM_DELEGATED,
         MANIFEST_KEY_CLAIM_INTERFACES,
         MANIFEST_KEY_TTY_LINK,
+        MANIFEST_KEY_JOB_SOCKET,
         MANIFEST_KEY_MATCH,
         _MANIFEST_KEY_MAX,
 } ManifestKeyId;

@@ -17,8 +17,12 @@
  *   ClaimInterfaces=matched           which interfaces the driver gets: the matched one (default),
  *                                     its whole function (IAD, else CDC Union: e.g. CDC-ACM's
  *                                     control and data interfaces), or every interface of the device
- *   TTYLink=no                        bool: the driver makes a tty at $RUNTIME_DIRECTORY/tty, and
- *                                     drvhostd links it as /run/drvhost/tty/usb-VID_PID_SERIAL-ifNN
+ *   TTYLink=no                        bool: drvhostd opens a pty for the binding (root:dialout 0660),
+ *                                     links it as /run/drvhost/tty/usb-VID_PID_SERIAL-ifNN and hands
+ *                                     the driver its master (DRVHOST_TTY_FD)
+ *   JobSocket=no                      bool: drvhostd makes the listening socket
+ *                                     /run/drvhost/printer/<interface> (root:lp 0660) and hands it
+ *                                     to the driver (DRVHOST_SOCKET_FD)
  *
  *   [Match]
  *   Match=usb:v*p*d*dc*dsc*dp*ic07isc01ip02in*    one or more; see match.h for the syntax
@@ -75,6 +79,7 @@ typedef struct Manifest {
         bool claim_delegated;
         ClaimScope claim_scope;
         bool tty_link;
+        bool job_socket;
         unsigned restart_limit_burst;
         unsigned restart_limit_interval_sec;
         char **matches; /* NULL-terminated, n_matches entries, in file order */
