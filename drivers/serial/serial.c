@@ -2,7 +2,8 @@
 /* drvhost-serial: the USB CDC-ACM driver. It serves the device as a pty: what a user writes to the pty's
  * slave goes out on the bulk OUT endpoint, what comes in on bulk IN is written to the pty, and the line
  * settings the user makes with tcsetattr()/stty reach the device as SET_LINE_CODING, the open state of
- * the port as DTR/RTS (SET_CONTROL_LINE_STATE). $RUNTIME_DIRECTORY/tty points at the slave.
+ * the port as DTR/RTS (SET_CONTROL_LINE_STATE). drvhostd makes the pty (DRVHOST_TTY_FD) and links it;
+ * run by hand, the driver makes its own and links $RUNTIME_DIRECTORY/tty to the slave.
  *
  * How the driver learns what the user does on the slave, holding only the master:
  *  - termios: read through the master (TCGETS2 on a master reads its slave's termios), at every tick
@@ -304,9 +305,10 @@ static int serial_setup(Serial *s)
 static void help(void)
 {
         printf("Usage: drvhost-serial [OPTIONS]\n"
-               "drvhost user-mode USB CDC-ACM driver: serves the device as a pty and links it as\n"
-               "$RUNTIME_DIRECTORY/tty. Started by drvhost-driver@.service, which hands it the device on\n"
-               "fd 3 and describes it in DRVHOST_* environment variables.\n\n"
+               "drvhost user-mode USB CDC-ACM driver: serves the device as a pty. Started by\n"
+               "drvhost-driver@.service, which hands it the device on fd 3 and the pty drvhostd made\n"
+               "(DRVHOST_TTY_FD) and describes them in DRVHOST_* environment variables. Without\n"
+               "DRVHOST_TTY_FD it makes its own pty and links it as $RUNTIME_DIRECTORY/tty.\n\n"
                "  -h --help  Show this help\n");
 }
 
