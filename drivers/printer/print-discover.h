@@ -35,18 +35,17 @@ typedef struct PrinterPlaces {
         uid_t owner;            /* of the directory and the sockets, and the listener's uid: root */
 } PrinterPlaces;
 
-#define PRINTER_PLACES_SYSTEM                                                                       \
-        ((PrinterPlaces){.socket_dir = DRVHOST_PRINTER_SOCKET_DIR,                                  \
-                         .sysfs_usb = PRINTER_SYSFS_USB_DEVICES,                                    \
-                         .owner = 0})
+#define PRINTER_PLACES_SYSTEM                                                                               \
+        ((PrinterPlaces){                                                                                   \
+            .socket_dir = DRVHOST_PRINTER_SOCKET_DIR, .sysfs_usb = PRINTER_SYSFS_USB_DEVICES, .owner = 0})
 
 /* A printer found, connected and queried. Not to be copied: ident points into it. */
 typedef struct FoundPrinter {
-        char name[PRINTER_NAME_MAX + 1]; /* the socket's name: the USB interface */
+        char name[PRINTER_NAME_MAX + 1];             /* the socket's name: the USB interface */
         char usb_serial[PRINTER_USB_SERIAL_MAX + 1]; /* from sysfs; "" when the device has none */
-        JobInfo info;                    /* its QUERY answer: the driver's word */
-        PrinterIdentity ident;           /* from name, usb_serial and info.device_id */
-        int fd;                          /* the connection that was queried: print on it */
+        JobInfo info;                                /* its QUERY answer: the driver's word */
+        PrinterIdentity ident;                       /* from name, usb_serial and info.device_id */
+        int fd;                                      /* the connection that was queried: print on it */
 } FoundPrinter;
 
 /* Frees the identity and closes the connection. */

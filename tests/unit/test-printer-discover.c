@@ -199,7 +199,8 @@ static void test_name_valid(void **state)
         assert_false(printer_name_valid("1-1/1.0"));
         assert_false(printer_name_valid("printer.sock"));
         assert_false(printer_name_valid("1-1:1.0\n"));
-        assert_false(printer_name_valid("1111111111111111111111111111111111111111111111111111111111111-1:1.0"));
+        assert_false(
+            printer_name_valid("1111111111111111111111111111111111111111111111111111111111111-1:1.0"));
 }
 
 static void test_identity(void **state)
@@ -396,21 +397,24 @@ static void test_discover_and_find(void **state)
         assert_string_equal(f.usb_serial, "LAB-a");
         assert_int_equal(printer_query_fd(f.fd, QUERY_TIMEOUT_MSEC, &again), 0);
         found_printer_done(&f);
-        assert_int_equal(printer_uri_parse("drvhost://drvhost/Lab%20Printer?serial=HOSTILE", &by_hostile), 0);
+        assert_int_equal(printer_uri_parse("drvhost://drvhost/Lab%20Printer?serial=HOSTILE", &by_hostile),
+                         0);
         assert_int_equal(printer_find(&t->pl, &by_hostile, QUERY_TIMEOUT_MSEC, NULL, NULL, &f, other), 0);
         assert_string_equal(f.name, "2-1:1.0");
         found_printer_done(&f);
 
         /* By make and model both match: refused, naming both. */
         assert_int_equal(printer_uri_parse("drvhost://drvhost/Lab%20Printer", &by_model), 0);
-        assert_int_equal(printer_find(&t->pl, &by_model, QUERY_TIMEOUT_MSEC, NULL, NULL, &f, other), -ENOTUNIQ);
+        assert_int_equal(printer_find(&t->pl, &by_model, QUERY_TIMEOUT_MSEC, NULL, NULL, &f, other),
+                         -ENOTUNIQ);
         assert_string_equal(f.name, "1-1:1.0");
         assert_string_equal(other, "2-1:1.0");
         assert_int_equal(f.fd, -EBADF);
 
         printer_uri_done(&by_model);
         assert_int_equal(printer_uri_parse("drvhost://drvhost/Lab%20Printer?serial=LAB-z", &by_model), 0);
-        assert_int_equal(printer_find(&t->pl, &by_model, QUERY_TIMEOUT_MSEC, NULL, NULL, &f, other), -ENOENT);
+        assert_int_equal(printer_find(&t->pl, &by_model, QUERY_TIMEOUT_MSEC, NULL, NULL, &f, other),
+                         -ENOENT);
 }
 
 /* A hostile driver on a device without a USB serial number claims the victim's as its SN. */
