@@ -85,6 +85,31 @@ fail:
         return r;
 }
 
+int pty_port_from_fd(int master, PtyPort *ret)
+{
+        PtyPort p = {.master = -EBADF};
+        int flags, r;
+
+        p.master = fcntl(master, F_DUPFD_CLOEXEC, 0);
+        if (p.master < 0)
+                return -errno;
+        flags = fcntl(p.master, F_GETFL);
+        if (flags < 0 || fcntl(p.master, F_SETFL, flags | O_NONBLOCK) < 0) {
+                r = -errno;
+                goto fail;
+        }
+        r = ptsname_r(p.master, p.path, sizeof(p.path));
+        if (r != 0) {
+                r = -r;
+                goto fail;
+        }
+        *ret = p;
+        return 0;
+fail:
+        safe_close(p.master);
+        return r;
+}
+
 void pty_port_close(PtyPort *p)
 {
         p->master = safe_close(p->master);

@@ -26,7 +26,12 @@ typedef struct PtyPort {
  * devpts' owner and mode (the driver's user, group tty, 0620). Returns 0 or -errno. */
 int pty_port_open(PtyPort *ret);
 
-/* Closes the master, which hangs up the slave's users. Safe on a closed port. */
+/* Takes a copy of a master someone else made (drvhostd, which keeps its own copy open across the
+ * driver's restarts, sets the slave's owner, mode and first settings, and opened it once as
+ * pty_port_open() does). The master is made nonblocking. Returns 0 or -errno. */
+int pty_port_from_fd(int master, PtyPort *ret);
+
+/* Closes the master, which hangs up the slave's users unless another copy stays open. Safe on a closed port. */
 void pty_port_close(PtyPort *p);
 
 /* The slave's termios. Read through the master: the kernel applies termios ioctls on a master to its

@@ -250,7 +250,7 @@ static int serial_find_function(Serial *s)
 /* Everything up to READY=1. Returns 0, or <0 after logging. */
 static int serial_setup(Serial *s)
 {
-        int r;
+        int tty_fd, r;
 
         r = serial_find_function(s);
         if (r < 0)
@@ -259,16 +259,20 @@ static int serial_setup(Serial *s)
         if (r < 0)
                 return serial_fail_errno(s, r, "allocate transfers"), r;
 
-        r = pty_port_open(&s->pty);
+        /* Under drvhostd (TTYLink=yes) the pty is drvhostd's: it names, owns and links it, and keeps
+         * it open while we restart. Started by hand, we make our own. */
+        tty_fd = drvhost_driver_get_tty_fd(s->driver);
+        r = tty_fd >= 0 ? pty_port_from_fd(tty_fd, &s->pty) : pty_port_open(&s->pty);
         if (r < 0)
                 return serial_fail_errno(s, r, "open a pty"), r;
 
-        s->runtime_dir = runtime_directory();
+        if (tty_fd < 0)
+                s->runtime_dir = runtime_directory();
         if (s->runtime_dir) {
                 r = pty_port_link(&s->pty, s->runtime_dir, TTY_LINK_NAME);
                 if (r < 0)
                         return serial_fail_errno(s, r, "link the pty into $RUNTIME_DIRECTORY"), r;
-        } else
+        } else if (tty_fd < 0)
                 (void)drvhost_driver_log(s->driver, LOG_NOTICE,
                                          "No $RUNTIME_DIRECTORY: not linking the pty.");
 

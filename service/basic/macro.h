@@ -131,3 +131,4 @@ static inline const char *strna(const char *s)
 #define PID_FMT "%d"
 
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
+#define MIN(a, b) ((a) < (b) ? (a) : (b))

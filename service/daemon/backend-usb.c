@@ -8,6 +8,7 @@
 
 #include "device-util.h"
 #include "backend.h"
+#include "binding-ports.h"
 #include "binding.h"
 #include "broker-protocol.h"
 #include "sysfs-util.h"
@@ -57,33 +58,6 @@ static int function_interfaces(sd_device *usb, unsigned ifnum, ClaimScope scope,
         return usb_descriptors_function_interfaces(buf, (size_t)n, (uint8_t)config, (uint8_t)ifnum, ret);
 }
 
-/* A name that stays the same across replugs and ports, like /dev/serial/by-id. */
-static int tty_link_create(Binding *b, sd_device *usb)
-{
-        _cleanup_free_ char *target = NULL, *link = NULL;
-        const char *serial = device_sysattr(usb, "serial");
-        const char *instance = b->unit + strlen(DRVHOST_DRIVER_UNIT_PREFIX);
-        unsigned ifnum = (unsigned)__builtin_ctz(b->interfaces);
-
-        if (mkdir(DRVHOST_TTY_DIR, 0755) < 0 && errno != EEXIST)
-                return -errno;
-        /* The unit's runtime directory is named after its instance. */
-        if (asprintf(&target, DRVHOST_DRIVER_RUNTIME_DIR "/%.*s/tty",
-                     (int)(strlen(instance) - strlen(DRVHOST_DRIVER_UNIT_SUFFIX)), instance) < 0)
-                return -ENOMEM;
-        if (asprintf(&link, DRVHOST_TTY_DIR "/usb-%s_%s_%s-if%02u", strna(device_sysattr(usb, "idVendor")),
-                     strna(device_sysattr(usb, "idProduct")), serial ?: b->sysname, ifnum) < 0)
-                return -ENOMEM;
-        for (char *p = link + strlen(DRVHOST_TTY_DIR) + 1; *p; p++)
-                if (*p == '/' || *p == ' ')
-                        *p = '_';
-        (void)unlink(link);
-        if (symlink(target, link) < 0)
-                return -errno;
-        b->tty_link = TAKE_PTR(link);
-        return 0;
-}
-
 static int usb_init(Binding *b, sd_device *intf, const Manifest *m)
 {
         sd_device *usb = device_parent_with(intf, "usb", "usb_device");
@@ -104,9 +78,13 @@ static int usb_init(Binding *b, sd_device *intf, const Manifest *m)
         b->devnode = strdup(device_devnode(usb));
         if (!b->devnode)
                 return -ENOMEM;
-        /* A link that fails costs the serial port its stable name, not the binding. */
-        if (m->tty_link)
-                (void)tty_link_create(b, usb);
+        /* A name that stays the same across replugs and ports, like /dev/serial/by-id. */
+        if (m->tty_link) {
+                r = binding_ports_name_tty(b, device_sysattr(usb, "idVendor"), device_sysattr(usb, "idProduct"),
+                                           device_sysattr(usb, "serial"), (unsigned)ifnum);
+                if (r < 0)
+                        return r;
+        }
         return 0;
 }
 

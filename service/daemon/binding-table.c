@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "device-util.h"
+#include "binding-ports.h"
 #include "binding.h"
 #include "time-util.h"
 #include "unit-name.h"
@@ -75,10 +76,8 @@ Binding *binding_free(Binding *b)
         if (b->context && b->context->unit_ops)
                 b->watch = b->context->unit_ops->unwatch(b->watch);
         binding_unlink(b);
-        if (b->tty_link) {
-                (void)unlink(b->tty_link);
-                free(b->tty_link);
-        }
+        binding_ports_close(b);
+        free(b->tty_link);
         sd_event_source_disable_unref(b->timer);
         safe_close(b->fd);
         safe_close(b->irq_fd);
@@ -104,6 +103,8 @@ int binding_apply_manifest(Binding *b, const Manifest *m)
         free(b->exec);
         b->exec = exec;
         b->fallback_to_kernel = m->fallback_to_kernel;
+        b->want_tty = m->tty_link;
+        b->want_socket = m->job_socket;
         crash_policy_init(&b->policy, m->restart_limit_burst,
                           (uint64_t)m->restart_limit_interval_sec * USEC_PER_SEC);
         return 0;
@@ -128,6 +129,8 @@ int binding_new_raw(Context *c, const BackendOps *backend, const char *syspath, 
                 return -ENOMEM;
         b->fd = -EBADF;
         b->irq_fd = -EBADF;
+        b->tty_fd = -EBADF;
+        b->socket_fd = -EBADF;
         b->backend = backend;
         r = driver_unit_name(m->name, sysname, &b->unit);
         if (r < 0)

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "binding-ports.h"
 #include "binding.h"
 #include "fdstore.h"
 #include "log.h"
@@ -123,8 +124,8 @@ static void keep_in_fdstore(Binding *b)
 {
         int r;
 
-        fdstore_remove(b->unit);
-        r = fdstore_push(b->unit, b->backend->stored_fd(b));
+        fdstore_remove(FDSTORE_DEVICE, b->driver, b->sysname);
+        r = fdstore_push(FDSTORE_DEVICE, b->driver, b->sysname, b->backend->stored_fd(b));
         if (r < 0)
                 log_warning_errno(r,
                                   "Failed to keep the device of %s in the fd store, a drvhostd restart will "
@@ -132,10 +133,12 @@ static void keep_in_fdstore(Binding *b)
                                   b->unit);
 }
 
+/* The binding ends or falls back: its device files, and its pty and job socket with them. */
 static void close_device(Binding *b)
 {
-        fdstore_remove(b->unit);
+        fdstore_remove(FDSTORE_DEVICE, b->driver, b->sysname);
         b->backend->close(b);
+        binding_ports_close(b);
 }
 
 /* The files are closed: hand the device back once nothing holds it, then end as asked. */
@@ -198,6 +201,14 @@ static int claim_and_start(Binding *b)
                 return r;
         }
         keep_in_fdstore(b);
+        r = binding_ports_open(b);
+        if (r < 0) {
+                fail(b, r, "making its pty or job socket failed");
+                close_device(b);
+                (void)b->backend->return_to_kernel(b);
+                destroy(b, AFTER_RETURN_FORGET);
+                return r;
+        }
 
         /* The watch's first status is the unit before this start: an end a former binding of the
          * same unit name left is not ours to count. */

@@ -85,8 +85,16 @@ struct Binding {
         char *sysname; /* "1-1:1.0", "0000:00:03.0" */
         char *modalias;
         char *kernel_driver; /* the kernel driver it was taken from, or fell back to */
-        char *tty_link;      /* /run/drvhost/tty/… when the manifest asks for one */
         bool fallback_to_kernel;
+
+        /* binding-ports.c: made by drvhostd, passed to each driver process; -EBADF/NULL if none. */
+        bool want_tty;     /* manifest TTYLink= */
+        bool want_socket;  /* manifest JobSocket= */
+        int tty_fd;        /* the pty master */
+        char *tty_link;    /* /run/drvhost/tty/usb-VID_PID_SERIAL-ifNN: its name until made */
+        bool tty_linked;   /* the link exists and is ours to remove */
+        int socket_fd;     /* the listening job socket */
+        char *socket_path; /* /run/drvhost/printer/<sysname> while it exists */
 
         /* The backend's: USB: the usbfs file holding the claim, the interfaces, the device node;
          * PCI: BAR 0 and the interrupt file. -EBADF when closed. */

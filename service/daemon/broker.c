@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/pidfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -13,19 +15,48 @@
 #include "time-util.h"
 
 /* Driver units run under DynamicUser= with ever-changing uids, so the socket is open to all and
- * the check is on the peer's unit, not its uid. */
+ * the check is on the peer's unit (and that its uid is the one of the process we looked at). */
 enum { BROKER_SOCKET_MODE = 0666, BROKER_BACKLOG = 64 };
+
+#ifndef SO_PEERPIDFD
+#define SO_PEERPIDFD 77 /* Linux 6.5; not in Debian 12's headers */
+#endif
+
+/* The files a driver process gets, in the order they go and with the names the launcher puts
+ * them under (DRVHOST_<NAME>_FD). */
+static size_t binding_fds(const Binding *b, int fds[static DRVHOST_BROKER_FDS_MAX], char *names, size_t size)
+{
+        const struct {
+                int fd;
+                const char *name;
+        } all[DRVHOST_BROKER_FDS_MAX] = {
+            {b->fd, DRVHOST_BROKER_FD_DEVICE},
+            {b->irq_fd, DRVHOST_BROKER_FD_IRQ},
+            {b->tty_fd, DRVHOST_BROKER_FD_TTY},
+            {b->socket_fd, DRVHOST_BROKER_FD_SOCKET},
+        };
+        size_t n = 0, len = 0;
+
+        names[0] = '\0';
+        for (size_t i = 0; i < ELEMENTSOF(all); i++) {
+                if (all[i].fd < 0)
+                        continue;
+                fds[n++] = all[i].fd;
+                len += (size_t)snprintf(names + len, size - len, "%s%s", len ? "," : "", all[i].name);
+        }
+        return n;
+}
 
 static int send_binding(int fd, const Binding *b)
 {
         char payload[DRVHOST_BROKER_MESSAGE_MAX];
-        char interfaces[128] = "";
+        char interfaces[128] = "", names[64];
         union {
                 struct cmsghdr cmsg;
-                char buf[CMSG_SPACE(sizeof(int) * 2)];
+                char buf[CMSG_SPACE(sizeof(int) * DRVHOST_BROKER_FDS_MAX)];
         } control = {};
-        int fds[2] = {b->fd, b->irq_fd};
-        size_t n_fds = b->irq_fd >= 0 ? 2 : 1;
+        int fds[DRVHOST_BROKER_FDS_MAX];
+        size_t n_fds = binding_fds(b, fds, names, sizeof(names));
         struct iovec iov;
         struct msghdr msg = {
             .msg_iov = &iov,
@@ -42,10 +73,10 @@ static int send_binding(int fd, const Binding *b)
                         n += (size_t)snprintf(interfaces + n, sizeof(interfaces) - n, "%s%u", n ? "," : "",
                                               i);
 
-        len = snprintf(payload, sizeof(payload), "%s=%s\n%s=%s\n%s=%s\n%s=%s\n%s=%s\n%s=%s\n",
-                       DRVHOST_BROKER_KEY_EXEC, b->exec, DRVHOST_ENV_DEVICE, b->syspath, DRVHOST_ENV_DRIVER,
-                       b->driver, DRVHOST_ENV_UNIT, b->unit, DRVHOST_ENV_INTERFACES, interfaces,
-                       DRVHOST_ENV_MODALIAS, strempty(b->modalias));
+        len = snprintf(payload, sizeof(payload), "%s=%s\n%s=%s\n%s=%s\n%s=%s\n%s=%s\n%s=%s\n%s=%s\n",
+                       DRVHOST_BROKER_KEY_EXEC, b->exec, DRVHOST_BROKER_KEY_FDS, names, DRVHOST_ENV_DEVICE,
+                       b->syspath, DRVHOST_ENV_DRIVER, b->driver, DRVHOST_ENV_UNIT, b->unit,
+                       DRVHOST_ENV_INTERFACES, interfaces, DRVHOST_ENV_MODALIAS, strempty(b->modalias));
         if (len < 0 || (size_t)len >= sizeof(payload))
                 return -E2BIG;
         iov = (struct iovec){.iov_base = payload, .iov_len = (size_t)len};
@@ -53,7 +84,6 @@ static int send_binding(int fd, const Binding *b)
         cmsg = CMSG_FIRSTHDR(&msg);
         cmsg->cmsg_level = SOL_SOCKET;
         cmsg->cmsg_type = SCM_RIGHTS;
-        /* A PCI binding sends its interrupt file after the device (BAR) file. */
         cmsg->cmsg_len = CMSG_LEN(sizeof(int) * n_fds);
         memcpy(CMSG_DATA(cmsg), fds, sizeof(int) * n_fds);
         msg.msg_controllen = CMSG_SPACE(sizeof(int) * n_fds);
@@ -131,14 +161,70 @@ static int defer(Context *c, int *fd, char **unit, pid_t pid, uint64_t delay)
         return 0;
 }
 
+/* The effective uid of a process, as the kernel recorded it for a connection. */
+static int pid_uid(pid_t pid, uid_t *ret)
+{
+        _cleanup_fclose_ FILE *f = NULL;
+        char path[PATH_MAX], line[LINE_MAX];
+        unsigned long real, effective;
+
+        (void)snprintf(path, sizeof(path), "/proc/" PID_FMT "/status", pid);
+        f = fopen(path, "re");
+        if (!f)
+                return -errno;
+        while (fgets(line, sizeof(line), f))
+                if (sscanf(line, "Uid: %lu %lu", &real, &effective) == 2) {
+                        *ret = (uid_t)effective;
+                        return 0;
+                }
+        return -EBADMSG;
+}
+
+/* The unit of the process at the other end. SO_PEERCRED's pid is only a number by the time we look
+ * it up: that process may have died and its pid gone to another binding's launcher. So we pin the
+ * process (the peer's own pidfd where the kernel has SO_PEERPIDFD, 6.5; else one opened now), look
+ * up its unit and uid, and check that it is still alive (then the pid was not reused after the pin)
+ * and has the uid the kernel recorded at connect() (then it is the connecting process's binding:
+ * each has a uid of its own, User=drv-%i). */
+static int peer_unit(int fd, struct ucred *cred, char **ret)
+{
+        _cleanup_close_ int pidfd = -EBADF;
+        _cleanup_free_ char *unit = NULL;
+        socklen_t len = sizeof(*cred);
+        uid_t uid;
+        int r;
+
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cred, &len) < 0)
+                return -errno;
+        len = sizeof(pidfd);
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) < 0) {
+                if (errno != ENOPROTOOPT && errno != EINVAL)
+                        return -errno;
+                pidfd = pidfd_open(cred->pid, 0);
+                if (pidfd < 0)
+                        return -errno;
+        }
+        r = sd_pid_get_unit(cred->pid, &unit);
+        if (r < 0)
+                return r;
+        r = pid_uid(cred->pid, &uid);
+        if (r < 0)
+                return r;
+        if (pidfd_send_signal(pidfd, 0, NULL, 0) < 0)
+                return -errno; /* ESRCH: it died, the pid may be anyone's now */
+        if (uid != cred->uid)
+                return -ESRCH; /* another process has that pid now */
+        *ret = TAKE_PTR(unit);
+        return 0;
+}
+
 static int on_connection(sd_event_source *s _unused_, int listen_fd, uint32_t revents _unused_,
                          void *userdata)
 {
         Context *c = userdata;
         _cleanup_close_ int fd = -EBADF;
         _cleanup_free_ char *unit = NULL;
-        struct ucred cred;
-        socklen_t len = sizeof(cred);
+        struct ucred cred = {.pid = -1, .uid = (uid_t)-1};
         Binding *b;
         uint64_t delay;
         int r;
@@ -149,16 +235,10 @@ static int on_connection(sd_event_source *s _unused_, int listen_fd, uint32_t re
                 return 0;
         }
 
-        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
-                log_warning_errno(errno, "Failed to identify broker peer: %m");
-                return 0;
-        }
-
-        /* The pid stays ours to look at while the peer is connected; its cgroup names its unit. */
-        r = sd_pid_get_unit(cred.pid, &unit);
+        r = peer_unit(fd, &cred, &unit);
         if (r < 0) {
-                log_warning_errno(r, "Refusing device to pid " PID_FMT " (uid %u): not in a unit: %m",
-                                  cred.pid, cred.uid);
+                log_warning_errno(r, "Refusing device to pid " PID_FMT " (uid %u): %m", cred.pid,
+                                  (unsigned)cred.uid);
                 return 0;
         }
 
@@ -168,7 +248,7 @@ static int on_connection(sd_event_source *s _unused_, int listen_fd, uint32_t re
                 r = defer(c, &fd, &unit, cred.pid, delay);
                 if (r < 0)
                         log_warning_errno(
-                            r, "Failed to hold the device of %s back for its backoff delay: %m", unit);
+                            r, "Failed to hold the device of %s back for its backoff delay: %m", b->unit);
                 return 0;
         }
         serve(c, fd, unit, cred.pid);

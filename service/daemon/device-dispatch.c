@@ -265,16 +265,16 @@ void device_dispatch_rematch(Context *c, sd_device *dev)
         announce(c, "change", dev);
 }
 
-int device_dispatch_adopt(Context *c, const char *unit, int fd)
+int device_dispatch_adopt(Context *c, const char *driver, const char *sysname, int fd)
 {
         _cleanup_(sd_device_unrefp) sd_device *dev = NULL;
-        _cleanup_free_ char *driver = NULL, *sysname = NULL;
+        _cleanup_free_ char *unit = NULL;
         const BackendOps *backend = &backend_pci;
         const Manifest *m;
         Binding *b;
         int r;
 
-        r = driver_unit_name_parse(unit, &driver, &sysname);
+        r = driver_unit_name(driver, sysname, &unit);
         if (r < 0)
                 return r;
         if (binding_find_by_unit(c, unit))

@@ -21,4 +21,4 @@ void device_dispatch_rematch(Context *c, sd_device *dev);
 
 /* Takes over a binding an earlier drvhostd left in the fd store. Returns 0, or -errno and the caller
  * still owns fd. */
-int device_dispatch_adopt(Context *c, const char *unit, int fd);
+int device_dispatch_adopt(Context *c, const char *driver, const char *sysname, int fd);

@@ -5,6 +5,7 @@
 #include <sys/signalfd.h>
 #include <systemd/sd-daemon.h>
 
+#include "binding-ports.h"
 #include "binding.h"
 #include "broker.h"
 #include "binding-journal.h"
@@ -69,7 +70,21 @@ static int parse_argv(int argc, char *argv[])
         return 1;
 }
 
-/* Takes back the bindings an earlier drvhostd left in our fd store. */
+/* Gives up one entry of the fd store: the unit it served stops, the copy there goes. */
+static void forget_stored(Context *c, const char *fdname, const char *unit, int fd, int error)
+{
+        _cleanup_free_ char *msg = NULL;
+
+        log_warning_errno(error, "Not adopting %s: %m", fdname);
+        if (unit)
+                (void)c->unit_ops->stop(c->unit_ops_userdata, unit);
+        if (asprintf(&msg, "FDSTOREREMOVE=1\nFDNAME=%s", fdname) >= 0)
+                (void)sd_notify(false, msg);
+        safe_close(fd);
+}
+
+/* Takes back the bindings an earlier drvhostd left in our fd store: the device files first, which
+ * make the bindings, then their ptys and job sockets. */
 static void adopt_bindings(Context *c)
 {
         _cleanup_strv_free_ char **names = NULL;
@@ -79,27 +94,43 @@ static void adopt_bindings(Context *c)
         if (n <= 0)
                 return;
 
-        for (int i = 0; i < n; i++) {
-                _cleanup_free_ char *unit = NULL, *msg = NULL;
-                int fd = SD_LISTEN_FDS_START + i, r;
+        for (FdstoreKind pass = FDSTORE_DEVICE; pass < _FDSTORE_KIND_MAX; pass++)
+                for (int i = 0; i < n; i++) {
+                        _cleanup_free_ char *unit = NULL, *driver = NULL, *sysname = NULL;
+                        int fd = SD_LISTEN_FDS_START + i, r;
+                        FdstoreKind kind;
+                        Binding *b;
 
-                r = driver_unit_from_fdname(names[i], &unit);
-                if (r >= 0)
-                        r = device_dispatch_adopt(c, unit, fd);
-                if (r >= 0)
-                        continue;
-                if (r == -EEXIST) {
-                        /* A second copy of an adopted binding's file: the binding lives on. */
-                        safe_close(fd);
-                        continue;
+                        r = driver_fdname_parse(names[i], &kind, &driver, &sysname);
+                        if (r >= 0 && kind != pass)
+                                continue;
+                        if (r < 0 && pass != FDSTORE_DEVICE)
+                                continue;
+                        if (r >= 0)
+                                r = driver_unit_name(driver, sysname, &unit);
+                        if (r >= 0 && kind == FDSTORE_DEVICE)
+                                r = device_dispatch_adopt(c, driver, sysname, fd);
+                        else if (r >= 0) {
+                                b = binding_find_by_unit(c, unit);
+                                r = b ? binding_ports_adopt(b, kind, fd) : -ENOENT;
+                        }
+                        if (r >= 0)
+                                continue;
+                        if (r == -EEXIST) {
+                                /* A second copy of an adopted binding's file: the binding lives on. */
+                                safe_close(fd);
+                                continue;
+                        }
+                        forget_stored(c, names[i], kind == FDSTORE_DEVICE ? unit : NULL, fd, r);
                 }
 
-                log_warning_errno(r, "Not adopting %s: %m", names[i]);
-                if (unit)
-                        (void)c->unit_ops->stop(c->unit_ops_userdata, unit);
-                if (asprintf(&msg, "FDSTOREREMOVE=1\nFDNAME=%s", names[i]) >= 0)
-                        (void)sd_notify(false, msg);
-                safe_close(fd);
+        /* Stored by a drvhostd from before ports, or lost: made anew (the running driver gets them
+         * at its next start). */
+        for (Binding *b = c->bindings; b; b = b->next) {
+                int r = binding_ports_open(b);
+
+                if (r < 0)
+                        log_warning_errno(r, "Failed to make the pty or job socket of %s: %m", b->unit);
         }
 }
 

@@ -4,16 +4,15 @@
 
 #include "fdstore.h"
 #include "macro.h"
-#include "unit-name.h"
 
-int fdstore_push(const char *unit, int fd)
+int fdstore_push(FdstoreKind kind, const char *driver, const char *sysname, int fd)
 {
         _cleanup_free_ char *fdname = NULL, *msg = NULL;
         int r;
 
         if (fd < 0)
                 return -EBADF;
-        r = driver_unit_to_fdname(unit, &fdname);
+        r = driver_fdname(kind, driver, sysname, &fdname);
         if (r < 0)
                 return r;
         if (asprintf(&msg, "FDSTORE=1\nFDNAME=%s", fdname) < 0)
@@ -21,11 +20,11 @@ int fdstore_push(const char *unit, int fd)
         return sd_pid_notify_with_fds(0, false, msg, &fd, 1);
 }
 
-void fdstore_remove(const char *unit)
+void fdstore_remove(FdstoreKind kind, const char *driver, const char *sysname)
 {
         _cleanup_free_ char *fdname = NULL, *msg = NULL;
 
-        if (driver_unit_to_fdname(unit, &fdname) < 0 ||
+        if (driver_fdname(kind, driver, sysname, &fdname) < 0 ||
             asprintf(&msg, "FDSTOREREMOVE=1\nFDNAME=%s", fdname) < 0)
                 return;
         (void)sd_notify(false, msg);

@@ -5,6 +5,7 @@
  * process belongs to the unit the binding was made for, then sends the binding (the driver to run
  * and its environment) with the usbfs fd; we put the fd on DRVHOST_DEVICE_FD_NUMBER and exec the
  * driver, which keeps our pid, so systemd supervises the driver itself. */
+#include <ctype.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,15 +44,14 @@ static int broker_connect(void)
         return r;
 }
 
-/* Receives the binding: payload into buf (NUL-terminated), the device fd into *ret_fd and, for a
- * PCI binding, the interrupt file into *ret_irq_fd (else -EBADF). */
-static int broker_receive(int sock, char *buf, size_t size, int *ret_fd, int *ret_irq_fd)
+/* Receives the binding: payload into buf (NUL-terminated) and its fds (at least the device) into
+ * fds; returns how many. */
+static int broker_receive(int sock, char *buf, size_t size, int fds[static DRVHOST_BROKER_FDS_MAX])
 {
         union {
                 struct cmsghdr cmsg;
-                char data[CMSG_SPACE(sizeof(int) * 2)];
+                char data[CMSG_SPACE(sizeof(int) * DRVHOST_BROKER_FDS_MAX)];
         } control = {};
-        int fds[2] = {-EBADF, -EBADF};
         struct iovec iov = {.iov_base = buf, .iov_len = size - 1};
         struct msghdr msg = {
             .msg_iov = &iov,
@@ -60,6 +60,7 @@ static int broker_receive(int sock, char *buf, size_t size, int *ret_fd, int *re
             .msg_controllen = sizeof(control),
         };
         struct cmsghdr *cmsg;
+        size_t n_fds;
         ssize_t n;
 
         n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
@@ -73,18 +74,17 @@ static int broker_receive(int sock, char *buf, size_t size, int *ret_fd, int *re
 
         cmsg = CMSG_FIRSTHDR(&msg);
         if (!cmsg || cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS ||
-            (cmsg->cmsg_len != CMSG_LEN(sizeof(int)) && cmsg->cmsg_len != CMSG_LEN(sizeof(int) * 2)))
+            cmsg->cmsg_len < CMSG_LEN(sizeof(int)))
                 return -EBADMSG;
-        memcpy(fds, CMSG_DATA(cmsg), cmsg->cmsg_len - CMSG_LEN(0));
-        *ret_fd = fds[0];
-        *ret_irq_fd = fds[1];
-        return 0;
+        n_fds = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        memcpy(fds, CMSG_DATA(cmsg), n_fds * sizeof(int));
+        return (int)n_fds;
 }
 
-/* Applies the KEY=value lines: EXEC is returned, the rest become environment variables. */
-static int apply_payload(char *payload, char **ret_exec)
+/* Applies the KEY=value lines: EXEC and FDS are returned, the rest become environment variables. */
+static int apply_payload(char *payload, char **ret_exec, char **ret_fd_names)
 {
-        char *state = NULL, *exec = NULL;
+        char *state = NULL, *exec = NULL, *fd_names = NULL;
 
         for (char *line = strtok_r(payload, "\n", &state); line; line = strtok_r(NULL, "\n", &state)) {
                 char *eq = strchr(line, '=');
@@ -94,24 +94,79 @@ static int apply_payload(char *payload, char **ret_exec)
                 *eq = '\0';
                 if (streq(line, DRVHOST_BROKER_KEY_EXEC))
                         exec = eq + 1;
+                else if (streq(line, DRVHOST_BROKER_KEY_FDS))
+                        fd_names = eq + 1;
                 else if (strneq(line, "DRVHOST_", strlen("DRVHOST_"))) {
                         if (setenv(line, eq + 1, 1) < 0)
                                 return -errno;
                 } else
                         return -EBADMSG;
         }
-        if (!exec || exec[0] != '/')
+        if (!exec || exec[0] != '/' || !fd_names)
                 return -EBADMSG;
         *ret_exec = exec;
+        *ret_fd_names = fd_names;
         return 0;
+}
+
+/* The environment variable that tells the driver where a named fd is: "tty" → DRVHOST_TTY_FD. */
+static int fd_variable(const char *name, char *buf, size_t size)
+{
+        static const char *const known[] = {DRVHOST_BROKER_FD_DEVICE, DRVHOST_BROKER_FD_IRQ, DRVHOST_BROKER_FD_TTY,
+                                            DRVHOST_BROKER_FD_SOCKET};
+        size_t n;
+
+        for (size_t i = 0; i < ELEMENTSOF(known); i++) {
+                if (!streq(name, known[i]))
+                        continue;
+                n = (size_t)snprintf(buf, size, "DRVHOST_%s_FD", name);
+                if (n >= size)
+                        return -ENAMETOOLONG;
+                for (char *p = buf; *p; p++)
+                        *p = (char)toupper((unsigned char)*p);
+                return 0;
+        }
+        return -EBADMSG;
+}
+
+/* Puts the received fds on base, base + 1, … in the order drvhostd named them (the device first),
+ * open across exec, and says where in DRVHOST_<NAME>_FD. */
+static int place_fds(int fds[], int n_fds, char *fd_names, int base)
+{
+        char *state = NULL, variable[64], number[16];
+        int i = 0, r;
+
+        /* Out of the way of the numbers they go to first; dup2() onto itself would keep O_CLOEXEC. */
+        for (int k = 0; k < n_fds; k++) {
+                int moved = fcntl(fds[k], F_DUPFD_CLOEXEC, base + DRVHOST_BROKER_FDS_MAX);
+
+                if (moved < 0)
+                        return -errno;
+                safe_close(fds[k]);
+                fds[k] = moved;
+        }
+        for (char *name = strtok_r(fd_names, ",", &state); name; name = strtok_r(NULL, ",", &state), i++) {
+                if (i >= n_fds || (i == 0 && !streq(name, DRVHOST_BROKER_FD_DEVICE)))
+                        return -EBADMSG;
+                r = fd_variable(name, variable, sizeof(variable));
+                if (r < 0)
+                        return r;
+                if (dup2(fds[i], base + i) < 0)
+                        return -errno;
+                fds[i] = safe_close(fds[i]);
+                (void)snprintf(number, sizeof(number), "%d", base + i);
+                if (setenv(variable, number, 1) < 0)
+                        return -errno;
+        }
+        return i == n_fds ? 0 : -EBADMSG;
 }
 
 int main(int argc, char *argv[])
 {
         char payload[DRVHOST_BROKER_MESSAGE_MAX];
-        char *exec = NULL, *args[MANIFEST_EXEC_WORDS_MAX + 1] = {}, *state = NULL, number[16];
+        char *exec = NULL, *fd_names = NULL, *args[MANIFEST_EXEC_WORDS_MAX + 1] = {}, *state = NULL;
         _cleanup_close_ int sock = -EBADF;
-        int fd = -EBADF, irq_fd = -EBADF, device_fd, n_listen, r;
+        int fds[DRVHOST_BROKER_FDS_MAX], n_fds, n_listen, r;
         size_t n = 0;
 
         if (argc > 1) {
@@ -127,57 +182,30 @@ int main(int argc, char *argv[])
                 return log_error_errno(sock, "Failed to reach drvhostd at %s: %m", DRVHOST_BROKER_SOCKET),
                        EXIT_FAILURE;
 
-        r = broker_receive(sock, payload, sizeof(payload), &fd, &irq_fd);
-        if (r == -EPERM)
+        n_fds = broker_receive(sock, payload, sizeof(payload), fds);
+        if (n_fds == -EPERM)
                 return log_error("drvhostd refused to hand over a device: no binding belongs to this unit."),
                        EXIT_FAILURE;
-        if (r < 0)
-                return log_error_errno(r, "Failed to receive the device from drvhostd: %m"), EXIT_FAILURE;
+        if (n_fds < 0)
+                return log_error_errno(n_fds, "Failed to receive the device from drvhostd: %m"), EXIT_FAILURE;
 
-        /* Done with the socket; it must not linger on the fd number the driver expects. */
+        /* Done with the socket; it must not linger on the fd numbers the driver expects. */
         sock = safe_close(sock);
 
-        r = apply_payload(payload, &exec);
+        r = apply_payload(payload, &exec, &fd_names);
         if (r < 0)
                 return log_error_errno(r, "drvhostd sent a malformed binding: %m"), EXIT_FAILURE;
 
-        /* The fds systemd passes from the unit's fd store (the driver's saved state) sit at 3…; the
-         * device goes right after them. exec keeps our pid, so LISTEN_PID stays right for the driver.
-         * dup2() onto itself would keep O_CLOEXEC, so clear it explicitly in every case. */
+        /* The fds systemd passes from the unit's fd store (the driver's saved state) sit at 3…; ours
+         * go right after them. exec keeps our pid, so LISTEN_PID stays right for the driver. */
         n_listen = MAX(sd_listen_fds(false), 0);
         /* sd_listen_fds() marks them close-on-exec; the driver is who needs them. */
         for (int i = 0; i < n_listen; i++)
                 (void)fcntl(SD_LISTEN_FDS_START + i, F_SETFD, 0);
-        device_fd = DRVHOST_DEVICE_FD_NUMBER + n_listen;
-        /* The interrupt file goes right after the device; first out of the device's way. */
-        if (irq_fd == device_fd) {
-                irq_fd = fcntl(irq_fd, F_DUPFD_CLOEXEC, device_fd + 2);
-                if (irq_fd < 0)
-                        return log_error_errno(errno, "Failed to place interrupt fd: %m"), EXIT_FAILURE;
-        }
-        if (fd != device_fd) {
-                if (dup2(fd, device_fd) < 0)
-                        return log_error_errno(errno, "Failed to place device fd: %m"), EXIT_FAILURE;
-                safe_close(fd);
-        }
-        if (fcntl(device_fd, F_SETFD, 0) < 0)
-                return log_error_errno(errno, "Failed to pass device fd on: %m"), EXIT_FAILURE;
-        (void)snprintf(number, sizeof(number), "%d", device_fd);
-        if (setenv(DRVHOST_ENV_DEVICE_FD, number, 1) < 0)
-                return log_error_errno(errno, "Failed to set environment: %m"), EXIT_FAILURE;
-        if (irq_fd >= 0) {
-                if (irq_fd != device_fd + 1) {
-                        if (dup2(irq_fd, device_fd + 1) < 0)
-                                return log_error_errno(errno, "Failed to place interrupt fd: %m"),
-                                       EXIT_FAILURE;
-                        safe_close(irq_fd);
-                }
-                if (fcntl(device_fd + 1, F_SETFD, 0) < 0)
-                        return log_error_errno(errno, "Failed to pass interrupt fd on: %m"), EXIT_FAILURE;
-                (void)snprintf(number, sizeof(number), "%d", device_fd + 1);
-                if (setenv(DRVHOST_ENV_IRQ_FD, number, 1) < 0)
-                        return log_error_errno(errno, "Failed to set environment: %m"), EXIT_FAILURE;
-        }
+        r = place_fds(fds, n_fds, fd_names, DRVHOST_DEVICE_FD_NUMBER + n_listen);
+        if (r < 0)
+                return log_error_errno(r, "Failed to pass on the device's files (%s): %m", fd_names),
+                       EXIT_FAILURE;
 
         /* The manifest parser refuses longer command lines; refuse rather than run the driver with
          * some of its arguments cut off. */

@@ -5,13 +5,21 @@
  *
  * The launcher connects to DRVHOST_BROKER_SOCKET (SOCK_SEQPACKET). drvhostd identifies the peer's
  * unit (SO_PEERCRED → cgroup → unit) and, only if a binding belongs to that unit, answers with one
- * message: "KEY=value\n" lines (DRVHOST_BROKER_KEY_*) and the device fd as SCM_RIGHTS. Any other
- * peer gets the connection closed without a message. A PCI binding sends two fds: the device's
- * BAR 0 and, second, its bound /dev/drvhost_irq file, which the driver finds on DRVHOST_IRQ_FD. */
+ * message: "KEY=value\n" lines (DRVHOST_BROKER_KEY_*) and the binding's fds as SCM_RIGHTS, named by
+ * DRVHOST_BROKER_KEY_FDS. Any other peer gets the connection closed without a message. A PCI
+ * binding's device fd is its BAR 0. */
 
 #define DRVHOST_BROKER_SOCKET "/run/drvhost/broker.sock"
 
 #define DRVHOST_BROKER_KEY_EXEC "EXEC"
+/* The names of the fds sent, in their order, separated by ',': "device" first, then any of "irq"
+ * (a PCI binding's /dev/drvhost_irq file), "tty" (the pty master of TTYLink=yes) and "socket" (the
+ * listening job socket of JobSocket=yes). The launcher puts each on DRVHOST_<NAME>_FD. */
+#define DRVHOST_BROKER_KEY_FDS "FDS"
+#define DRVHOST_BROKER_FD_DEVICE "device"
+#define DRVHOST_BROKER_FD_IRQ "irq"
+#define DRVHOST_BROKER_FD_TTY "tty"
+#define DRVHOST_BROKER_FD_SOCKET "socket"
 /* The remaining keys are passed to the driver as environment variables of the same name. */
 #define DRVHOST_ENV_DEVICE_FD "DRVHOST_DEVICE_FD"
 #define DRVHOST_ENV_DEVICE "DRVHOST_DEVICE"
@@ -24,11 +32,15 @@
 /* The fd number the driver finds its device on, after any fds systemd passes (LISTEN_FDS). */
 #define DRVHOST_DEVICE_FD_NUMBER 3
 
-enum { DRVHOST_BROKER_MESSAGE_MAX = 4096 };
+enum { DRVHOST_BROKER_MESSAGE_MAX = 4096, DRVHOST_BROKER_FDS_MAX = 4 };
 
-/* Unit names of driver bindings: drvhost-driver@<driver>_<interface>.service */
+/* Unit names of driver bindings: drvhost-driver@<driver>_<interface>.service (see unit-name.h) */
 #define DRVHOST_DRIVER_UNIT_PREFIX "drvhost-driver@"
 #define DRVHOST_DRIVER_UNIT_SUFFIX ".service"
+/* The template's User=drv-%i: one DynamicUser per binding. */
+#define DRVHOST_DRIVER_USER_PREFIX "drv-"
+/* systemd takes at most 31 characters for a user name (UT_NAMESIZE - 1). */
+enum { DRVHOST_DRIVER_USER_NAME_MAX = 31 };
 
 /* Each driver unit's RuntimeDirectory= is DRVHOST_DRIVER_RUNTIME_DIR/<instance>. */
 #define DRVHOST_DRIVER_RUNTIME_DIR "/run/drvhost/driver"

@@ -11,8 +11,12 @@
 #define USB_SYSNAME_CHARS "0123456789abcdef.:-" /* USB ports and interfaces; PCI addresses */
 #define INSTANCE_SEPARATOR '_'
 #define FDNAME_COLON '+'
-/* systemd's limit on unit name length. */
-enum { UNIT_NAME_MAX = 255 };
+
+static const char *const fdname_prefix[_FDSTORE_KIND_MAX] = {
+    [FDSTORE_DEVICE] = "",
+    [FDSTORE_TTY] = "tty+",
+    [FDSTORE_SOCKET] = "socket+",
+};
 
 static int valid_parts(const char *driver, const char *sysname)
 {
@@ -25,35 +29,75 @@ static int valid_parts(const char *driver, const char *sysname)
 
 int driver_unit_name(const char *driver, const char *sysname, char **ret)
 {
+        size_t room = DRVHOST_DRIVER_USER_NAME_MAX - strlen(DRVHOST_DRIVER_USER_PREFIX), n_sys = strlen(sysname),
+               n_driver = strlen(driver);
+        _cleanup_free_ char *device = NULL;
         char *s;
 
         if (valid_parts(driver, sysname) < 0)
                 return -EINVAL;
-        if (asprintf(&s, "%s%s%c%s%s", DRVHOST_DRIVER_UNIT_PREFIX, driver, INSTANCE_SEPARATOR, sysname,
-                     DRVHOST_DRIVER_UNIT_SUFFIX) < 0)
+        if (n_sys + 2 > room)
+                return -ENAMETOOLONG;
+        n_driver = MIN(n_driver, room - 1 - n_sys);
+        /* A cut driver name should not end in its separator. */
+        while (n_driver > 1 && driver[n_driver - 1] == '-')
+                n_driver--;
+
+        device = strdup(sysname);
+        if (!device)
                 return -ENOMEM;
-        if (strlen(s) > UNIT_NAME_MAX) {
-                free(s);
-                return -EINVAL;
-        }
+        for (char *p = device; *p; p++)
+                if (*p == ':' || *p == '.')
+                        *p = INSTANCE_SEPARATOR;
+
+        if (asprintf(&s, "%s%.*s%c%s%s", DRVHOST_DRIVER_UNIT_PREFIX, (int)n_driver, driver, INSTANCE_SEPARATOR,
+                     device, DRVHOST_DRIVER_UNIT_SUFFIX) < 0)
+                return -ENOMEM;
         *ret = s;
         return 0;
 }
 
-int driver_unit_name_parse(const char *unit, char **ret_driver, char **ret_sysname)
+int driver_fdname(FdstoreKind kind, const char *driver, const char *sysname, char **ret)
 {
-        size_t prefix = strlen(DRVHOST_DRIVER_UNIT_PREFIX), suffix = strlen(DRVHOST_DRIVER_UNIT_SUFFIX);
-        size_t len = strlen(unit);
+        char *s;
+
+        if (kind < 0 || kind >= _FDSTORE_KIND_MAX || valid_parts(driver, sysname) < 0)
+                return -EINVAL;
+        if (asprintf(&s, "%s%s%s%c%s%s", fdname_prefix[kind], DRVHOST_DRIVER_UNIT_PREFIX, driver,
+                     INSTANCE_SEPARATOR, sysname, DRVHOST_DRIVER_UNIT_SUFFIX) < 0)
+                return -ENOMEM;
+        for (char *p = s; *p; p++)
+                if (*p == ':')
+                        *p = FDNAME_COLON;
+        *ret = s;
+        return 0;
+}
+
+int driver_fdname_parse(const char *fdname, FdstoreKind *ret_kind, char **ret_driver, char **ret_sysname)
+{
+        size_t prefix = strlen(DRVHOST_DRIVER_UNIT_PREFIX), suffix = strlen(DRVHOST_DRIVER_UNIT_SUFFIX), len;
         _cleanup_free_ char *instance = NULL, *driver = NULL, *sysname = NULL;
+        FdstoreKind kind = FDSTORE_DEVICE;
         char *sep;
 
-        if (len <= prefix + suffix || !strneq(unit, DRVHOST_DRIVER_UNIT_PREFIX, prefix) ||
-            !streq(unit + len - suffix, DRVHOST_DRIVER_UNIT_SUFFIX))
-                return -EINVAL;
+        /* The device's entry has no prefix; check the others first. */
+        for (FdstoreKind k = FDSTORE_DEVICE + 1; k < _FDSTORE_KIND_MAX; k++)
+                if (strneq(fdname, fdname_prefix[k], strlen(fdname_prefix[k]))) {
+                        kind = k;
+                        fdname += strlen(fdname_prefix[k]);
+                        break;
+                }
 
-        instance = strndup(unit + prefix, len - prefix - suffix);
+        len = strlen(fdname);
+        if (len <= prefix + suffix || !strneq(fdname, DRVHOST_DRIVER_UNIT_PREFIX, prefix) ||
+            !streq(fdname + len - suffix, DRVHOST_DRIVER_UNIT_SUFFIX))
+                return -EINVAL;
+        instance = strndup(fdname + prefix, len - prefix - suffix);
         if (!instance)
                 return -ENOMEM;
+        for (char *p = instance; *p; p++)
+                if (*p == FDNAME_COLON)
+                        *p = ':';
         sep = strchr(instance, INSTANCE_SEPARATOR);
         if (!sep)
                 return -EINVAL;
@@ -65,43 +109,11 @@ int driver_unit_name_parse(const char *unit, char **ret_driver, char **ret_sysna
         if (valid_parts(driver, sysname) < 0)
                 return -EINVAL;
 
+        if (ret_kind)
+                *ret_kind = kind;
         if (ret_driver)
                 *ret_driver = TAKE_PTR(driver);
         if (ret_sysname)
                 *ret_sysname = TAKE_PTR(sysname);
-        return 0;
-}
-
-static int replace_char(const char *s, char from, char to, char **ret)
-{
-        char *copy = strdup(s);
-
-        if (!copy)
-                return -ENOMEM;
-        for (char *p = copy; *p; p++)
-                if (*p == from)
-                        *p = to;
-        *ret = copy;
-        return 0;
-}
-
-int driver_unit_to_fdname(const char *unit, char **ret)
-{
-        if (driver_unit_name_parse(unit, NULL, NULL) < 0)
-                return -EINVAL;
-        return replace_char(unit, ':', FDNAME_COLON, ret);
-}
-
-int driver_unit_from_fdname(const char *fdname, char **ret)
-{
-        _cleanup_free_ char *unit = NULL;
-        int r;
-
-        r = replace_char(fdname, FDNAME_COLON, ':', &unit);
-        if (r < 0)
-                return r;
-        if (driver_unit_name_parse(unit, NULL, NULL) < 0)
-                return -EINVAL;
-        *ret = TAKE_PTR(unit);
         return 0;
 }

@@ -58,8 +58,11 @@ interface_of() {
         echo "$dev/$(basename "$dev"):1.${2:-0}"
 }
 
-# driver_unit DRIVER INTERFACE_SYSPATH: the unit drvhost runs for that binding.
-driver_unit() { echo "drvhost-driver@$1_$(basename "$2").service"; }
+# driver_unit DRIVER INTERFACE_SYSPATH: the unit drvhost runs for that binding (':' and '.' of the
+# device's name become '_': the instance is also the driver's user name, drv-<instance>).
+driver_unit() { echo "drvhost-driver@$1_$(basename "$2" | tr ':.' '__').service"; }
+# unit_instance UNIT: what is between '@' and ".service".
+unit_instance() { local i=${1#*@}; echo "${i%.service}"; }
 
 unit_pid() { systemctl show -P MainPID "$1"; }
 unit_active() { [ "$(systemctl is-active "$1")" = active ]; }

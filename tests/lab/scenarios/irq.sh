@@ -12,7 +12,7 @@ mount -t debugfs none /sys/kernel/debug 2>/dev/null
 klog_mark
 
 addr=$(edu_addr)
-unit=drvhost-driver@edu_$addr.service
+unit=drvhost-driver@edu_$(echo "$addr" | tr ':.' '__').service
 check "an edu device is present ($addr)" test -n "$addr"
 check "the edu manifest is installed" test -f /usr/lib/drvhost/drivers.d/edu.driver
 check "drvhost_irq.ko loads" irq_load

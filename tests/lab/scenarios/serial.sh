@@ -87,9 +87,7 @@ check "the ACM gadget is plugged in while drvhost is stopped" gadget_plug ser
 intf=$(interface_of ser 0)
 data_intf=$(interface_of ser 1)
 unit=$(driver_unit usb-serial "$intf")
-instance=${unit#drvhost-driver@}
-instance=${instance%.service}
-link=/run/drvhost/driver/$instance/tty
+link=/run/drvhost/tty/usb-1d6b_0106_LAB-ser-if00
 
 check "without drvhost, the kernel's cdc_acm drives the function" wait_for 10 bound_to "$intf" cdc_acm
 
@@ -101,13 +99,15 @@ check "drvhost binds the communication interface to usb-serial" \
 check "$unit is active" wait_for 20 unit_active "$unit"
 check "the communication interface is claimed through usbfs, not by cdc_acm" bound_to "$intf" usbfs
 check "so is the data interface (ClaimInterfaces=function)" bound_to "$data_intf" usbfs
-check "the driver links its pty as $link" wait_for 10 test -L "$link"
+check "drvhostd links the port's pty as $link" wait_for 10 test -L "$link"
 pty=$(readlink "$link")
-stable=/run/drvhost/tty/usb-1d6b_0106_LAB-ser-if00
-check "drvhostd keeps a stable link $stable to it" eval '[ "$(readlink -f "$stable")" = "$pty" ]'
-check "the link names a pty ($pty)" eval '[[ $pty == /dev/pts/* ]] && test -c "$pty"'
-check "the pty keeps devpts' mode 0620, owned by the driver's dynamic user" \
-        eval '[ "$(stat -c %a "$pty")" = 620 ] && [ "$(stat -c %u "$pty")" = "$(ps -o uid= -p "$(unit_pid "$unit")" | tr -d " ")" ]'
+check "the link names a pty straight away ($pty), no path of the driver's in between" \
+        eval '[[ $pty == /dev/pts/* ]] && test -c "$pty"'
+check "the pty is root:dialout 0660, like /dev/ttyACM0 (not the driver's)" \
+        eval '[ "$(stat -c %a:%U:%G "$pty")" = 660:root:dialout ]'
+check "the driver runs as its own user drv-<instance>" \
+        eval '[ "$(ps -o user:32= -p "$(unit_pid "$unit")" | tr -d " ")" = "drv-$(unit_instance "$unit")" ] ||
+                [ "$(systemctl show -P User "$unit")" = "drv-$(unit_instance "$unit")" ]'
 check "the unit's status names the pty and the default 9600 8N1" \
         sh -c "systemctl show -P StatusText '$unit' | grep -F '$pty' | grep -q '9600 8N1'"
 check "the gadget got the initial SET_LINE_CODING, 9600 8N1" \
@@ -155,7 +155,7 @@ check "the gadget is unplugged" gadget_unplug ser
 check "the driver unit stops" wait_for 20 unit_gone "$unit"
 check "the driver saw the unplug" sh -c "journalctl -u '$unit' -o cat --no-pager | grep -q 'Device unplugged'"
 check "the unplug is not reported as a crash" journal_lacks "$DRVHOST_MESSAGE_CRASHED" DRVHOST_UNIT="$unit"
-check "the link is gone" test ! -e "$link"
+check "the link is gone" test ! -e "$link" -a ! -L "$link"
 check "the pty is gone" test ! -e "$pty"
 
 acm_kprobe_off
