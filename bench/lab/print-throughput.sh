@@ -30,8 +30,8 @@ check "drvhost starts" drvhost_start
 check "the printer gadget is plugged in again" gadget_plug bp
 intf=$(interface_of bp)
 unit=$(driver_unit usb-printer "$intf")
-sock=/run/drvhost/driver/${unit#drvhost-driver@}
-sock=${sock%.service}/printer.sock
+# drvhostd's job socket for the interface (JobSocket=yes).
+sock=/run/drvhost/printer/$(basename "$intf")
 check "usb-printer serves it" wait_for 30 unit_active "$unit"
 drain_start
 drv=()

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 
 #include "macro.h"
 #include "print-client.h"
+#include "print-discover.h"
 
 /* Exit statuses of cups/backend.h. */
 enum {
@@ -49,18 +51,22 @@ static void help(const char *name)
                "Without arguments it lists those printers for lpinfo(8), one line each:\n"
                "  direct drvhost://MAKE/MODEL?serial=SERIAL \"MAKE MODEL\" \"MAKE MODEL (drvhost)\" "
                "\"DEVICE-ID\" \"\"\n"
-               "where MAKE, MODEL and SERIAL come from the printer's IEEE 1284 device ID (SERIAL\n"
-               "falls back to the USB serial number, then to the driver instance).\n"
+               "where MAKE and MODEL come from the printer's IEEE 1284 device ID, and SERIAL is\n"
+               "the USB serial number the kernel read, else the device ID's SN, else the USB\n"
+               "interface. It finds printers in " DRVHOST_PRINTER_SOCKET_DIR "/ only, and trusts a\n"
+               "socket there only if root owns it and root listens on it.\n"
                "\n"
                "With arguments, as cupsd runs it, it prints FILE (COPIES times) or standard input on\n"
                "the printer that $DEVICE_URI names, passing what the printer sends back to the\n"
                "back-channel (fd 3). It waits up to %d s for a printer that is not there yet.\n"
                "\n"
                "Exit status: 0 printed; 1 failed (bad arguments or URI, protocol error);\n"
-               "6 retry later (printer absent or unplugged, driver stopped or crashed, timeout).\n"
+               "6 retry later (printer absent or unplugged, driver stopped or crashed, timeout,\n"
+               "two printers match the URI).\n"
                "Messages on standard error follow CUPS's conventions (INFO:, ERROR:, DEBUG:).\n"
                "\n"
-               "It is installed with mode 0700 so that cupsd runs it as root.\n",
+               "It is installed with mode 0700 so that cupsd runs it as root; as lp it works too\n"
+               "(the sockets are root:lp 0660). See drvhost-backend(8).\n",
                name, name, FIND_ATTEMPTS * FIND_INTERVAL_SEC);
 }
 
@@ -77,42 +83,59 @@ static void print_quoted(const char *s)
 }
 
 /* Prints the printer's line for lpinfo. */
-static int list_one(const char *socket_path, const JobInfo *info, void *userdata)
+static int list_one(const FoundPrinter *f, void *userdata)
 {
         _cleanup_free_ char *uri = NULL, *make_model = NULL, *device_info = NULL;
-        PrinterIdentity ident;
+        const PrinterIdentity *ident = &f->ident;
         int r;
 
-        r = printer_identity_from_info(info, &ident);
+        r = printer_uri_format(ident->manufacturer, ident->model, ident->serial, &uri);
+        if (r >= 0 && (asprintf(&make_model, "%s %s", ident->manufacturer, ident->model) < 0 ||
+                       asprintf(&device_info, "%s %s (drvhost)", ident->manufacturer, ident->model) < 0))
+                r = -ENOMEM;
         if (r < 0)
                 return r;
-        r = printer_uri_format(ident.manufacturer, ident.model, ident.serial, &uri);
-        if (r >= 0 && (asprintf(&make_model, "%s %s", ident.manufacturer, ident.model) < 0 ||
-                       asprintf(&device_info, "%s %s (drvhost)", ident.manufacturer, ident.model) < 0))
-                r = -ENOMEM;
-        if (r >= 0) {
-                printf("direct %s ", uri);
-                print_quoted(make_model);
-                putchar(' ');
-                print_quoted(device_info);
-                putchar(' ');
-                print_quoted(info->device_id);
-                printf(" \"\"\n");
-                fprintf(stderr, "DEBUG: %s serves %s at %s\n", info->instance, uri, socket_path);
-        }
-        printer_identity_done(&ident);
-        return r < 0 ? r : 0;
+        printf("direct %s ", uri);
+        print_quoted(make_model);
+        putchar(' ');
+        print_quoted(device_info);
+        putchar(' ');
+        print_quoted(f->info.device_id);
+        printf(" \"\"\n");
+        fprintf(stderr, "DEBUG: %s/%s serves %s (serial from the %s)\n", DRVHOST_PRINTER_SOCKET_DIR,
+                f->name, uri, printer_serial_source_to_string(ident->serial_source));
+        return 0;
+}
+
+/* A socket that is not a usable printer: worth a warning when it is not what drvhostd makes. */
+static void skipped(const char *name, int error, void *userdata)
+{
+        bool odd = error == -EPERM || error == -ELOOP || error == -ENOTSOCK || error == -EINVAL;
+
+        fprintf(stderr, "%s: Skipping %s/%s: %s%s\n", odd ? "WARNING" : "DEBUG", DRVHOST_PRINTER_SOCKET_DIR,
+                name, strerror(-error),
+                error == -EPERM ? " (not root's socket, or not root listening on it)" : "");
+}
+
+static void dir_error(int r)
+{
+        if (r == -EPERM)
+                fprintf(stderr, "ERROR: %s is not a directory that only root can change: not trusting it\n",
+                        DRVHOST_PRINTER_SOCKET_DIR);
+        else
+                fprintf(stderr, "ERROR: Failed to list drvhost printers: %s\n", strerror(-r));
 }
 
 static int discover(void)
 {
+        const PrinterPlaces pl = PRINTER_PLACES_SYSTEM;
         int r;
 
-        r = printer_discover(PRINTER_SOCKET_GLOB, QUERY_TIMEOUT_MSEC, list_one, NULL);
+        r = printer_discover(&pl, QUERY_TIMEOUT_MSEC, list_one, skipped, NULL);
         if (fflush(stdout) != 0 && r >= 0)
                 r = -errno;
         if (r < 0) {
-                fprintf(stderr, "ERROR: Failed to list drvhost printers: %s\n", strerror(-r));
+                dir_error(r);
                 return CUPS_BACKEND_FAILED;
         }
         return CUPS_BACKEND_OK;
@@ -122,41 +145,47 @@ static int discover(void)
  * (negated, so that it cannot be taken for an fd) after saying why. */
 static int connect_printer(const PrinterUri *u, const char *uri)
 {
-        _cleanup_free_ JobInfo *info = calloc(1, sizeof(*info));
+        const PrinterPlaces pl = PRINTER_PLACES_SYSTEM;
+        _cleanup_free_ FoundPrinter *f = calloc(1, sizeof(*f));
+        char other[PRINTER_NAME_MAX + 1];
         int r = -ENOENT;
 
-        if (!info)
+        if (!f)
                 return -CUPS_BACKEND_FAILED;
         fprintf(stderr, "STATE: +connecting-to-device\n");
         for (unsigned attempt = 0; attempt < FIND_ATTEMPTS; attempt++) {
-                _cleanup_free_ char *path = NULL;
                 int fd;
 
                 if (attempt > 0) {
                         fprintf(stderr, "INFO: Waiting for the printer to become available\n");
                         sleep(FIND_INTERVAL_SEC);
                 }
-                r = printer_find(PRINTER_SOCKET_GLOB, u, QUERY_TIMEOUT_MSEC, &path, info);
+                r = printer_find(&pl, u, QUERY_TIMEOUT_MSEC, skipped, NULL, f, other);
                 if (r == -ENOENT)
                         continue;
                 if (r < 0)
                         break;
-                /* No timeout: the driver queues jobs, and ours may wait behind another one. */
-                fd = printer_connect(path, 0);
-                if (fd < 0) {
-                        r = fd;
-                        continue; /* the driver went away between the query and now */
-                }
                 fprintf(stderr, "STATE: -connecting-to-device\n");
-                fprintf(stderr, "DEBUG: Printing on %s (%s, status %s) at %s\n", uri, info->instance,
-                        info->status, path);
-                if (info->busy)
+                fprintf(stderr, "DEBUG: Printing on %s: %s/%s (%s, status %s)\n", uri,
+                        DRVHOST_PRINTER_SOCKET_DIR, f->name, f->info.unit, f->info.status);
+                if (f->info.busy)
                         fprintf(stderr, "INFO: The printer is busy with another job, waiting\n");
+                /* The connection that was queried and matched: the job goes on it. */
+                fd = TAKE_FD(f->fd);
+                found_printer_done(f);
                 return fd;
         }
         if (r == -ENOENT)
                 fprintf(stderr, "ERROR: The printer %s is not connected (no drvhost driver serves it)\n",
                         uri);
+        else if (r == -ENOTUNIQ)
+                fprintf(stderr,
+                        "ERROR: Two printers match %s: %s/%s and %s/%s; not guessing which one is meant "
+                        "(a driver may claim another printer's identity, or two printers share a "
+                        "serial number). Unplug one, or give the queue a URI that only one matches\n",
+                        uri, DRVHOST_PRINTER_SOCKET_DIR, f->name, DRVHOST_PRINTER_SOCKET_DIR, other);
+        else if (r == -EPERM)
+                dir_error(r);
         else
                 fprintf(stderr, "ERROR: Failed to reach the printer %s: %s\n", uri, strerror(-r));
         return -CUPS_BACKEND_RETRY;

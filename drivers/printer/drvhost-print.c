@@ -15,6 +15,7 @@
 
 #include "macro.h"
 #include "print-client.h"
+#include "print-discover.h"
 
 enum {
         EXIT_DONE = 0,
@@ -53,13 +54,16 @@ static void help(void)
                "  ERROR REASON         it did not: unplugged, I/O error, timeout, driver stopping,\n"
                "                       connection lost (the driver crashed) ...\n"
                "\n"
-               "PRINTER is a driver's socket (/run/drvhost/driver/INSTANCE/printer.sock), its runtime\n"
-               "directory, or a drvhost://MAKE/MODEL?serial=SERIAL URI as --list shows.\n"
+               "PRINTER is a job socket in " DRVHOST_PRINTER_SOCKET_DIR "/, by path or by name (the USB\n"
+               "interface, e.g. 1-1:1.0), or a drvhost://MAKE/MODEL?serial=SERIAL URI as --list shows.\n"
+               "Only root and group lp may print. A socket is used only if root owns it and root\n"
+               "listens on it; a URI two printers match is refused.\n"
                "\n"
                "Options:\n"
                "  -h --help              Show this help\n"
                "  -q --query             Print what the printer reports (KEY=value lines): device ID,\n"
-               "                         port status, driver instance, USB identity\n"
+               "                         port status, driver unit, USB identity, the serial that\n"
+               "                         identifies it and where that came from\n"
                "  -l --list              List the printers: URI, make and model, socket\n"
                "  -n --copies=N          Send FILE N times in one job (FILE must be seekable)\n"
                "     --unknown-length    Do not announce the job's length (as for a pipe)\n"
@@ -138,13 +142,28 @@ static int parse_argv(int argc, char *argv[], Options *o)
         return 1;
 }
 
-/* The socket for PRINTER: the path itself, printer.sock in a directory, or the printer a URI
- * names. Returns 0 with *ret (free it) or -errno after saying why. */
-static int resolve(const char *target, char **ret)
+/* Says why a printer could not be used. */
+static void open_error(const char *what, int r)
 {
+        const char *why = r == -EACCES  ? "permission denied (printing needs root or group lp)"
+                          : r == -EPERM ? "refused: root does not own it or does not listen on it"
+                          : r == -ELOOP ? "refused: a symbolic link"
+                          : r == -ENOTSOCK ? "not a socket"
+                          : r == -EINVAL   ? "not a USB interface name"
+                                           : strerror(-r);
+
+        fprintf(stderr, "drvhost-print: %s: %s\n", what, why);
+}
+
+/* The printer PRINTER names, connected and queried, in *f. Returns 0, or -errno after saying why. */
+static int open_target(const char *target, FoundPrinter *f)
+{
+        const PrinterPlaces pl = PRINTER_PLACES_SYSTEM;
         _cleanup_(printer_uri_done) PrinterUri u = {};
-        _cleanup_free_ JobInfo *info = NULL;
-        struct stat st;
+        _cleanup_close_ int dir_fd = -EBADF;
+        char other[PRINTER_NAME_MAX + 1];
+        size_t dir_len = strlen(DRVHOST_PRINTER_SOCKET_DIR);
+        const char *name = target;
         int r;
 
         if (strstr(target, "://")) {
@@ -153,66 +172,80 @@ static int resolve(const char *target, char **ret)
                         fprintf(stderr, "drvhost-print: not a drvhost:// URI: %s\n", target);
                         return r;
                 }
-                info = calloc(1, sizeof(*info));
-                if (!info)
-                        return -ENOMEM;
-                r = printer_find(PRINTER_SOCKET_GLOB, &u, QUERY_TIMEOUT_MSEC, ret, info);
-                if (r < 0)
-                        fprintf(stderr, "drvhost-print: no printer matches %s%s%s\n", target,
-                                r == -ENOENT ? "" : ": ", r == -ENOENT ? "" : strerror(-r));
+                r = printer_find(&pl, &u, QUERY_TIMEOUT_MSEC, NULL, NULL, f, other);
+                if (r == -ENOTUNIQ)
+                        fprintf(stderr,
+                                "drvhost-print: two printers match %s: %s and %s; not guessing which one\n",
+                                target, f->name, other);
+                else if (r == -ENOENT)
+                        fprintf(stderr, "drvhost-print: no printer matches %s\n", target);
+                else if (r < 0)
+                        open_error(DRVHOST_PRINTER_SOCKET_DIR, r);
                 return r;
         }
-        if (stat(target, &st) == 0 && S_ISDIR(st.st_mode))
-                r = asprintf(ret, "%s/%s", target, JOB_SOCKET_NAME);
-        else
-                r = asprintf(ret, "%s", target);
-        return r < 0 ? -ENOMEM : 0;
+
+        /* A path must be in the socket directory: only there are sockets checked to be drvhostd's. */
+        if (strchr(target, '/')) {
+                if (!strneq(target, DRVHOST_PRINTER_SOCKET_DIR, dir_len) || target[dir_len] != '/') {
+                        fprintf(stderr, "drvhost-print: %s is not in %s/\n", target,
+                                DRVHOST_PRINTER_SOCKET_DIR);
+                        return -EINVAL;
+                }
+                name = target + dir_len + 1;
+        }
+        dir_fd = printer_dir_open(pl.socket_dir, pl.owner);
+        if (dir_fd < 0) {
+                open_error(DRVHOST_PRINTER_SOCKET_DIR, dir_fd);
+                return dir_fd;
+        }
+        r = printer_open(&pl, dir_fd, name, QUERY_TIMEOUT_MSEC, f);
+        if (r < 0)
+                open_error(target, r);
+        return r;
 }
 
-static int list_one(const char *socket_path, const JobInfo *info, void *userdata)
+static int list_one(const FoundPrinter *f, void *userdata)
 {
         _cleanup_free_ char *uri = NULL;
-        PrinterIdentity ident;
         int r;
 
-        r = printer_identity_from_info(info, &ident);
+        r = printer_uri_format(f->ident.manufacturer, f->ident.model, f->ident.serial, &uri);
         if (r < 0)
                 return r;
-        r = printer_uri_format(ident.manufacturer, ident.model, ident.serial, &uri);
-        if (r >= 0)
-                printf("%s\t%s %s\t%s\t%s\n", uri, ident.manufacturer, ident.model, info->status,
-                       socket_path);
-        printer_identity_done(&ident);
-        return r < 0 ? r : 0;
+        printf("%s\t%s %s\t%s\t%s/%s\n", uri, f->ident.manufacturer, f->ident.model, f->info.status,
+               DRVHOST_PRINTER_SOCKET_DIR, f->name);
+        return 0;
 }
 
-static int query(const char *path)
+static void list_skipped(const char *name, int error, void *userdata)
 {
-        _cleanup_free_ JobInfo *info = calloc(1, sizeof(*info));
-        int r;
+        char what[sizeof(DRVHOST_PRINTER_SOCKET_DIR) + PRINTER_NAME_MAX + 1];
 
-        if (!info)
-                return EXIT_USAGE;
-        r = printer_query(path, QUERY_TIMEOUT_MSEC, info);
-        if (r < 0) {
-                fprintf(stderr, "drvhost-print: query of %s failed: %s\n", path, strerror(-r));
-                return EXIT_USAGE;
-        }
+        (void)snprintf(what, sizeof(what), "%s/%s", DRVHOST_PRINTER_SOCKET_DIR, name);
+        open_error(what, error);
+}
+
+static int query(const FoundPrinter *f)
+{
+        const JobInfo *info = &f->info;
+
         printf("DEVICE_ID=%s\n", info->device_id);
         if (info->port_status_known)
                 printf("PORT_STATUS=0x%02x\n", info->port_status);
         else
                 printf("PORT_STATUS=\n");
-        printf("STATUS=%s\nINSTANCE=%s\nUNIT=%s\nDEVICE=%s\nUSB_ID=%s\nUSB_SERIAL=%s\nBIDIRECTIONAL=%"
-               "s\nBUSY=%s\n",
-               info->status, info->instance, info->unit, info->device, info->usb_id, info->usb_serial,
-               info->bidirectional ? "yes" : "no", info->busy ? "yes" : "no");
+        printf("STATUS=%s\nINTERFACE=%s\nSERIAL=%s\nSERIAL_FROM=%s\nUNIT=%s\nDEVICE=%s\nUSB_ID=%s\n"
+               "USB_SERIAL=%s\nBIDIRECTIONAL=%s\nBUSY=%s\n",
+               info->status, f->name, f->ident.serial,
+               printer_serial_source_to_string(f->ident.serial_source), info->unit, info->device,
+               info->usb_id, f->usb_serial, info->bidirectional ? "yes" : "no", info->busy ? "yes" : "no");
         return EXIT_DONE;
 }
 
-static int print(const Options *o, const char *path)
+/* Prints on f's connection, the one that was queried. */
+static int print(const Options *o, FoundPrinter *f)
 {
-        _cleanup_close_ int fd = -EBADF, file_fd = -EBADF, backchannel_fd = -EBADF;
+        _cleanup_close_ int file_fd = -EBADF, backchannel_fd = -EBADF;
         uint64_t length = JOB_LENGTH_UNKNOWN;
         int input_fd = STDIN_FILENO;
         JobResult res;
@@ -237,12 +270,7 @@ static int print(const Options *o, const char *path)
                 }
         }
 
-        fd = printer_connect(path, 0);
-        if (fd < 0) {
-                fprintf(stderr, "drvhost-print: cannot connect to %s: %s\n", path, strerror(-fd));
-                return EXIT_USAGE;
-        }
-        r = printer_send_job(fd, input_fd, o->copies, length, backchannel_fd, &res);
+        r = printer_send_job(f->fd, input_fd, o->copies, length, backchannel_fd, &res);
         if (r < 0) {
                 fprintf(stderr, "drvhost-print: reading the input failed: %s\n", strerror(-r));
                 return EXIT_USAGE;
@@ -260,7 +288,8 @@ static int print(const Options *o, const char *path)
 
 int main(int argc, char *argv[])
 {
-        _cleanup_free_ char *path = NULL;
+        const PrinterPlaces pl = PRINTER_PLACES_SYSTEM;
+        _cleanup_free_ FoundPrinter *f = NULL;
         Options o = {.copies = 1};
         int r;
 
@@ -270,18 +299,20 @@ int main(int argc, char *argv[])
         (void)signal(SIGPIPE, SIG_IGN);
 
         if (o.action == ACTION_LIST) {
-                r = printer_discover(PRINTER_SOCKET_GLOB, QUERY_TIMEOUT_MSEC, list_one, NULL);
+                r = printer_discover(&pl, QUERY_TIMEOUT_MSEC, list_one, list_skipped, NULL);
                 if (r < 0) {
-                        fprintf(stderr, "drvhost-print: listing printers failed: %s\n", strerror(-r));
+                        open_error(DRVHOST_PRINTER_SOCKET_DIR, r);
                         return EXIT_USAGE;
                 }
                 return EXIT_DONE;
         }
 
-        r = resolve(o.target, &path);
-        if (r < 0)
+        f = malloc(sizeof(*f));
+        if (!f)
                 return EXIT_USAGE;
-        if (o.action == ACTION_QUERY)
-                return query(path);
-        return print(&o, path);
+        if (open_target(o.target, f) < 0)
+                return EXIT_USAGE;
+        r = o.action == ACTION_QUERY ? query(f) : print(&o, f);
+        found_printer_done(f);
+        return r;
 }

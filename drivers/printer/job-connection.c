@@ -42,7 +42,8 @@ static short connection_events(Printer *p, Connection *c)
 
         switch (c->state) {
         case CONNECTION_REQUEST:
-                return events | POLLIN;
+                /* The next frame only once the last answer is out (see connection_read()). */
+                return c->out_len > 0 ? events : POLLIN;
         case CONNECTION_JOB:
                 if (p->job_end || p->job_error)
                         return events;
@@ -95,6 +96,23 @@ int connection_queue(Connection *c, const void *data, size_t n)
         memcpy(c->out + c->out_len, data, n);
         c->out_len += n;
         return 0;
+}
+
+void connection_reply(Printer *p, Connection *c, const uint8_t *buf, size_t n)
+{
+        if (c->state == CONNECTION_DEAD)
+                return;
+        if (connection_queue(c, buf, n) < 0) {
+                (void)drvhost_driver_log(p->driver, LOG_ERR,
+                                         "Out of memory for a reply, dropping the client.");
+                connection_close(p, c);
+                return;
+        }
+        if (connection_flush(c) < 0) {
+                connection_close(p, c);
+                return;
+        }
+        connection_update(p, c);
 }
 
 void connection_finish(Printer *p, Connection *c, const uint8_t *buf, ssize_t n)

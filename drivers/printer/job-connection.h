@@ -4,15 +4,16 @@
 /* A client of the job socket and its reply buffer (job-connection.c), shared by job-server.c (which
  * reads the clients) and job-print.c (which prints the job of one of them).
  *
- * A connection goes REQUEST → (QUERY) CLOSING, or REQUEST → (JOB) QUEUED → JOB → CLOSING, and ends
- * DEAD (fd closed; freed once no job refers to it). */
+ * A connection goes REQUEST (QUERY answered, any number of times) → (JOB) QUEUED → JOB → CLOSING, or
+ * from REQUEST straight to CLOSING on a bad request, and ends DEAD (fd closed; freed once no job
+ * refers to it). */
 
 #include <sys/types.h>
 
 #include "printer.h"
 
 typedef enum ConnectionState {
-        CONNECTION_REQUEST, /* reading the first frame */
+        CONNECTION_REQUEST, /* reading QUERY or JOB */
         CONNECTION_QUEUED,  /* a job waiting for its turn: not read */
         CONNECTION_JOB,     /* the job that prints */
         CONNECTION_CLOSING, /* sending the last reply */
@@ -50,6 +51,8 @@ void connection_update(Printer *p, Connection *c);
 int connection_flush(Connection *c);
 /* Queues bytes for the client. Returns 0 or -ENOMEM. */
 int connection_queue(Connection *c, const void *data, size_t n);
+/* Queues a reply (a whole frame) and keeps the connection in its state. */
+void connection_reply(Printer *p, Connection *c, const uint8_t *buf, size_t n);
 /* Queues the last reply (a whole frame, or nothing for n <= 0) and closes once it is out. */
 void connection_finish(Printer *p, Connection *c, const uint8_t *buf, ssize_t n);
 /* Ends the connection with an ERROR frame. */

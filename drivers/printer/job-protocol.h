@@ -1,24 +1,28 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* The job protocol spoken on the printer driver's socket ($RUNTIME_DIRECTORY/printer.sock, a
- * SOCK_STREAM Unix socket). Everything is a frame:
+/* The job protocol spoken on the printer driver's socket (drvhostd's /run/drvhost/printer/<interface>,
+ * or $RUNTIME_DIRECTORY/printer.sock for a driver run without one; a SOCK_STREAM Unix socket).
+ * Everything is a frame:
  *
  *     offset 0  u16  type (big-endian)
  *            2  u16  reserved, 0
  *            4  u32  payload length (big-endian), at most JOB_FRAME_DATA_MAX
  *            8  payload
  *
- * A connection carries one request. The client sends either
- *   QUERY (u32 version)                 → the driver answers INFO and closes, or
+ * On a connection the client sends any number of
+ *   QUERY (u32 version)                 → the driver answers INFO, one at a time,
+ * then optionally one
  *   JOB (u32 version, u32 flags 0, u64 length or JOB_LENGTH_UNKNOWN), DATA..., END
  *                                       → the driver answers DONE (u64 bytes written) or ERROR
  *                                         (u32 code, u64 bytes written, reason text) and closes;
  *                                         BACKCHANNEL frames (what the printer sent back) may
  *                                         come at any time before that.
- * END is required even when the length was announced; the bytes received must then match it. The
- * driver serves one job at a time and reads a queued job's frames only once its turn comes. A
- * connection closed before DONE means the job failed: the driver died or was stopped.
+ * So a client prints on the connection whose INFO it checked. The JOB must come within the driver's
+ * request timeout of connecting. END is required even when the length was announced; the bytes
+ * received must then match it. The driver serves one job at a time and reads a queued job's frames
+ * only once its turn comes. A connection closed before DONE means the job failed: the driver died or
+ * was stopped.
  *
  * Pure code, no I/O: encoders write into caller buffers, decoders check every length. */
 

@@ -2,11 +2,33 @@
 /* The job socket of drvhost-printer: listening, accepting, reading the clients' requests and job
  * frames, answering QUERY, and stopping. The job that prints is job-print.c's.
  *
- * Only the JOB connection is read past its first frame, and its DATA only while an OUT slot has
- * room: a queued client, or one faster than the printer, waits in its socket buffer. */
+ * The socket is drvhostd's when the manifest says JobSocket=yes: /run/drvhost/printer/<interface>,
+ * root:lp 0660, listened on by drvhostd and kept across our restarts (clients wait in its backlog
+ * meanwhile). We only accept on it, and never close or remove it. Without one (a driver run by
+ * hand, the unit tests) we bind $RUNTIME_DIRECTORY/printer.sock ourselves.
+ *
+ * A connection may QUERY any number of times, then send one JOB. Only the JOB connection is read
+ * past its request, and its DATA only while an OUT slot has room: a queued client, or one faster
+ * than the printer, waits in its socket buffer.
+ *
+ * What one client can hold, and for how long:
+ * - A connection that has not sent its JOB within REQUEST_TIMEOUT_USEC of being accepted (whether
+ *   it said nothing, sent half a frame, or only queried) is dropped: idle clients cannot fill the
+ *   CONNECTIONS_MAX slots for long.
+ * - A queued job is not read and holds nothing but its slot; the printer is the current job's only.
+ *   A queued client that went away is noticed (EOF) as soon as its turn comes, and skipped.
+ * - A job whose sender stops sending keeps the printer until it sends again, closes, or is killed,
+ *   exactly as a process holding /dev/usb/lp0 open does, and as CUPS's usb backend waits for its
+ *   filters without a timeout: a rasterizer may think for minutes about one page, and failing the
+ *   job then would print its first pages twice on retry. What bounds it is the client's side:
+ *   cupsd's MaxJobTime (3 hours by default) cancels the job, which kills the backend and closes the
+ *   connection, and the next job starts at once. Only root and group lp can connect to drvhostd's
+ *   socket (as to /dev/usb/lp*), so no other user can hold the printer this way. */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,10 +44,11 @@
 
 enum {
         LISTEN_BACKLOG = 16,
-        /* Anyone may connect: the CUPS backend runs as root (or as lp when installed without its
-         * 0700 mode), and drvhost-print as any user. Printing is what a local user may do anyway. */
+        /* Only for the socket we bind ourselves (no JobSocket= from drvhostd: a driver run by hand
+         * or a test): its directory is the user's own. drvhostd's socket is root:lp 0660. */
         SOCKET_MODE = 0666,
-        /* A client that sends no complete request within this is dropped. */
+        /* A client must have sent its JOB (after any QUERY) within this of being accepted, or it is
+         * dropped. Checked on the tick, so it may take up to TICK_IDLE_USEC longer. */
         REQUEST_TIMEOUT_USEC = 10 * 1000 * 1000,
         /* At stop, how long replies may take to go out before their clients are dropped. */
         FLUSH_TIMEOUT_MSEC = 1000,
@@ -64,7 +87,9 @@ static void reply_info(Printer *p, Connection *c)
                 connection_fail(p, c, JOB_ERROR_IO, 0, "description too long");
                 return;
         }
-        connection_finish(p, c, buf, n);
+        /* The connection stays open for a JOB: the client prints on the very connection whose
+         * answer it checked. */
+        connection_reply(p, c, buf, (size_t)n);
 }
 
 /* The first frame of a connection, whole in c->in. */
@@ -127,6 +152,10 @@ static int connection_read(Printer *p, Connection *c)
                 int r;
 
                 if (c->state != CONNECTION_REQUEST && c->state != CONNECTION_JOB)
+                        return 0;
+                /* One QUERY answered at a time: a client that asks without reading cannot make us
+                 * buffer answers without end. */
+                if (c->state == CONNECTION_REQUEST && c->out_len > 0)
                         return 0;
                 if (c->state == CONNECTION_JOB && (p->job_end || p->job_error))
                         return 0;
@@ -328,13 +357,13 @@ static int socket_path(Printer *p)
         return 0;
 }
 
-int job_server_start(Printer *p)
+/* Binds and listens on $RUNTIME_DIRECTORY/printer.sock: without a socket from drvhostd. */
+static int bind_own_socket(Printer *p)
 {
         struct sockaddr_un sa = {.sun_family = AF_UNIX};
         _cleanup_close_ int fd = -EBADF;
         int r;
 
-        job_reset(p);
         r = socket_path(p);
         if (r < 0)
                 return r;
@@ -354,11 +383,50 @@ int job_server_start(Printer *p)
                 return -errno;
         if (listen(fd, LISTEN_BACKLOG) < 0)
                 return -errno;
+        return TAKE_FD(fd);
+}
+
+/* drvhostd's socket: already listening. Its path, for the log only. */
+static int use_passed_socket(Printer *p, int fd)
+{
+        struct sockaddr_un sa = {};
+        socklen_t len = sizeof(sa);
+        int flags;
+
+        /* on_listen() accepts until EAGAIN. drvhostd never accepts on its copy, so the flag, which
+         * the open file shares with it, changes nothing there. */
+        flags = fcntl(fd, F_GETFL);
+        if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
+                return -errno;
+        if (getsockname(fd, (struct sockaddr *)&sa, &len) < 0 || len <= offsetof(struct sockaddr_un, sun_path) ||
+            sa.sun_path[0] == '\0')
+                (void)snprintf(p->socket_path, sizeof(p->socket_path), "the socket from drvhostd");
+        else
+                (void)snprintf(p->socket_path, sizeof(p->socket_path), "%.*s",
+                               (int)(len - offsetof(struct sockaddr_un, sun_path)), sa.sun_path);
+        return fd;
+}
+
+int job_server_start(Printer *p)
+{
+        int fd, r;
+
+        job_reset(p);
+        fd = drvhost_driver_get_socket_fd(p->driver);
+        p->listen_owned = fd < 0;
+        fd = fd >= 0 ? use_passed_socket(p, fd) : bind_own_socket(p);
+        if (fd < 0)
+                return fd;
 
         r = drvhost_driver_add_fd(p->driver, fd, POLLIN, on_listen, p);
-        if (r < 0)
+        if (r < 0) {
+                if (p->listen_owned) {
+                        safe_close(fd);
+                        (void)unlink(p->socket_path);
+                }
                 return r;
-        p->listen_fd = TAKE_FD(fd);
+        }
+        p->listen_fd = fd;
         p->listening = true;
         return 0;
 }
@@ -443,7 +511,11 @@ void job_server_stop(Printer *p, JobError error)
 
         if (p->listen_fd >= 0) {
                 (void)drvhost_driver_remove_fd(p->driver, p->listen_fd);
-                p->listen_fd = safe_close(p->listen_fd);
-                (void)unlink(p->socket_path);
+                /* drvhostd's socket stays, with the clients in its backlog, for our successor. */
+                if (p->listen_owned) {
+                        safe_close(p->listen_fd);
+                        (void)unlink(p->socket_path);
+                }
+                p->listen_fd = -EBADF;
         }
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The client side of a job socket: connect, who listens, QUERY with one deadline, a job. */
 #include <errno.h>
 #include <fcntl.h>
-#include <glob.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,190 +10,19 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "macro.h"
 #include "print-client.h"
 
 enum {
-        HEX = 16,
-        NIBBLE_BITS = 4,
         MSEC_PER_SEC = 1000,
+        NSEC_PER_USEC = 1000,
         USEC_PER_MSEC = 1000,
         /* How long a back-channel reader may block one write before its data is dropped. */
         BACKCHANNEL_WRITE_TIMEOUT_MSEC = 1000,
 };
-
-#define URI_PREFIX PRINTER_URI_SCHEME "://"
-
-/* RFC 3986's unreserved characters stay as they are; everything else is %-escaped. */
-static bool uri_unreserved(char c)
-{
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-               c == '.' || c == '_' || c == '~';
-}
-
-static int uri_append(FILE *f, const char *s)
-{
-        static const char hex[] = "0123456789ABCDEF";
-
-        for (; *s; s++) {
-                unsigned char c = (unsigned char)*s;
-
-                if (uri_unreserved((char)c))
-                        fputc(c, f);
-                else
-                        fprintf(f, "%%%c%c", hex[c >> NIBBLE_BITS], hex[c & (HEX - 1)]);
-        }
-        return ferror(f) ? -ENOMEM : 0;
-}
-
-int printer_uri_format(const char *manufacturer, const char *model, const char *serial, char **ret)
-{
-        _cleanup_free_ char *buf = NULL;
-        size_t size = 0;
-        FILE *f;
-        int r = 0;
-
-        f = open_memstream(&buf, &size);
-        if (!f)
-                return -ENOMEM;
-        fputs(URI_PREFIX, f);
-        r = r ?: uri_append(f, manufacturer);
-        fputc('/', f);
-        r = r ?: uri_append(f, model);
-        if (serial && *serial) {
-                fputs("?serial=", f);
-                r = r ?: uri_append(f, serial);
-        }
-        if (fclose(f) != 0 || r < 0)
-                return -ENOMEM;
-        *ret = TAKE_PTR(buf);
-        return 0;
-}
-
-static int hex_value(char c)
-{
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
-
-/* Decodes [s, s + n) into a new string. Returns 0, -EINVAL for a bad or NUL escape, -ENOMEM. */
-static int uri_decode(const char *s, size_t n, char **ret)
-{
-        char *out = malloc(n + 1), *o = out;
-
-        if (!out)
-                return -ENOMEM;
-        for (size_t i = 0; i < n; i++) {
-                int hi, lo;
-
-                if (s[i] != '%') {
-                        *o++ = s[i];
-                        continue;
-                }
-                if (n - i < 3 || (hi = hex_value(s[i + 1])) < 0 || (lo = hex_value(s[i + 2])) < 0 ||
-                    (hi == 0 && lo == 0)) {
-                        free(out);
-                        return -EINVAL;
-                }
-                *o++ = (char)(hi << NIBBLE_BITS | lo);
-                i += 2;
-        }
-        *o = '\0';
-        *ret = out;
-        return 0;
-}
-
-int printer_uri_parse(const char *uri, PrinterUri *ret)
-{
-        _cleanup_(printer_uri_done) PrinterUri u = {};
-        const char *host, *slash, *path_end, *query;
-        int r;
-
-        *ret = (PrinterUri){};
-        if (!uri || strncasecmp(uri, URI_PREFIX, strlen(URI_PREFIX)) != 0)
-                return -EINVAL;
-        host = uri + strlen(URI_PREFIX);
-        slash = strchr(host, '/');
-        if (!slash || slash == host)
-                return -EINVAL;
-        query = strchr(slash, '?');
-        path_end = query ? query : slash + strlen(slash);
-        if (path_end == slash + 1)
-                return -EINVAL;
-
-        r = uri_decode(host, (size_t)(slash - host), &u.manufacturer);
-        if (r < 0)
-                return r;
-        r = uri_decode(slash + 1, (size_t)(path_end - slash - 1), &u.model);
-        if (r < 0)
-                return r;
-
-        for (const char *p = query ? query + 1 : NULL; p && *p;) {
-                const char *amp = strchr(p, '&');
-                size_t len = amp ? (size_t)(amp - p) : strlen(p);
-
-                if (len > strlen("serial=") && strneq(p, "serial=", strlen("serial=")) && !u.serial) {
-                        r = uri_decode(p + strlen("serial="), len - strlen("serial="), &u.serial);
-                        if (r < 0)
-                                return r;
-                }
-                p = amp ? amp + 1 : NULL;
-        }
-
-        *ret = u;
-        u = (PrinterUri){};
-        return 0;
-}
-
-void printer_uri_done(PrinterUri *u)
-{
-        free(u->manufacturer);
-        free(u->model);
-        free(u->serial);
-        *u = (PrinterUri){};
-}
-
-static const char *nonempty(const char *s)
-{
-        return s && *s ? s : NULL;
-}
-
-int printer_identity_from_info(const JobInfo *info, PrinterIdentity *ret)
-{
-        PrinterIdentity ident = {};
-        int r;
-
-        r = device_id_parse(info->device_id, strlen(info->device_id), &ident.id);
-        if (r == -ENOMEM)
-                return r;
-        /* A device ID that does not parse still leaves the USB identity to go by. */
-        ident.manufacturer = nonempty(ident.id.manufacturer) ?: "Unknown";
-        ident.model = nonempty(ident.id.model) ?: "Printer";
-        ident.serial = nonempty(ident.id.serial) ?: nonempty(info->usb_serial) ?: info->instance;
-        *ret = ident;
-        return 0;
-}
-
-void printer_identity_done(PrinterIdentity *ident)
-{
-        device_id_done(&ident->id);
-        *ident = (PrinterIdentity){};
-}
-
-bool printer_uri_matches(const PrinterUri *u, const PrinterIdentity *ident, const JobInfo *info)
-{
-        if (u->serial)
-                return streq(u->serial, ident->serial) || streq(u->serial, info->instance);
-        return strcasecmp(u->manufacturer, ident->manufacturer) == 0 &&
-               strcasecmp(u->model, ident->model) == 0;
-}
 
 int printer_connect(const char *socket_path, unsigned timeout_msec)
 {
@@ -253,26 +82,47 @@ static int write_all(int fd, const void *buf, size_t n, bool socket, unsigned ti
         return 0;
 }
 
-/* Reads exactly n bytes, waiting at most timeout_msec in all. Returns 0, -ECONNRESET at EOF,
- * -ETIMEDOUT or -errno. */
-static int read_all(int fd, void *buf, size_t n, unsigned timeout_msec)
+static uint64_t now_usec(void)
+{
+        struct timespec ts;
+
+        (void)clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * USEC_PER_MSEC * MSEC_PER_SEC + (uint64_t)ts.tv_nsec / NSEC_PER_USEC;
+}
+
+/* Waits for events on fd until the absolute deadline (CLOCK_MONOTONIC, µs). Returns 0 when ready,
+ * -ETIMEDOUT, or -errno. */
+static int wait_until(int fd, short events, uint64_t deadline)
+{
+        for (;;) {
+                struct pollfd pfd = {.fd = fd, .events = events};
+                uint64_t now = now_usec();
+                int r;
+
+                if (now >= deadline)
+                        return -ETIMEDOUT;
+                /* Rounded up: a wait cut short by rounding would only come back here. */
+                r = poll(&pfd, 1, (int)((deadline - now + USEC_PER_MSEC - 1) / USEC_PER_MSEC));
+                if (r < 0 && errno != EINTR)
+                        return -errno;
+                if (r > 0)
+                        return 0;
+        }
+}
+
+int printer_read_full(int fd, void *buf, size_t n, uint64_t deadline_usec)
 {
         uint8_t *p = buf;
 
+        /* One deadline for all of it: a peer that trickles a byte at a time gains nothing. */
         while (n > 0) {
-                struct pollfd pfd = {.fd = fd, .events = POLLIN};
                 ssize_t k;
                 int r;
 
-                r = poll(&pfd, 1, (int)timeout_msec);
-                if (r < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (r == 0)
-                        return -ETIMEDOUT;
-                k = read(fd, p, n);
+                r = wait_until(fd, POLLIN, deadline_usec);
+                if (r < 0)
+                        return r;
+                k = recv(fd, p, n, MSG_DONTWAIT);
                 if (k < 0) {
                         if (errno == EINTR || errno == EAGAIN)
                                 continue;
@@ -286,27 +136,61 @@ static int read_all(int fd, void *buf, size_t n, unsigned timeout_msec)
         return 0;
 }
 
-int printer_query(const char *socket_path, unsigned timeout_msec, JobInfo *ret)
+/* Sends all of buf before the deadline. Returns 0, -ETIMEDOUT or -errno. */
+static int send_full(int fd, const void *buf, size_t n, uint64_t deadline_usec)
+{
+        const uint8_t *p = buf;
+
+        while (n > 0) {
+                ssize_t k = send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+                int r;
+
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        if (errno != EAGAIN)
+                                return -errno;
+                        r = wait_until(fd, POLLOUT, deadline_usec);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                p += k;
+                n -= (size_t)k;
+        }
+        return 0;
+}
+
+int printer_check_peer(int fd, uid_t uid)
+{
+        struct ucred cred = {};
+        socklen_t len = sizeof(cred);
+
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+                return -errno;
+        /* Whoever called listen() on the socket: drvhostd for its sockets, whichever driver serves
+         * it. A driver cannot make its own listener look like that. */
+        return cred.uid == uid ? 0 : -EPERM;
+}
+
+int printer_query_fd(int fd, unsigned timeout_msec, JobInfo *ret)
 {
         uint8_t query[JOB_FRAME_HEADER_SIZE + JOB_QUERY_SIZE];
         uint8_t header[JOB_FRAME_HEADER_SIZE];
         _cleanup_free_ uint8_t *payload = NULL;
-        _cleanup_close_ int fd = -EBADF;
+        uint64_t deadline = now_usec() + (uint64_t)timeout_msec * USEC_PER_MSEC;
         JobFrameHeader h;
         ssize_t n;
         int r;
 
-        fd = printer_connect(socket_path, timeout_msec);
-        if (fd < 0)
-                return fd;
         n = job_encode_query(query, sizeof(query));
         if (n < 0)
                 return (int)n;
-        r = write_all(fd, query, (size_t)n, true, timeout_msec);
+        r = send_full(fd, query, (size_t)n, deadline);
         if (r < 0)
                 return r;
 
-        r = read_all(fd, header, sizeof(header), timeout_msec);
+        r = printer_read_full(fd, header, sizeof(header), deadline);
         if (r < 0)
                 return r;
         r = job_frame_header_decode(header, sizeof(header), &h);
@@ -315,75 +199,20 @@ int printer_query(const char *socket_path, unsigned timeout_msec, JobInfo *ret)
         payload = malloc(h.length);
         if (!payload)
                 return -ENOMEM;
-        r = read_all(fd, payload, h.length, timeout_msec);
+        r = printer_read_full(fd, payload, h.length, deadline);
         if (r < 0)
                 return r;
         return job_decode_info(payload, h.length, ret);
 }
 
-int printer_discover(const char *pattern, unsigned timeout_msec, PrinterFoundFn found, void *userdata)
+int printer_query(const char *socket_path, unsigned timeout_msec, JobInfo *ret)
 {
-        _cleanup_free_ JobInfo *info = NULL;
-        glob_t g = {};
-        int r;
+        _cleanup_close_ int fd = -EBADF;
 
-        r = glob(pattern, 0, NULL, &g);
-        if (r == GLOB_NOMATCH)
-                return 0;
-        if (r != 0)
-                return r == GLOB_NOSPACE ? -ENOMEM : -EIO;
-
-        info = malloc(sizeof(*info));
-        r = info ? 0 : -ENOMEM;
-        for (size_t i = 0; r == 0 && i < g.gl_pathc; i++) {
-                if (printer_query(g.gl_pathv[i], timeout_msec, info) < 0)
-                        continue; /* a driver restarting, or a stale socket */
-                r = found(g.gl_pathv[i], info, userdata);
-        }
-        globfree(&g);
-        return r;
-}
-
-typedef struct FindContext {
-        const PrinterUri *uri;
-        char *path;
-        JobInfo *info;
-} FindContext;
-
-static int find_one(const char *socket_path, const JobInfo *info, void *userdata)
-{
-        FindContext *f = userdata;
-        PrinterIdentity ident;
-        bool match;
-        int r;
-
-        r = printer_identity_from_info(info, &ident);
-        if (r < 0)
-                return r;
-        match = printer_uri_matches(f->uri, &ident, info);
-        printer_identity_done(&ident);
-        if (!match)
-                return 0;
-        f->path = strdup(socket_path);
-        if (!f->path)
-                return -ENOMEM;
-        *f->info = *info;
-        return 1;
-}
-
-int printer_find(const char *pattern, const PrinterUri *u, unsigned timeout_msec, char **ret_path,
-                 JobInfo *ret_info)
-{
-        FindContext f = {.uri = u, .info = ret_info};
-        int r;
-
-        r = printer_discover(pattern, timeout_msec, find_one, &f);
-        if (r < 0)
-                return r;
-        if (r == 0)
-                return -ENOENT;
-        *ret_path = f.path;
-        return 0;
+        fd = printer_connect(socket_path, timeout_msec);
+        if (fd < 0)
+                return fd;
+        return printer_query_fd(fd, timeout_msec, ret);
 }
 
 /* Sends the back-channel bytes to the reader, or drops them when it does not keep up. */

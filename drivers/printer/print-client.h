@@ -1,67 +1,35 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* The client side of the printer driver's job socket, shared by the CUPS backend "drvhost" and
- * drvhost-print: printer URIs, finding printers, QUERY, and sending a job. */
+/* The client side of a printer driver's job socket (print-client.c), shared by the CUPS backend
+ * "drvhost" and drvhost-print: connecting, checking who listens, QUERY, and sending a job. Finding
+ * the printers is print-discover.c's. */
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
-#include "device-id.h"
 #include "job-protocol.h"
 
-#define PRINTER_URI_SCHEME "drvhost"
-/* Where the drivers' sockets are: one runtime directory per driver unit. */
-#define PRINTER_SOCKET_GLOB "/run/drvhost/driver/*/" JOB_SOCKET_NAME
-
-/* drvhost://MANUFACTURER/MODEL?serial=SERIAL, percent-encoded. */
-typedef struct PrinterUri {
-        char *manufacturer;
-        char *model;
-        char *serial; /* NULL when the URI has none: then make and model select the printer */
-} PrinterUri;
-
-/* What a printer calls itself, from its QUERY answer. */
-typedef struct PrinterIdentity {
-        DeviceId id;
-        const char *manufacturer; /* the ID's MFG, or "Unknown" */
-        const char *model;        /* the ID's MDL, or "Printer" */
-        /* The ID's SN, else the USB serial number, else the driver instance (which names the USB
-         * port: stable only as long as the printer stays in it). */
-        const char *serial;
-} PrinterIdentity;
-
-/* Builds the URI. Returns 0 or -ENOMEM; free *ret. */
-int printer_uri_format(const char *manufacturer, const char *model, const char *serial, char **ret);
-/* Parses a URI of the drvhost scheme. Unknown query parameters are ignored. Returns 0, -EINVAL for
- * a URI that is not one (wrong scheme, empty parts, bad %-escape, %00), or -ENOMEM. */
-int printer_uri_parse(const char *uri, PrinterUri *ret);
-void printer_uri_done(PrinterUri *u);
-
-/* Fills in *ret from info (which must outlive it). Returns 0 or -ENOMEM; free with
- * printer_identity_done(). */
-int printer_identity_from_info(const JobInfo *info, PrinterIdentity *ret);
-void printer_identity_done(PrinterIdentity *ident);
-/* Whether the printer is the one the URI names: by serial (also accepting the instance name) when the
- * URI has one, else by make and model (case-insensitive). */
-bool printer_uri_matches(const PrinterUri *u, const PrinterIdentity *ident, const JobInfo *info);
-
-/* Connects to a driver's socket, waiting at most timeout_msec (0: for ever) for a place in its
+/* Connects to the socket at socket_path, waiting at most timeout_msec (0: for ever) for a place in its
  * backlog. Returns the fd or -errno. */
 int printer_connect(const char *socket_path, unsigned timeout_msec);
-/* QUERY: returns 0 with *ret filled, -ETIMEDOUT, -EBADMSG for a reply that is not INFO, or -errno. */
+
+/* Whether the peer of the connected socket fd, i.e. whoever called listen() on it, runs as uid.
+ * Returns 0, -EPERM when not, or -errno. */
+int printer_check_peer(int fd, uid_t uid);
+
+/* Reads exactly n bytes before deadline_usec (CLOCK_MONOTONIC, absolute): however the peer splits
+ * them, the wait ends then. Returns 0, -ECONNRESET at EOF, -ETIMEDOUT, or -errno. */
+int printer_read_full(int fd, void *buf, size_t n, uint64_t deadline_usec);
+
+/* QUERY on a connected socket, which stays usable for a JOB afterwards. The whole exchange has one
+ * deadline, timeout_msec from now. Returns 0 with *ret filled, -ETIMEDOUT, -ECONNRESET, -EBADMSG
+ * for a reply that is not INFO, or -errno. */
+int printer_query_fd(int fd, unsigned timeout_msec, JobInfo *ret);
+/* printer_connect() and printer_query_fd() on a socket of one's own (tests, a driver run by hand): no
+ * check of who listens. */
 int printer_query(const char *socket_path, unsigned timeout_msec, JobInfo *ret);
-
-/* Calls found() for each printer whose socket matches pattern (PRINTER_SOCKET_GLOB) and answers a
- * QUERY within timeout_msec; sockets that do not answer are skipped. Stops at found()'s first
- * non-zero return and returns it; else 0, or -errno if the glob failed. */
-typedef int (*PrinterFoundFn)(const char *socket_path, const JobInfo *info, void *userdata);
-int printer_discover(const char *pattern, unsigned timeout_msec, PrinterFoundFn found, void *userdata);
-
-/* Finds the socket of the printer the URI names. Returns 0 with *ret_path (free it) and *ret_info,
- * -ENOENT when none matches, or -errno. */
-int printer_find(const char *pattern, const PrinterUri *u, unsigned timeout_msec, char **ret_path,
-                 JobInfo *ret_info);
 
 typedef struct JobResult {
         bool done;      /* DONE came: the printer took every byte */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* drvhost-printer: the user-mode USB printer class driver (interface 7/1/1 and 7/1/2). It reads the
  * printer's IEEE 1284 device ID and port status, and prints the jobs that clients (the CUPS backend
- * "drvhost", drvhost-print) send on $RUNTIME_DIRECTORY/printer.sock, one at a time, streaming them
+ * "drvhost", drvhost-print) send on the socket drvhostd made for it (/run/drvhost/printer/<interface>;
+ * $RUNTIME_DIRECTORY/printer.sock when run without one), one at a time, streaming them
  * to the bulk OUT endpoint with several transfers in flight and passing back-channel data back.
  * See drivers/printer/README.md and job-protocol.h. */
 
@@ -78,9 +79,10 @@ static void help(void)
                "\n"
                "drvhost's user-mode USB printer class driver (interface class 7/1, protocols 1 and 2).\n"
                "Started by drvhost-driver@.service, which hands it the claimed interface on fd 3 and\n"
-               "describes the binding in DRVHOST_* variables. It serves print jobs on\n"
-               "$RUNTIME_DIRECTORY/" JOB_SOCKET_NAME
-               " (see drvhost-print(1) and the CUPS backend drvhost).\n"
+               "describes the binding in DRVHOST_* variables. It serves print jobs on the listening\n"
+               "socket drvhostd passes (JobSocket=yes: /run/drvhost/printer/INTERFACE), or without one\n"
+               "on $RUNTIME_DIRECTORY/" JOB_SOCKET_NAME
+               " (see drvhost-print(1) and drvhost-backend(8)).\n"
                "\n"
                "  -h --help                  Show this help\n"
                "     --write-timeout=SECONDS Fail a job when the printer accepts no data for this\n"

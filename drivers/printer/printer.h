@@ -94,6 +94,7 @@ struct Printer {
         /* The socket and the job (job-server.c). */
         char socket_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
         int listen_fd;
+        bool listen_owned; /* we bound it (no socket from drvhostd): close and remove it at stop */
         bool listening; /* listen_fd is polled (below CONNECTIONS_MAX clients) */
         Connection *connections[CONNECTIONS_MAX];
         size_t n_connections;
@@ -139,10 +140,12 @@ int printer_usb_submit(Printer *p, OutSlot *slot);
 void printer_usb_cancel_out(Printer *p);
 
 /* job-server.c and job-print.c */
-/* Binds and listens on the socket. Returns 0 or -errno. */
+/* Serves the socket drvhostd passed, else binds and listens on $RUNTIME_DIRECTORY/printer.sock.
+ * Returns 0 or -errno. */
 int job_server_start(Printer *p);
 /* Fails the current and queued jobs with error (unless the current one failed already), flushes the
- * replies (boundedly), closes every client and removes the socket. Call after printer_usb_close(). */
+ * replies (boundedly), closes every client, and closes and removes the socket if it bound it
+ * (drvhostd's stays). Call after printer_usb_close(). */
 void job_server_stop(Printer *p, JobError error);
 /* Periodic work: ends a failed job once its transfers are back, drops idle clients. */
 void job_server_tick(Printer *p);

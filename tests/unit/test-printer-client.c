@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The client side of the printer driver's socket, used by the CUPS backend and drvhost-print:
- * drvhost:// URIs, telling printers apart, QUERY and discovery against a fake driver, and how a job
- * ends (DONE, ERROR, or the connection lost, as when the driver crashes) against a fake driver in
- * a child process. */
+ * drvhost:// URIs, QUERY against a fake driver (also one that trickles its answer, which must not
+ * stretch the deadline), and how a job ends (DONE, ERROR, or the connection lost, as when the driver
+ * crashes) against a fake driver in a child process. Finding printers: test-printer-discover.c. */
 #include <fcntl.h>
 #include <errno.h>
 #include <setjmp.h>
@@ -23,10 +23,12 @@
 
 #include "macro.h"
 #include "print-client.h"
+#include "print-uri.h"
 
 enum {
         FRAME_MAX = JOB_FRAME_HEADER_SIZE + JOB_FRAME_DATA_MAX,
         QUERY_TIMEOUT_MSEC = 2000,
+        TRICKLE_TIMEOUT_MSEC = 300,
         /* Input bigger than one DATA frame and than a socket buffer. */
         INPUT_SIZE = 3 * JOB_FRAME_DATA_MAX + 123,
 };
@@ -82,52 +84,6 @@ static void test_uri_parse(void **state)
         assert_int_equal(printer_uri_parse("drvhost://HP/Laser%00Jet", &u), -EINVAL);
         assert_int_equal(printer_uri_parse(NULL, &u), -EINVAL);
         assert_null(u.manufacturer);
-}
-
-static void info_with(JobInfo *info, const char *device_id, const char *usb_serial, const char *instance)
-{
-        *info = (JobInfo){};
-        strcpy(info->device_id, device_id);
-        strcpy(info->usb_serial, usb_serial);
-        strcpy(info->instance, instance);
-        strcpy(info->status, "ready");
-}
-
-static void test_identity_and_matching(void **state)
-{
-        _cleanup_(printer_uri_done) PrinterUri by_serial = {}, by_model = {}, by_instance = {}, other = {};
-        static JobInfo info;
-        PrinterIdentity ident;
-
-        assert_int_equal(printer_uri_parse("drvhost://drvhost/Lab%20Printer?serial=LAB-pc", &by_serial), 0);
-        assert_int_equal(printer_uri_parse("drvhost://DRVHOST/lab%20printer", &by_model), 0);
-        assert_int_equal(printer_uri_parse("drvhost://x/y?serial=usb-printer_1-1%3A1.0", &by_instance), 0);
-        assert_int_equal(printer_uri_parse("drvhost://drvhost/Lab%20Printer?serial=OTHER", &other), 0);
-
-        /* No SN in the ID: the USB serial number identifies it. */
-        info_with(&info, "MFG:drvhost;MDL:Lab Printer;", "LAB-pc", "usb-printer_1-1:1.0");
-        assert_int_equal(printer_identity_from_info(&info, &ident), 0);
-        assert_string_equal(ident.manufacturer, "drvhost");
-        assert_string_equal(ident.model, "Lab Printer");
-        assert_string_equal(ident.serial, "LAB-pc");
-        assert_true(printer_uri_matches(&by_serial, &ident, &info));
-        assert_true(printer_uri_matches(&by_model, &ident, &info));
-        assert_true(printer_uri_matches(&by_instance, &ident, &info));
-        assert_false(printer_uri_matches(&other, &ident, &info));
-        printer_identity_done(&ident);
-
-        /* The ID's SN comes first; without any serial, the instance. */
-        info_with(&info, "MFG:HP;MDL:LJ;SN:CN1;", "USB1", "usb-printer_2-1:1.0");
-        assert_int_equal(printer_identity_from_info(&info, &ident), 0);
-        assert_string_equal(ident.serial, "CN1");
-        printer_identity_done(&ident);
-        info_with(&info, "garbage without pairs", "", "usb-printer_2-1:1.0");
-        assert_int_equal(printer_identity_from_info(&info, &ident), 0);
-        assert_string_equal(ident.manufacturer, "Unknown");
-        assert_string_equal(ident.model, "Printer");
-        assert_string_equal(ident.serial, "usb-printer_2-1:1.0");
-        assert_false(printer_uri_matches(&by_model, &ident, &info));
-        printer_identity_done(&ident);
 }
 
 /* --- a fake driver ------------------------------------------------------------------------------ */
@@ -315,19 +271,31 @@ static void test_job_garbage_reply(void **state)
         assert_int_equal(res.error, JOB_ERROR_PROTOCOL);
 }
 
-/* A fake driver answering QUERY on a socket in a temporary directory, in a child. */
-static pid_t fake_query_server(const char *path, const JobInfo *info)
+/* A listening socket at path, for a fake driver in a child. */
+static int listen_at(const char *path)
 {
         struct sockaddr_un sa = {.sun_family = AF_UNIX};
         int fd;
-        pid_t pid;
 
         strcpy(sa.sun_path, path);
         fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         assert_true(fd >= 0);
         assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
         assert_int_equal(listen(fd, 4), 0);
-        pid = fork();
+        return fd;
+}
+
+typedef enum QueryServer {
+        QUERY_ANSWERS, /* answers each QUERY with INFO, on the same connection */
+        QUERY_TRICKLES, /* answers with a header announcing the largest INFO, then a byte every 10 ms,
+                         * for ever: each byte comes well within the deadline, the whole never */
+} QueryServer;
+
+static pid_t fake_query_server(const char *path, const JobInfo *info, QueryServer kind)
+{
+        int fd = listen_at(path);
+        pid_t pid = fork();
+
         assert_true(pid >= 0);
         if (pid == 0) {
                 uint8_t *buf = malloc(JOB_FRAME_HEADER_SIZE + JOB_INFO_MAX);
@@ -339,7 +307,16 @@ static pid_t fake_query_server(const char *path, const JobInfo *info)
 
                         if (c < 0 || !buf)
                                 _exit(EXIT_FAILURE);
-                        if (read_frame(c, buf, &h) > 0 && h.type == JOB_FRAME_QUERY) {
+                        while (read_frame(c, buf, &h) > 0 && h.type == JOB_FRAME_QUERY) {
+                                if (kind == QUERY_TRICKLES) {
+                                        job_frame_header_encode(JOB_FRAME_INFO, JOB_INFO_MAX, buf);
+                                        for (size_t i = 0; i < JOB_FRAME_HEADER_SIZE + JOB_INFO_MAX; i++) {
+                                                if (write(c, buf + (i < JOB_FRAME_HEADER_SIZE ? i : 0), 1) != 1)
+                                                        break;
+                                                usleep(10 * 1000);
+                                        }
+                                        break;
+                                }
                                 n = job_encode_info(buf, JOB_FRAME_HEADER_SIZE + JOB_INFO_MAX, info);
                                 if (n < 0 || write(c, buf, (size_t)n) != n)
                                         _exit(EXIT_FAILURE);
@@ -351,81 +328,61 @@ static pid_t fake_query_server(const char *path, const JobInfo *info)
         return pid;
 }
 
-static void stale_socket(const char *path)
+static void stop_child(pid_t pid)
 {
-        struct sockaddr_un sa = {.sun_family = AF_UNIX};
-        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-        strcpy(sa.sun_path, path);
-        assert_true(fd >= 0);
-        assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-        close(fd);
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
 }
 
-static int count_found(const char *path, const JobInfo *info, void *userdata)
+static void test_query(void **state)
 {
-        (*(unsigned *)userdata)++;
-        return 0;
-}
-
-static void test_query_discover_find(void **state)
-{
-        char dir[] = "/tmp/test-printer-client-XXXXXX", pattern[64], path1[96], path2[96], stale[96];
-        _cleanup_(printer_uri_done) PrinterUri u = {};
-        _cleanup_free_ char *found = NULL;
-        static JobInfo info1, info2, got;
-        unsigned n = 0;
-        pid_t pid1, pid2;
+        char dir[] = "/tmp/test-printer-client-XXXXXX", path[96];
+        static JobInfo info, got;
+        int fd;
+        pid_t pid;
 
         assert_non_null(mkdtemp(dir));
-        snprintf(pattern, sizeof(pattern), "%s/*/printer.sock", dir);
-        snprintf(path1, sizeof(path1), "%s/a", dir);
-        assert_int_equal(mkdir(path1, 0700), 0);
-        snprintf(path1, sizeof(path1), "%s/a/printer.sock", dir);
-        snprintf(path2, sizeof(path2), "%s/b", dir);
-        assert_int_equal(mkdir(path2, 0700), 0);
-        snprintf(path2, sizeof(path2), "%s/b/printer.sock", dir);
-        /* A socket nobody listens on any more, as a crashed driver leaves. */
-        snprintf(stale, sizeof(stale), "%s/c", dir);
-        assert_int_equal(mkdir(stale, 0700), 0);
-        snprintf(stale, sizeof(stale), "%s/c/printer.sock", dir);
-        stale_socket(stale);
+        snprintf(path, sizeof(path), "%s/1-1:1.0", dir);
+        strcpy(info.device_id, "MFG:drvhost;MDL:Lab Printer;");
+        strcpy(info.usb_serial, "LAB-a");
+        pid = fake_query_server(path, &info, QUERY_ANSWERS);
 
-        info_with(&info1, "MFG:drvhost;MDL:Lab Printer;", "LAB-a", "usb-printer_1-1:1.0");
-        info_with(&info2, "MFG:drvhost;MDL:Lab Printer;", "LAB-b", "usb-printer_2-1:1.0");
-        pid1 = fake_query_server(path1, &info1);
-        pid2 = fake_query_server(path2, &info2);
-
-        assert_int_equal(printer_query(path1, QUERY_TIMEOUT_MSEC, &got), 0);
+        assert_int_equal(printer_query(path, QUERY_TIMEOUT_MSEC, &got), 0);
         assert_string_equal(got.usb_serial, "LAB-a");
         assert_string_equal(got.device_id, "MFG:drvhost;MDL:Lab Printer;");
 
-        assert_int_equal(printer_discover(pattern, QUERY_TIMEOUT_MSEC, count_found, &n), 0);
-        assert_int_equal(n, 2);
-
-        /* Two of the same model: the serial tells them apart. */
-        assert_int_equal(printer_uri_parse("drvhost://drvhost/Lab%20Printer?serial=LAB-b", &u), 0);
-        assert_int_equal(printer_find(pattern, &u, QUERY_TIMEOUT_MSEC, &found, &got), 0);
-        assert_string_equal(found, path2);
-        printer_uri_done(&u);
-        assert_int_equal(printer_uri_parse("drvhost://drvhost/Lab%20Printer?serial=LAB-c", &u), 0);
-        assert_int_equal(printer_find(pattern, &u, QUERY_TIMEOUT_MSEC, &found, &got), -ENOENT);
+        /* The connection stays usable: a second QUERY on it is answered too. */
+        fd = printer_connect(path, QUERY_TIMEOUT_MSEC);
+        assert_true(fd >= 0);
+        assert_int_equal(printer_query_fd(fd, QUERY_TIMEOUT_MSEC, &got), 0);
+        assert_int_equal(printer_query_fd(fd, QUERY_TIMEOUT_MSEC, &got), 0);
+        assert_string_equal(got.usb_serial, "LAB-a");
+        /* We are the listener (our fork is), and nobody else is. */
+        assert_int_equal(printer_check_peer(fd, geteuid()), 0);
+        assert_int_equal(printer_check_peer(fd, geteuid() + 1), -EPERM);
+        close(fd);
 
         assert_int_equal(printer_query("/nonexistent/printer.sock", QUERY_TIMEOUT_MSEC, &got), -ENOENT);
+        stop_child(pid);
+        unlink(path);
+        rmdir(dir);
+}
 
-        kill(pid1, SIGKILL);
-        kill(pid2, SIGKILL);
-        waitpid(pid1, NULL, 0);
-        waitpid(pid2, NULL, 0);
-        unlink(path1);
-        unlink(path2);
-        unlink(stale);
-        snprintf(path1, sizeof(path1), "%s/a", dir);
-        rmdir(path1);
-        snprintf(path1, sizeof(path1), "%s/b", dir);
-        rmdir(path1);
-        snprintf(path1, sizeof(path1), "%s/c", dir);
-        rmdir(path1);
+static void test_query_trickle_deadline(void **state)
+{
+        char dir[] = "/tmp/test-printer-client-XXXXXX", path[96];
+        static JobInfo info, got;
+        pid_t pid;
+
+        /* The answer would take JOB_INFO_MAX * 10 ms, over 80 s, and never completes; each byte
+         * comes within 10 ms. A timeout per read would wait for ever: one deadline for the whole
+         * answer ends it. */
+        assert_non_null(mkdtemp(dir));
+        snprintf(path, sizeof(path), "%s/1-1:1.0", dir);
+        pid = fake_query_server(path, &info, QUERY_TRICKLES);
+        assert_int_equal(printer_query(path, TRICKLE_TIMEOUT_MSEC, &got), -ETIMEDOUT);
+        stop_child(pid);
+        unlink(path);
         rmdir(dir);
 }
 
@@ -434,13 +391,14 @@ int main(void)
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_uri_round_trip),
             cmocka_unit_test(test_uri_parse),
-            cmocka_unit_test(test_identity_and_matching),
             cmocka_unit_test(test_job_done),
             cmocka_unit_test(test_job_error),
             cmocka_unit_test(test_job_connection_lost),
             cmocka_unit_test(test_job_garbage_reply),
-            cmocka_unit_test(test_query_discover_find),
+            cmocka_unit_test(test_query),
+            cmocka_unit_test(test_query_trickle_deadline),
         };
 
+        (void)signal(SIGPIPE, SIG_IGN);
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

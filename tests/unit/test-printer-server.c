@@ -2,7 +2,9 @@
 /* The printer driver's job server (job-server.c) in the real event loop of libdrvhost-driver, with
  * a fake printer instead of USB: the test's tick completes the OUT "transfers" and records their
  * bytes. Clients are child processes using the real client code (print-client.c). Covers a whole
- * job, jobs queued behind each other, QUERY while busy, and the ways a job fails. */
+ * job, jobs queued behind each other, QUERY while busy, QUERY then JOB on one connection, the
+ * listening socket drvhostd passes (kept across a restart), idle clients dropped, and the ways a job
+ * fails. */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -14,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,6 +27,7 @@
 #include "driver-internal.h"
 #include "macro.h"
 #include "print-client.h"
+#include "job-connection.h"
 #include "printer.h"
 
 enum {
@@ -44,6 +49,12 @@ typedef enum FakeBehaviour {
         FAKE_HOLD,    /* completes nothing until told */
 } FakeBehaviour;
 
+typedef enum AgeRule {
+        AGE_NONE,
+        AGE_ALL,     /* every one */
+        AGE_PARTIAL, /* those that sent part of a frame */
+} AgeRule;
+
 typedef struct Test {
         Printer p;
         int device_write_end;
@@ -56,7 +67,10 @@ typedef struct Test {
         unsigned n_clients;
         unsigned ticks;
         char dir[64];
+        char path[128];             /* the socket clients connect to */
+        int passed_fd;              /* the listening socket "drvhostd" passed, or -EBADF */
         bool stop_server_when_busy; /* job_server_stop() once a job is mid-way */
+        AgeRule age;                /* which connections still without a JOB to make look overdue */
         int wait_client;            /* run() until this client ended; -1: until all did */
 } Test;
 
@@ -167,6 +181,12 @@ static int on_tick(DrvhostDriver *d, void *userdata)
         Test *t = userdata;
 
         fake_printer_step(t);
+        for (size_t i = 0; t->age != AGE_NONE && i < t->p.n_connections; i++) {
+                Connection *c = t->p.connections[i];
+
+                if (c->state == CONNECTION_REQUEST && (t->age == AGE_ALL || c->in_len > 0))
+                        c->since_usec = 0;
+        }
         job_server_tick(&t->p);
         if (t->stop_server_when_busy && t->p.job && t->p.job_received > OUT_BUFFER_SIZE) {
                 t->behaviour = FAKE_HOLD;
@@ -177,7 +197,21 @@ static int on_tick(DrvhostDriver *d, void *userdata)
         return 0;
 }
 
-static int setup(void **state)
+/* A listening socket at path, as drvhostd makes it for JobSocket=yes. */
+static int listen_at(const char *path)
+{
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+        assert_true(fd >= 0);
+        assert_true(strlen(path) < sizeof(sa.sun_path));
+        strcpy(sa.sun_path, path);
+        assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+        assert_int_equal(listen(fd, 16), 0);
+        return fd;
+}
+
+static int setup_with(void **state, bool passed)
 {
         Test *t = calloc(1, sizeof(*t));
         int fds[2];
@@ -192,7 +226,7 @@ static int setup(void **state)
         t->p.listen_fd = -EBADF;
         t->p.fill_slot = -1;
         t->p.write_timeout_ms = 1000;
-        strcpy(t->p.instance, "usb-printer_9-9:1.0");
+        strcpy(t->p.instance, "usb-printer_9-9_1_0");
         for (unsigned i = 0; i < OUT_SLOTS; i++) {
                 t->p.out[i].transfer = libusb_alloc_transfer(0);
                 assert_non_null(t->p.out[i].transfer);
@@ -206,9 +240,28 @@ static int setup(void **state)
         strcpy(t->dir, "/tmp/test-printer-server-XXXXXX");
         assert_non_null(mkdtemp(t->dir));
         assert_int_equal(setenv("RUNTIME_DIRECTORY", t->dir, 1), 0);
+        t->passed_fd = -EBADF;
+        if (passed) {
+                snprintf(t->path, sizeof(t->path), "%s/9-9:1.0", t->dir);
+                t->passed_fd = listen_at(t->path);
+                /* The library owns it, as it owns what the launcher passed. */
+                t->p.driver->env.socket_fd = t->passed_fd;
+        } else
+                snprintf(t->path, sizeof(t->path), "%s/%s", t->dir, JOB_SOCKET_NAME);
         assert_int_equal(job_server_start(&t->p), 0);
+        assert_string_equal(t->p.socket_path, t->path);
         *state = t;
         return 0;
+}
+
+static int setup(void **state)
+{
+        return setup_with(state, false);
+}
+
+static int setup_passed(void **state)
+{
+        return setup_with(state, true);
 }
 
 static int teardown(void **state)
@@ -227,7 +280,10 @@ static int teardown(void **state)
         }
         t->p.driver = drvhost_driver_free(t->p.driver);
         safe_close(t->device_write_end);
-        assert_int_equal(rmdir(t->dir), 0); /* the socket is gone */
+        /* Our own socket is gone; drvhostd's is drvhostd's to remove. */
+        if (t->passed_fd >= 0)
+                assert_int_equal(unlink(t->path), 0);
+        assert_int_equal(rmdir(t->dir), 0);
         free(t->capture);
         free(t);
         return 0;
@@ -245,6 +301,9 @@ typedef enum ClientKind {
         CLIENT_WRONG_LENGTH, /* announces one byte more than it sends */
         CLIENT_HANGS_UP,     /* sends a part and closes without END */
         CLIENT_QUERY_BUSY,   /* exit 0 if QUERY says BUSY=yes */
+        CLIENT_QUERY_JOB,    /* QUERY, then its job on the same connection */
+        CLIENT_IDLE,         /* connects, sends nothing; exit 0 when the server hangs up */
+        CLIENT_HALF_FRAME,   /* sends half a frame header, then nothing; exit 0 on hang-up */
 } ClientKind;
 
 /* Exit statuses of a CLIENT_JOB child, by how its job ended. */
@@ -255,16 +314,23 @@ enum {
         CLIENT_BROKEN = 40,
 };
 
+/* Waits for the server to hang up on us. */
+static _noreturn_ void client_wait_hangup(int fd)
+{
+        char c;
+
+        _exit(fd >= 0 && read(fd, &c, 1) == 0 ? CLIENT_DONE : CLIENT_BROKEN);
+}
+
 static _noreturn_ void client_main(Test *t, ClientKind kind, unsigned n)
 {
-        char path[128];
+        const char *path = t->path;
         uint8_t *data = malloc(JOB_SIZE);
         uint64_t length = JOB_SIZE;
         JobResult res;
         JobInfo *info = malloc(sizeof(*info));
         int fd, pipefd[2];
 
-        snprintf(path, sizeof(path), "%s/%s", t->dir, JOB_SOCKET_NAME);
         if (!data || !info)
                 _exit(CLIENT_BROKEN);
 
@@ -283,6 +349,17 @@ static _noreturn_ void client_main(Test *t, ClientKind kind, unsigned n)
 
         job_data(data, JOB_SIZE, n);
         fd = printer_connect(path, 0);
+        if (kind == CLIENT_IDLE)
+                client_wait_hangup(fd);
+        if (kind == CLIENT_HALF_FRAME) {
+                if (fd < 0 || write(fd, "\0\x02\0", 3) != 3)
+                        _exit(CLIENT_BROKEN);
+                client_wait_hangup(fd);
+        }
+        if (kind == CLIENT_QUERY_JOB &&
+            (printer_query_fd(fd, QUERY_TIMEOUT_MSEC, info) < 0 ||
+             !streq(info->device_id, "MFG:Fake;MDL:Printer;")))
+                _exit(CLIENT_BROKEN);
         if (fd < 0 || pipe(pipefd) < 0)
                 _exit(CLIENT_BROKEN);
         /* The job's data comes from a pipe filled by a grandchild, as from a filter. */
@@ -445,6 +522,70 @@ static void test_stop_mid_job(void **state)
         assert_int_equal(WEXITSTATUS(t->client_status[0]), CLIENT_ERROR_BASE + JOB_ERROR_STOPPING);
 }
 
+static void test_query_then_job(void **state)
+{
+        Test *t = *state;
+
+        /* The client prints on the connection whose answer it checked. */
+        start_client(t, CLIENT_QUERY_JOB);
+        run(t);
+        assert_int_equal(t->client_status[0], CLIENT_DONE);
+        assert_int_equal(t->captured, JOB_SIZE);
+        assert_job_captured(t, 0, 0);
+}
+
+/* A client that says nothing, or half a frame, would hold a connection slot for ever: overdue, it
+ * is hung up on. (The deadline itself, REQUEST_TIMEOUT_USEC, is not waited for: since_usec is moved
+ * back instead.) */
+static void test_idle_client_dropped(void **state)
+{
+        Test *t = *state;
+
+        t->age = AGE_ALL;
+        start_client(t, CLIENT_IDLE);
+        run(t);
+        assert_int_equal(t->client_status[0], CLIENT_DONE);
+        assert_int_equal(t->p.n_connections, 0);
+}
+
+static void test_half_frame_dropped(void **state)
+{
+        Test *t = *state;
+
+        t->age = AGE_PARTIAL;
+        start_client(t, CLIENT_HALF_FRAME);
+        run(t);
+        assert_int_equal(t->client_status[0], CLIENT_DONE);
+        assert_int_equal(t->p.n_connections, 0);
+}
+
+static void test_passed_socket(void **state)
+{
+        Test *t = *state;
+        struct stat st;
+
+        assert_int_equal(t->p.listen_fd, t->passed_fd);
+        start_client(t, CLIENT_QUERY_JOB);
+        run(t);
+        assert_int_equal(t->client_status[0], CLIENT_DONE);
+        assert_job_captured(t, 0, 0);
+
+        /* A driver stopping leaves drvhostd's socket as it is: a client connecting meanwhile waits
+         * in its backlog, and the next driver process serves it. */
+        job_server_stop(&t->p, JOB_ERROR_STOPPING);
+        assert_int_equal(lstat(t->path, &st), 0);
+        assert_true(S_ISSOCK(st.st_mode));
+        assert_true(fcntl(t->passed_fd, F_GETFD) >= 0);
+        start_client(t, CLIENT_JOB);
+        t->p.stopping = false;
+        t->p.driver->stop_requested = false;
+        t->ticks = 0;
+        assert_int_equal(job_server_start(&t->p), 0);
+        run(t);
+        assert_int_equal(t->client_status[1], CLIENT_DONE);
+        assert_job_captured(t, JOB_SIZE, 1);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -455,6 +596,10 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_length_mismatch, setup, teardown),
             cmocka_unit_test_setup_teardown(test_client_hangs_up, setup, teardown),
             cmocka_unit_test_setup_teardown(test_stop_mid_job, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_query_then_job, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_idle_client_dropped, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_half_frame_dropped, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_passed_socket, setup_passed, teardown),
         };
 
         (void)signal(SIGPIPE, SIG_IGN);

@@ -11,12 +11,15 @@ check "drvhost starts" drvhost_start
 check "a printer gadget is plugged in" eval 'gadget_printer pc && gadget_plug pc'
 intf=$(interface_of pc)
 unit=$(driver_unit usb-printer "$intf")
-sock=/run/drvhost/driver/usb-printer_$(basename "$intf")/printer.sock
+# drvhostd makes the job socket, named after the interface (JobSocket=yes).
+sock=/run/drvhost/printer/$(basename "$intf")
 check "drvhost binds the printer to the usb-printer driver" \
         wait_for 20 journal_has "$DRVHOST_MESSAGE_BOUND" DRVHOST_UNIT="$unit" DRVHOST_DRIVER=usb-printer
 check "$unit is active" wait_for 30 unit_active "$unit"
 check "the interface is claimed through usbfs (usblp displaced)" bound_to "$intf" usbfs
-check "the driver's job socket exists, mode 0666" sh -c "[ -S '$sock' ] && [ \$(stat -c %a '$sock') = 666 ]"
+check "the job socket exists, root:lp 0660 in a root-only directory" \
+        sh -c "[ -S '$sock' ] && [ ! -L '$sock' ] && [ \"\$(stat -c '%U:%G %a' '$sock')\" = 'root:lp 660' ] &&
+               [ \"\$(stat -c '%U %a' /run/drvhost/printer)\" = 'root 755' ]"
 # The gadget reports "selected" only while its side (/dev/g_printerN) is open: offline until then.
 check "STATUS= names the printer from its device ID, offline (port status 0x08)" \
         sh -c "systemctl show -P StatusText '$unit' | tee /dev/stderr | grep -qx 'drvhost Lab Printer: offline'"
@@ -28,6 +31,14 @@ check "STATUS= turns ready once the printer is selected (port status polled)" \
 check "drvhost-print --query returns the device ID and port status" \
         sh -c "drvhost-print --query '$sock' | tee /dev/stderr | grep -q '^DEVICE_ID=MFG:drvhost;MDL:Lab Printer;' &&
                drvhost-print --query '$sock' | grep -qx 'PORT_STATUS=0x18'"
+check "the printer is identified by the kernel's USB serial number" \
+        sh -c "drvhost-print --query '$(basename "$intf")' | grep -qx 'SERIAL=LAB-pc' &&
+               drvhost-print --query '$sock' | grep -qx 'SERIAL_FROM=USB serial number'"
+check "a user outside group lp may not print" \
+        sh -c "! setpriv --reuid=65534 --regid=65534 --clear-groups drvhost-print --query '$sock' 2> /tmp/print-cups.denied &&
+               grep -q 'permission denied' /tmp/print-cups.denied"
+check "group lp may" sh -c "setpriv --reuid=65534 --regid=\$(getent group lp | cut -d: -f3) --clear-groups \
+        drvhost-print --query '$sock' | grep -q '^DEVICE_ID='"
 
 check "cupsd starts" systemctl start cups.service
 check "the scheduler answers" wait_for 30 lpstat -r
@@ -61,4 +72,4 @@ systemctl stop cups.service
 gadget_remove pc
 check "the unit stops after unplug" wait_for 20 unit_gone "$unit"
 check "the unplug is not a crash" journal_lacks "$DRVHOST_MESSAGE_CRASHED" DRVHOST_UNIT="$unit"
-rm -f "$job" "$out"
+rm -f "$job" "$out" /tmp/print-cups.denied

@@ -10,7 +10,8 @@ check "drvhost starts" drvhost_start
 check "a printer gadget is plugged in" eval 'gadget_printer pu && gadget_plug pu'
 intf=$(interface_of pu)
 unit=$(driver_unit usb-printer "$intf")
-sock=/run/drvhost/driver/usb-printer_$(basename "$intf")/printer.sock
+# drvhostd makes the job socket, named after the interface (JobSocket=yes).
+sock=/run/drvhost/printer/$(basename "$intf")
 check "$unit is active" wait_for 30 unit_active "$unit"
 
 head -c "$job_size" /dev/urandom > "$job"
