@@ -23,10 +23,16 @@ check "printer and both ACM interfaces are claimed through usbfs" \
         eval 'bound_to "$printer" usbfs && bound_to "$acm" usbfs && bound_to "$acm_data" usbfs'
 check "the disk interface stays with usb-storage, reported delegated" \
         wait_for 20 journal_has "$DRVHOST_MESSAGE_DELEGATED" DRVHOST_DEVICE="$disk" DRVHOST_KERNEL_DRIVER=usb-storage
-# Known gap: systemd derives a dynamic user from the template's name, so all driver instances share
-# one uid (see drvhost-driver@.service(8)); they are separate processes in separate units.
 check "the two drivers are separate processes in separate units" \
         test "$(unit_pid "$punit")" != "$(unit_pid "$sunit")"
+unit_uid() { ps -o uid= -p "$(unit_pid "$1")" | tr -d ' '; }
+check "each runs as a user of its own (User=drv-%i): $(unit_uid "$punit") and $(unit_uid "$sunit")" \
+        eval '[ -n "$(unit_uid "$punit")" ] && [ "$(unit_uid "$punit")" != "$(unit_uid "$sunit")" ] &&
+                [ "$(unit_uid "$punit")" != 0 ]'
+check "neither can signal the other (kill -0 as the printer driver's user is refused)" \
+        eval '! setpriv --reuid "$(unit_uid "$punit")" --regid "$(unit_uid "$punit")" --clear-groups \
+                kill -0 "$(unit_pid "$sunit")" 2>/dev/null'
+check "yet root can (the refusal above is the uid's doing)" kill -0 "$(unit_pid "$sunit")"
 check "crashing the printer driver leaves the serial driver alone" kill_unit_main SEGV "$punit"
 check "the printer driver comes back" wait_for 30 journal_has "$DRVHOST_MESSAGE_RESTARTED" DRVHOST_UNIT="$punit"
 check "the serial driver never restarted" test "$(systemctl show -P NRestarts "$sunit")" = 0
