@@ -79,14 +79,10 @@ static const struct {
         unsigned char lead_min, lead_max, second_min, second_max;
         size_t len;
 } utf8_forms[] = {
-    {0xc2, 0xdf, 0x80, 0xbf, 2},
-    {0xe0, 0xe0, 0xa0, 0xbf, 3}, /* overlong below */
-    {0xe1, 0xec, 0x80, 0xbf, 3},
-    {0xed, 0xed, 0x80, 0x9f, 3}, /* surrogates above */
-    {0xee, 0xef, 0x80, 0xbf, 3},
-    {0xf0, 0xf0, 0x90, 0xbf, 4}, /* overlong below */
-    {0xf1, 0xf3, 0x80, 0xbf, 4},
-    {0xf4, 0xf4, 0x80, 0x8f, 4}, /* above U+10FFFF */
+    {0xc2, 0xdf, 0x80, 0xbf, 2}, {0xe0, 0xe0, 0xa0, 0xbf, 3}, /* overlong below */
+    {0xe1, 0xec, 0x80, 0xbf, 3}, {0xed, 0xed, 0x80, 0x9f, 3}, /* surrogates above */
+    {0xee, 0xef, 0x80, 0xbf, 3}, {0xf0, 0xf0, 0x90, 0xbf, 4}, /* overlong below */
+    {0xf1, 0xf3, 0x80, 0xbf, 4}, {0xf4, 0xf4, 0x80, 0x8f, 4}, /* above U+10FFFF */
 };
 
 /* The length of the well-formed UTF-8 sequence at p, 0 when there is none; *ret_cp: its code point.
@@ -119,7 +115,8 @@ static size_t utf8_sequence(const unsigned char *p, uint32_t *ret_cp)
 /* Valid, but they break a line or the order it is shown in, or a terminal reads them as commands. */
 static bool code_point_escaped(uint32_t cp)
 {
-        return cp < ASCII_PRINTABLE_FIRST || cp == ASCII_DEL || (cp >= UNICODE_C1_FIRST && cp <= UNICODE_C1_LAST) ||
+        return cp < ASCII_PRINTABLE_FIRST || cp == ASCII_DEL ||
+               (cp >= UNICODE_C1_FIRST && cp <= UNICODE_C1_LAST) ||
                (cp >= UNICODE_LINE_SEPARATOR && cp <= UNICODE_BIDI_EMBEDDING_LAST) ||
                (cp >= UNICODE_BIDI_ISOLATE_FIRST && cp <= UNICODE_BIDI_ISOLATE_LAST);
 }

@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <systemd/sd-bus.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -16,9 +19,9 @@
 #define FILENAME_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-"
 
 enum {
-        NAME = 64,       /* a max_len a caller might choose */
-        LONG = 4096,     /* a string far beyond any limit */
-        PREFIX = 300,    /* the common prefix of two long serials */
+        NAME = 64,    /* a max_len a caller might choose */
+        LONG = 4096,  /* a string far beyond any limit */
+        PREFIX = 300, /* the common prefix of two long serials */
         RANDOM_RUNS = 2000,
         RANDOM_MAX_LEN = 600,
 };
@@ -160,7 +163,8 @@ static void test_filename_empty_and_bad_limits(void **state)
 
 static void test_filename_255_and_longer(void **state)
 {
-        char *s255 = repeat('S', DEVICE_STRING_FILENAME_MAX), *s256 = repeat('S', DEVICE_STRING_FILENAME_MAX + 1);
+        char *s255 = repeat('S', DEVICE_STRING_FILENAME_MAX),
+             *s256 = repeat('S', DEVICE_STRING_FILENAME_MAX + 1);
         char *s4096 = repeat('/', LONG), *name;
 
         /* Exactly at the limit: kept as it is, no hash. */
@@ -240,7 +244,8 @@ static void test_log_plain_and_utf8(void **state)
 {
         assert_log_equal("", NAME, "");
         assert_log_equal("HP LaserJet 1020", NAME, "HP LaserJet 1020");
-        assert_log_equal("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", NAME, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+        assert_log_equal("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", NAME,
+                         "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
 }
 
 static void test_log_control_chars(void **state)
@@ -255,20 +260,32 @@ static void test_log_control_chars(void **state)
 static void test_log_invalid_utf8(void **state)
 {
         assert_log_equal("\xff", NAME, "\\xff");
-        assert_log_equal("a\xc3", NAME, "a\\xc3");            /* cut short */
-        assert_log_equal("\xc0\xaf", NAME, "\\xc0\\xaf");       /* overlong '/' */
-        assert_log_equal("\xe0\x80\xaf", NAME, "\\xe0\\x80\\xaf"); /* overlong, 3 bytes */
-        assert_log_equal("\xed\xa0\x80", NAME, "\\xed\\xa0\\x80"); /* a surrogate */
+        assert_log_equal("a\xc3", NAME, "a\\xc3");                          /* cut short */
+        assert_log_equal("\xc0\xaf", NAME, "\\xc0\\xaf");                   /* overlong '/' */
+        assert_log_equal("\xe0\x80\xaf", NAME, "\\xe0\\x80\\xaf");          /* overlong, 3 bytes */
+        assert_log_equal("\xed\xa0\x80", NAME, "\\xed\\xa0\\x80");          /* a surrogate */
         assert_log_equal("\xf4\x90\x80\x80", NAME, "\\xf4\\x90\\x80\\x80"); /* above U+10FFFF */
-        assert_log_equal("\x80x", NAME, "\\x80x");              /* a stray continuation byte */
+        assert_log_equal("\x80x", NAME, "\\x80x");                          /* a stray continuation byte */
 }
 
 static void test_log_unicode_controls(void **state)
 {
-        assert_log_equal("\xc2\x9b" "2J", NAME, "\\xc2\\x9b" "2J");       /* C1 CSI */
-        assert_log_equal("a\xe2\x80\xa8" "b", NAME, "a\\xe2\\x80\\xa8" "b"); /* line separator */
-        assert_log_equal("\xe2\x80\xae" "cba", NAME, "\\xe2\\x80\\xae" "cba"); /* right-to-left override */
-        assert_log_equal("\xe2\x81\xa6", NAME, "\\xe2\\x81\\xa6");             /* isolate */
+        assert_log_equal("\xc2\x9b"
+                         "2J",
+                         NAME,
+                         "\\xc2\\x9b"
+                         "2J"); /* C1 CSI */
+        assert_log_equal("a\xe2\x80\xa8"
+                         "b",
+                         NAME,
+                         "a\\xe2\\x80\\xa8"
+                         "b"); /* line separator */
+        assert_log_equal("\xe2\x80\xae"
+                         "cba",
+                         NAME,
+                         "\\xe2\\x80\\xae"
+                         "cba");                                   /* right-to-left override */
+        assert_log_equal("\xe2\x81\xa6", NAME, "\\xe2\\x81\\xa6"); /* isolate */
 }
 
 static void test_log_cut(void **state)
@@ -279,7 +296,8 @@ static void test_log_cut(void **state)
         /* Not inside an escape ... */
         assert_log_equal("abcd\x01xyz", 9, "abcd" DEVICE_STRING_ELLIPSIS);
         /* ... nor inside a character. */
-        assert_log_equal("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 8, "\xc3\xa9\xc3\xa9" DEVICE_STRING_ELLIPSIS);
+        assert_log_equal("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 8,
+                         "\xc3\xa9\xc3\xa9" DEVICE_STRING_ELLIPSIS);
         assert_log_equal("abcd", DEVICE_STRING_LOG_MIN, DEVICE_STRING_ELLIPSIS);
 }
 
@@ -316,6 +334,34 @@ static void test_log_errors_and_buf(void **state)
         assert_string_equal(buf, "ab" DEVICE_STRING_ELLIPSIS);
 }
 
+/* drvhostd hands a device's product string to D-Bus (ListDevices, GetDevice). sd-bus refuses a string
+ * that is not valid UTF-8, and with it the whole reply: one device with a broken product string hid
+ * every device from drvhostctl. Its rendering goes through. */
+static void test_log_rendering_is_a_dbus_string(void **state)
+{
+        const char *product = "Printer \xff\xc3(";
+        sd_bus *bus = NULL;
+        sd_bus_message *m = NULL;
+        char *text = for_log(product, NAME);
+        int fds[2];
+
+        /* A bus that is started (never answered) is enough to build messages. */
+        assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
+        assert_int_equal(sd_bus_new(&bus), 0);
+        assert_int_equal(sd_bus_set_fd(bus, fds[0], fds[0]), 0);
+        assert_true(sd_bus_start(bus) >= 0);
+        assert_int_equal(sd_bus_message_new_signal(bus, &m, "/org/drvhost/test", "org.drvhost.Test", "T"),
+                         0);
+
+        assert_int_equal(sd_bus_message_append(m, "s", product), -EINVAL);
+        assert_true(sd_bus_message_append(m, "s", text) >= 0);
+
+        sd_bus_message_unref(m);
+        sd_bus_close_unref(bus);
+        (void)close(fds[1]);
+        free(text);
+}
+
 /* Random bytes, any length: whatever comes in, what goes out keeps both contracts. */
 static void test_random_inputs(void **state)
 {
@@ -333,7 +379,8 @@ static void test_random_inputs(void **state)
                         s[i] = (char)((seed >> 16) % 255 + 1); /* no NUL */
                 }
                 s[len] = '\0';
-                max_len = DEVICE_STRING_FILENAME_MIN + run % (DEVICE_STRING_FILENAME_MAX - DEVICE_STRING_FILENAME_MIN + 1);
+                max_len = DEVICE_STRING_FILENAME_MIN +
+                          run % (DEVICE_STRING_FILENAME_MAX - DEVICE_STRING_FILENAME_MIN + 1);
 
                 if (len > 0) {
                         name = filename(s, max_len);
@@ -350,23 +397,24 @@ static void test_random_inputs(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_filename_plain),
-                cmocka_unit_test(test_filename_control_chars),
-                cmocka_unit_test(test_filename_slash_and_dots),
-                cmocka_unit_test(test_filename_plus_and_non_ascii),
-                cmocka_unit_test(test_filename_empty_and_bad_limits),
-                cmocka_unit_test(test_filename_255_and_longer),
-                cmocka_unit_test(test_filename_long_common_prefix_stays_apart),
-                cmocka_unit_test(test_filename_stable),
-                cmocka_unit_test(test_filename_max_len_exact),
-                cmocka_unit_test(test_log_plain_and_utf8),
-                cmocka_unit_test(test_log_control_chars),
-                cmocka_unit_test(test_log_invalid_utf8),
-                cmocka_unit_test(test_log_unicode_controls),
-                cmocka_unit_test(test_log_cut),
-                cmocka_unit_test(test_log_long),
-                cmocka_unit_test(test_log_errors_and_buf),
-                cmocka_unit_test(test_random_inputs),
+            cmocka_unit_test(test_filename_plain),
+            cmocka_unit_test(test_filename_control_chars),
+            cmocka_unit_test(test_filename_slash_and_dots),
+            cmocka_unit_test(test_filename_plus_and_non_ascii),
+            cmocka_unit_test(test_filename_empty_and_bad_limits),
+            cmocka_unit_test(test_filename_255_and_longer),
+            cmocka_unit_test(test_filename_long_common_prefix_stays_apart),
+            cmocka_unit_test(test_filename_stable),
+            cmocka_unit_test(test_filename_max_len_exact),
+            cmocka_unit_test(test_log_plain_and_utf8),
+            cmocka_unit_test(test_log_control_chars),
+            cmocka_unit_test(test_log_invalid_utf8),
+            cmocka_unit_test(test_log_unicode_controls),
+            cmocka_unit_test(test_log_cut),
+            cmocka_unit_test(test_log_long),
+            cmocka_unit_test(test_log_errors_and_buf),
+            cmocka_unit_test(test_log_rendering_is_a_dbus_string),
+            cmocka_unit_test(test_random_inputs),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
