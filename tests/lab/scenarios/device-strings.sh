@@ -8,9 +8,12 @@ cr=$'\r'
 product="Lab${esc}[2J${esc}[31m"$'\r'$'\n'"1-9:1.0 user-mode usb-printer"
 
 check "drvhost runs" drvhost_start
+# configfs takes each write(2) as the whole string, and bash's printf writes line by line: one write.
+printf '%s' "$product" > /tmp/device-strings-product
 check "a source/sink gadget with a hostile product string is plugged in" \
         eval '_gadget_new ds 0x0525 0xa4a0 x && _gadget_function ds SourceSink &&
-              printf "%s" "$product" > /sys/kernel/config/usb_gadget/ds/strings/0x409/product && gadget_plug ds'
+              dd if=/tmp/device-strings-product of=/sys/kernel/config/usb_gadget/ds/strings/0x409/product \
+                 bs=4096 status=none && gadget_plug ds'
 dev=$(gadget_usb_path ds)
 sysname=$(basename "$dev")
 check "the host's sysfs holds the raw escape and newline the device sent" \
@@ -19,7 +22,7 @@ check "the host's sysfs holds the raw escape and newline the device sent" \
 listed() { drvhostctl --no-legend list | grep -qF "$sysname"; }
 check "drvhostctl list shows the device" wait_for 10 listed
 list_out=$(drvhostctl --no-legend list)
-line=$(grep -F "$sysname" <<<"$list_out")
+line=$(grep -E "[ ─]$sysname " <<<"$list_out")
 printf '%s\n' "$line"
 check "list: no escape or carriage return byte reaches the terminal" \
         eval '! grep -q "[$esc$cr]" <<<"$list_out"'
