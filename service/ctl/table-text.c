@@ -64,10 +64,10 @@ static int strv_join(char *const *l, char **ret)
 }
 
 /* s as it may reach a terminal: a device's product string (or a daemon that passed one on raw) must not
- * move the cursor, recolor, break the line or the table. */
+ * move the cursor, recolor, break the line or the table. What drvhostd escaped stays as it sent it. */
 static int text_escape(const char *s, char **ret)
 {
-        return device_string_for_log(s, SIZE_MAX, ret);
+        return device_string_for_terminal(s, ret);
 }
 
 /* The text of a cell as one line: *ret is NULL when there is nothing to show (no value and no

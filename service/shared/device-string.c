@@ -123,12 +123,16 @@ static bool code_point_escaped(uint32_t cp)
 
 /* The rendering of the character or byte at p into unit (at least ESCAPE_HEX_LEN * UTF8_MAX_LEN
  * bytes, no NUL); returns its length and sets *ret_consumed to the input bytes it stands for. */
-static size_t render_unit(const unsigned char *p, char *unit, size_t *ret_consumed)
+static size_t render_unit(const unsigned char *p, bool escape_backslash, char *unit, size_t *ret_consumed)
 {
         static const char hex[] = "0123456789abcdef";
         uint32_t cp = 0;
         size_t n = utf8_sequence(p, &cp), len = 0;
-        char short_escape = cp == '\n' ? 'n' : cp == '\t' ? 't' : cp == '\r' ? 'r' : cp == '\\' ? '\\' : 0;
+        char short_escape = cp == '\n'                       ? 'n'
+                            : cp == '\t'                     ? 't'
+                            : cp == '\r'                     ? 'r'
+                            : cp == '\\' && escape_backslash ? '\\'
+                                                             : 0;
 
         if (n == 0)
                 n = 1; /* one stray byte, escaped */
@@ -154,14 +158,14 @@ static size_t render_unit(const unsigned char *p, char *unit, size_t *ret_consum
 
 /* Renders s into buf (NULL: only counts) while whole units fit in limit bytes. Returns the bytes
  * rendered; *ret_all: whether all of s was. */
-static size_t render(const char *s, char *buf, size_t limit, bool *ret_all)
+static size_t render(const char *s, bool escape_backslash, char *buf, size_t limit, bool *ret_all)
 {
         const unsigned char *p = (const unsigned char *)s;
         size_t out = 0;
 
         while (*p) {
                 char unit[ESCAPE_HEX_LEN * UTF8_MAX_LEN];
-                size_t consumed, len = render_unit(p, unit, &consumed);
+                size_t consumed, len = render_unit(p, escape_backslash, unit, &consumed);
 
                 if (len > limit - out) {
                         *ret_all = false;
@@ -176,17 +180,17 @@ static size_t render(const char *s, char *buf, size_t limit, bool *ret_all)
         return out;
 }
 
-int device_string_for_log_buf(const char *s, char *buf, size_t size)
+static int render_cut(const char *s, bool escape_backslash, char *buf, size_t size)
 {
         size_t n;
         bool all;
 
         if (!s || !buf || size == 0 || size - 1 < DEVICE_STRING_LOG_MIN)
                 return -EINVAL;
-        n = render(s, buf, size - 1, &all);
+        n = render(s, escape_backslash, buf, size - 1, &all);
         if (!all) {
                 /* Cut again, short enough for the marker. */
-                n = render(s, buf, size - 1 - DEVICE_STRING_LOG_MIN, &all);
+                n = render(s, escape_backslash, buf, size - 1 - DEVICE_STRING_LOG_MIN, &all);
                 memcpy(buf + n, DEVICE_STRING_ELLIPSIS, DEVICE_STRING_LOG_MIN);
                 n += DEVICE_STRING_LOG_MIN;
         }
@@ -194,7 +198,7 @@ int device_string_for_log_buf(const char *s, char *buf, size_t size)
         return 0;
 }
 
-int device_string_for_log(const char *s, size_t max_len, char **ret)
+static int render_alloc(const char *s, bool escape_backslash, size_t max_len, char **ret)
 {
         size_t len;
         char *buf;
@@ -204,8 +208,8 @@ int device_string_for_log(const char *s, size_t max_len, char **ret)
         if (!s || max_len < DEVICE_STRING_LOG_MIN)
                 return -EINVAL;
         /* As long as the rendering, so a short string costs little however large max_len is; never
-         * below what device_string_for_log_buf() takes. */
-        len = render(s, NULL, SIZE_MAX, &all);
+         * below what render_cut() takes. */
+        len = render(s, escape_backslash, NULL, SIZE_MAX, &all);
         if (len > max_len)
                 len = max_len;
         if (len < DEVICE_STRING_LOG_MIN)
@@ -213,11 +217,26 @@ int device_string_for_log(const char *s, size_t max_len, char **ret)
         buf = malloc(len + 1);
         if (!buf)
                 return -ENOMEM;
-        r = device_string_for_log_buf(s, buf, len + 1);
+        r = render_cut(s, escape_backslash, buf, len + 1);
         if (r < 0) {
                 free(buf);
                 return r;
         }
         *ret = buf;
         return 0;
+}
+
+int device_string_for_log(const char *s, size_t max_len, char **ret)
+{
+        return render_alloc(s, true, max_len, ret);
+}
+
+int device_string_for_log_buf(const char *s, char *buf, size_t size)
+{
+        return render_cut(s, true, buf, size);
+}
+
+int device_string_for_terminal(const char *s, char **ret)
+{
+        return render_alloc(s, false, SIZE_MAX, ret);
 }

@@ -45,3 +45,8 @@ int device_string_for_log(const char *s, size_t max_len, char **ret);
 /* The same into buf (size bytes, the NUL included: max_len is size - 1), for fixed-size fields.
  * Returns 0 or -EINVAL (s or buf NULL, size - 1 < DEVICE_STRING_LOG_MIN). */
 int device_string_for_log_buf(const char *s, char *buf, size_t size);
+
+/* s made safe for a terminal, for text that may be a rendering already (drvhostctl shows what
+ * drvhostd rendered): as device_string_for_log() without a limit, but a '\' stays as it is, so an
+ * escape is not escaped twice. Returns 0, -EINVAL (s NULL), -ENOMEM. */
+int device_string_for_terminal(const char *s, char **ret);

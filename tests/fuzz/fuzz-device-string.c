@@ -3,7 +3,8 @@
  * device_string_to_filename() and device_string_for_log(). Aborts when a promise of device-string.h
  * breaks: a file name of other bytes than [A-Za-z0-9._-], ".", "..", a leading '.' or '-', longer than
  * max_len, or not the same twice; a log rendering with a control byte or DEL, not valid UTF-8, or
- * longer than max_len. The first input byte picks max_len, the rest is the string. */
+ * longer than max_len; a terminal rendering that is not printable or that escapes a log rendering again.
+ * The first input byte picks max_len, the rest is the string. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -72,6 +73,31 @@ static void check_filename(const char *s, size_t max_len)
         free(again);
 }
 
+static void check_printable(const char *text, size_t max_len)
+{
+        if (strlen(text) > max_len || !utf8_valid((const unsigned char *)text))
+                abort();
+        for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+                if (*p < 0x20 || *p == 0x7f)
+                        abort();
+}
+
+/* drvhostctl's rendering: safe on raw input, and what drvhostd rendered comes through unchanged. */
+static void check_terminal(const char *s)
+{
+        char *text = NULL, *shown = NULL;
+
+        if (device_string_for_terminal(s, &shown) < 0)
+                abort();
+        check_printable(shown, SIZE_MAX);
+        free(shown);
+        if (device_string_for_log(s, SIZE_MAX, &text) < 0 || device_string_for_terminal(text, &shown) < 0 ||
+            strcmp(text, shown) != 0)
+                abort();
+        free(text);
+        free(shown);
+}
+
 static void check_log(const char *s, size_t max_len)
 {
         char *text = NULL;
@@ -82,11 +108,7 @@ static void check_log(const char *s, size_t max_len)
                 return;
         if (r < 0)
                 abort();
-        if (strlen(text) > max_len || !utf8_valid((const unsigned char *)text))
-                abort();
-        for (const unsigned char *p = (const unsigned char *)text; *p; p++)
-                if (*p < 0x20 || *p == 0x7f)
-                        abort();
+        check_printable(text, max_len);
         /* Cut or not: a plain ASCII string that fits comes back as it was. */
         if (strlen(s) <= max_len && strcspn(s, "\\") == strlen(s)) {
                 bool plain = true;
@@ -114,6 +136,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_filename(s, max_len);
         check_log(s, max_len);
         check_log(s, SIZE_MAX);
+        check_terminal(s);
         free(s);
         return 0;
 }

@@ -334,6 +334,17 @@ static void test_log_errors_and_buf(void **state)
         assert_string_equal(buf, "ab" DEVICE_STRING_ELLIPSIS);
 }
 
+/* drvhostctl shows what drvhostd rendered: escaped once, not twice; raw bytes still escaped. */
+static void test_terminal(void **state)
+{
+        char *text = NULL;
+
+        assert_int_equal(device_string_for_terminal(NULL, &text), -EINVAL);
+        assert_int_equal(device_string_for_terminal("Lab\\x1b[2J\x1b[31m\n\xff", &text), 0);
+        assert_string_equal(text, "Lab\\x1b[2J\\x1b[31m\\n\\xff");
+        free(text);
+}
+
 /* drvhostd hands a device's product string to D-Bus (ListDevices, GetDevice). sd-bus refuses a string
  * that is not valid UTF-8, and with it the whole reply: one device with a broken product string hid
  * every device from drvhostctl. Its rendering goes through. */
@@ -391,6 +402,13 @@ static void test_random_inputs(void **state)
                 text = for_log(s, max_len);
                 assert_log_safe(text, max_len);
                 free(text);
+
+                /* What drvhostd renders, drvhostctl shows unchanged. */
+                text = for_log(s, SIZE_MAX);
+                assert_int_equal(device_string_for_terminal(text, &name), 0);
+                assert_string_equal(name, text);
+                free(name);
+                free(text);
         }
 }
 
@@ -413,6 +431,7 @@ int main(void)
             cmocka_unit_test(test_log_cut),
             cmocka_unit_test(test_log_long),
             cmocka_unit_test(test_log_errors_and_buf),
+            cmocka_unit_test(test_terminal),
             cmocka_unit_test(test_log_rendering_is_a_dbus_string),
             cmocka_unit_test(test_random_inputs),
         };
