@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "device-string.h"
 #include "table-text.h"
 
 #define ANSI_BOLD "\033[1m"
@@ -62,6 +63,13 @@ static int strv_join(char *const *l, char **ret)
         return 0;
 }
 
+/* s as it may reach a terminal: a device's product string (or a daemon that passed one on raw) must not
+ * move the cursor, recolor, break the line or the table. What drvhostd escaped stays as it sent it. */
+static int text_escape(const char *s, char **ret)
+{
+        return device_string_for_terminal(s, ret);
+}
+
 /* The text of a cell as one line: *ret is NULL when there is nothing to show (no value and no
  * empty_text, or a nested table). Returns 0 or -ENOMEM. */
 static int cell_text(const Column *col, const Cell *c, char **ret)
@@ -98,8 +106,11 @@ static int cell_text(const Column *col, const Cell *c, char **ret)
                 return -ENOMEM;
         if (!s && col->empty_text && !(s = strdup(col->empty_text)))
                 return -ENOMEM;
-        *ret = s;
-        return 0;
+        if (!s)
+                return 0;
+        k = text_escape(s, ret);
+        free(s);
+        return k < 0 ? -ENOMEM : 0;
 }
 
 static void print_styled(FILE *f, const Cell *c, bool color, const char *text)
@@ -146,7 +157,7 @@ static size_t depth_of(const Table *t, size_t row)
         return depth;
 }
 
-static void print_details(const TextLayout *l, size_t row)
+static int print_details(const TextLayout *l, size_t row)
 {
         const Table *t = l->t;
 
@@ -158,14 +169,19 @@ static void print_details(const TextLayout *l, size_t row)
                         continue;
                 if (c->type == CELL_STRV) {
                         for (char **s = c->strv; s && *s; s++) {
+                                _cleanup_free_ char *text = NULL;
+
+                                if (text_escape(*s, &text) < 0)
+                                        return -ENOMEM;
                                 print_padding(l->f, DETAIL_INDENT);
-                                fprintf(l->f, "%s%s\n", col->prefix ? col->prefix : "", *s);
+                                fprintf(l->f, "%s%s\n", col->prefix ? col->prefix : "", text);
                         }
                 } else if (text_at(l, row, j)) {
                         print_padding(l->f, DETAIL_INDENT);
                         fprintf(l->f, "%s%s\n", col->prefix ? col->prefix : "", text_at(l, row, j));
                 }
         }
+        return 0;
 }
 
 /* Whether the shown columns from j on are all empty in row: the line ends before them. */
@@ -177,7 +193,7 @@ static bool rest_empty(const TextLayout *l, size_t row, size_t j)
         return true;
 }
 
-static void print_row(const TextLayout *l, size_t row, const char *prefix)
+static int print_row(const TextLayout *l, size_t row, const char *prefix)
 {
         const Table *t = l->t;
 
@@ -204,7 +220,7 @@ static void print_row(const TextLayout *l, size_t row, const char *prefix)
                         print_padding(l->f, pad);
         }
         fputc('\n', l->f);
-        print_details(l, row);
+        return print_details(l, row);
 }
 
 /* Prints row and, below it, its children; prefix is the glyphs of the row's ancestors. */
@@ -224,7 +240,9 @@ static int print_tree(const TextLayout *l, size_t row, const char *prefix, bool 
                      : last ? TREE_SPACE
                             : TREE_PIPE) < 0)
                 return -ENOMEM;
-        print_row(l, row, own);
+        r = print_row(l, row, own);
+        if (r < 0)
+                return r;
 
         for (size_t i = 0; i < t->n_rows; i++)
                 if (t->rows[i].parent == (ssize_t)row)
@@ -316,7 +334,7 @@ static int print_rows(const Table *t, FILE *f, bool legend, bool color)
                 print_header(&l);
         for (size_t i = 0; r >= 0 && i < t->n_rows; i++) {
                 if (!t->tree)
-                        print_row(&l, i, NULL);
+                        r = print_row(&l, i, NULL);
                 else if (t->rows[i].parent == TABLE_NO_PARENT)
                         r = print_tree(&l, i, "", true, true);
         }

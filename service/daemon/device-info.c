@@ -7,6 +7,7 @@
 #include "classify.h"
 #include "device-info.h"
 #include "device-record.h"
+#include "device-string.h"
 #include "device-util.h"
 #include "unit-name.h"
 
@@ -106,12 +107,13 @@ int device_info_get(Context *c, sd_device *dev, DeviceInfo *ret)
             .devtype = strempty(device_devtype(dev)),
             .parent = listed_parent(dev),
             .modalias = strempty(device_property(dev, "MODALIAS")),
-            .description = strempty(description_of(dev, kind)),
             .driver = "",
             .unit = "",
             .state = "",
             .kernel_driver = strempty(device_kernel_driver(dev)),
         };
+        (void)device_string_for_log_buf(strempty(description_of(dev, kind)), ret->description,
+                                        sizeof(ret->description));
         rec = device_record_get(c, ret->syspath);
         device_info_from_record(rec, ret);
         b = rec ? rec->binding : NULL;

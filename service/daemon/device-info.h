@@ -8,7 +8,8 @@
 #include "match.h"
 
 /* What drvhostd decided about one device, as the D-Bus API reports it. The strings borrow from the
- * udev device and the binding, so a DeviceInfo lives no longer than the call that filled it. */
+ * udev device and the binding, so a DeviceInfo lives no longer than the call that filled it; only the
+ * description, which the device chose, is its own (escaped) copy. */
 
 #define DEVICE_DECISION_USER_MODE "user-mode" /* a user-mode driver runs (or is starting) for it */
 #define DEVICE_DECISION_FALLBACK "fallback"   /* the user-mode driver crash-looped; back to the kernel */
@@ -18,6 +19,9 @@
 #define DEVICE_DECISION_UNMANAGED "unmanaged" /* no manifest matches and no kernel driver is bound */
 #define DEVICE_DECISION_DEVICE "device"       /* a USB device: its interfaces carry the decisions */
 
+/* Room for a USB string descriptor (126 UTF-16 units) in UTF-8, or a cut rendering of a longer one. */
+enum { DEVICE_INFO_DESCRIPTION_SIZE = 384 };
+
 typedef struct DeviceInfo {
         const char *sysname;
         const char *syspath;
@@ -25,7 +29,9 @@ typedef struct DeviceInfo {
         const char *devtype;
         const char *parent; /* sysname of the nearest listed ancestor, "" for none */
         const char *modalias;
-        const char *description; /* USB product string, PCI class, disk model */
+        /* USB product or interface string, PCI model, disk model: one line of valid UTF-8 (sd-bus
+         * refuses anything else, and with it the whole device list) without control characters. */
+        char description[DEVICE_INFO_DESCRIPTION_SIZE];
         const char *decision;
         const char *driver; /* manifest Name= for user-mode, else the kernel driver */
         const char *unit;

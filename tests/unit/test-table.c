@@ -143,6 +143,28 @@ static void test_details_and_right_alignment(void **state)
                "x                  5 /etc/x.driver\n");
 }
 
+/* A product string is the device's to choose: it must not clear the screen, recolor, or start a line
+ * that looks like another device's; the table stays aligned on what is shown. */
+static void test_device_strings_escaped(void **state)
+{
+        _cleanup_(table_freep) Table *t = table_new(TABLE_ROWS, detail_columns, _D_MAX);
+        char *const matches[] = {"usb:v1*\r\x1b[2K", NULL};
+
+        assert_non_null(t);
+        assert_int_equal(table_add_row(t), 0);
+        assert_int_equal(table_set_string(t, 0, D_NAME, "\x1b[2J\x1b[31mx"), 0);
+        assert_int_equal(table_set_int(t, 0, D_PRIORITY, 1), 0);
+        assert_int_equal(table_set_string(t, 0, D_PATH, "p\\x1b"), 0); /* escaped by drvhostd already */
+        assert_int_equal(table_set_string(t, 0, D_DESCRIPTION, "Printer\n1-2 user-mode evil \xff"), 0);
+        assert_int_equal(table_set_strv(t, 0, D_MATCHES, matches), 0);
+
+        expect(t, true, false,
+               "NAME             PRIORITY FILE\n"
+               "\\x1b[2J\\x1b[31mx        1 p\\x1b\n"
+               "    Printer\\n1-2 user-mode evil \\xff\n"
+               "    Match=usb:v1*\\r\\x1b[2K\n");
+}
+
 enum { R_TITLE, R_SYSPATH, R_PARENT, R_MODALIAS, R_KERNEL_DRIVER, R_JSON_ONLY, R_LIST, _R_MAX };
 
 static const Column record_columns[_R_MAX] = {
@@ -204,6 +226,7 @@ int main(void)
             cmocka_unit_test(test_tree_aligned_on_display_width),
             cmocka_unit_test(test_colors_only_when_asked),
             cmocka_unit_test(test_details_and_right_alignment),
+            cmocka_unit_test(test_device_strings_escaped),
             cmocka_unit_test(test_record_with_a_list),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
