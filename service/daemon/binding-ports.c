@@ -14,6 +14,7 @@
 
 #include "binding-ports.h"
 #include "broker-protocol.h"
+#include "device-string.h"
 #include "fdstore.h"
 #include "macro.h"
 
@@ -52,24 +53,6 @@ static int mkdir_root(const char *path)
                 return -errno;
         if (!S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
                 return -EPERM;
-        return 0;
-}
-
-/* Until device-string.c lands: one path component of [A-Za-z0-9._+-], not starting with '.'. */
-static int device_string_to_filename(const char *s, size_t max, char **ret)
-{
-        char *out;
-
-        if (!s || !*s)
-                return -EINVAL;
-        out = strndup(s, max);
-        if (!out)
-                return -ENOMEM;
-        for (char *p = out; *p; p++)
-                if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+-", *p) ||
-                    (p == out && *p == '.'))
-                        *p = '_';
-        *ret = out;
         return 0;
 }
 

@@ -94,7 +94,7 @@ static int on_b(DrvhostDriver *d, int fd, short revents, void *userdata)
         char c;
 
         f->calls_b++;
-        (void)read(fd, &c, 1);
+        assert_true(read(fd, &c, 1) >= 0);
         return 0;
 }
 
@@ -104,7 +104,7 @@ static int on_replaced(DrvhostDriver *d, int fd, short revents, void *userdata)
         char c;
 
         f->calls_replaced++;
-        (void)read(fd, &c, 1);
+        assert_true(read(fd, &c, 1) >= 0);
         return drvhost_driver_stop(d, TEST_EXIT_STATUS);
 }
 
@@ -115,7 +115,7 @@ static int on_a(DrvhostDriver *d, int fd, short revents, void *userdata)
 
         f->calls_a++;
         f->revents_a = revents;
-        (void)read(fd, &c, 1);
+        assert_true(read(fd, &c, 1) >= 0);
         switch (f->action_a) {
         case ACTION_STOP:
                 return drvhost_driver_stop(d, TEST_EXIT_STATUS);
