@@ -12,7 +12,7 @@ DRVHOSTD_CAPS=0000000000010001
 # exposure UNIT: the "Overall exposure level" systemd-analyze security gives UNIT.
 exposure() {
         systemd-analyze security --no-pager "$1" 2>&1 |
-                sed -En 's/.*Overall exposure level for [^:]*: ([0-9]+\.[0-9]+).*/\1/p'
+                sed -En 's/.*Overall exposure level for .*: ([0-9]+\.[0-9]+) .*/\1/p'
 }
 at_most() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a != "" && a + 0 <= b + 0) }'; }
 status_field() { sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status"; }
