@@ -7,6 +7,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "device-string.h"
 #include "printer-class.h"
 #include "printer.h"
 
@@ -431,6 +432,8 @@ static int transfers_alloc(Printer *p)
 int printer_usb_open(Printer *p)
 {
         libusb_device *dev = libusb_get_device(p->handle);
+        /* Room for every byte as a four-byte escape. */
+        char name[sizeof(p->name) * 4], device_id[sizeof(p->device_id) * 4];
         int r;
 
         r = find_endpoints(p, dev);
@@ -452,12 +455,15 @@ int printer_usb_open(Printer *p)
         if (r < 0)
                 return r;
 
+        /* The device chose both strings: one escaped line each, whatever bytes it sent. */
+        (void)device_string_for_log_buf(p->name, name, sizeof(name));
+        (void)device_string_for_log_buf(p->device_id, device_id, sizeof(device_id));
         (void)drvhost_driver_log(
             p->driver, LOG_INFO,
             "Printer %04x:%04x \"%s\" on interface %u setting %u, %s (OUT 0x%02x%s), device ID \"%s\".",
-            p->vendor_id, p->product_id, p->name, p->interface, p->alt_setting,
+            p->vendor_id, p->product_id, name, p->interface, p->alt_setting,
             p->bidirectional ? "bidirectional" : "unidirectional", p->ep_out,
-            p->bidirectional ? ", IN back-channel" : "", p->device_id);
+            p->bidirectional ? ", IN back-channel" : "", device_id);
         printer_usb_resume_in(p);
         return 0;
 }

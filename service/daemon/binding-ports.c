@@ -59,7 +59,7 @@ static int mkdir_root(const char *path)
 int binding_ports_name_tty(Binding *b, const char *vendor, const char *product, const char *serial,
                            unsigned ifnum)
 {
-        _cleanup_free_ char *safe_serial = NULL, *safe_sysname = NULL, *link = NULL;
+        _cleanup_free_ char *safe_serial = NULL, *link = NULL;
         int r;
 
         /* A device chooses its serial number: it must not choose a path. */
