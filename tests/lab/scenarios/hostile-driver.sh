@@ -13,7 +13,8 @@
 # drvhostd's directory or else their own runtime directory, so that the scenario runs against the
 # layout of 04bfaa6 and against the one issue 10 asks for. Phase 2 (SIGSTOP/SEGV/TERM) waits until
 # the data checks are done, so that a successful kill does not hide the other results.
-# lab-timeout: 170
+# About 2 minutes on an idle machine; the bound leaves room for a busy one (TCG shares the cores).
+# lab-timeout: 300
 
 readonly LAB_ETC=/etc/drvhost-lab
 readonly VICTIMS=$LAB_ETC/victims MODE=$LAB_ETC/mode PHASE2=$LAB_ETC/phase2
@@ -174,7 +175,7 @@ chmod 0644 "$VICTIMS" "$MODE"
 chmod 0755 "$LAB_ETC"
 cat "$VICTIMS"
 
-install -m 0755 /lab/hostile/hostile-driver "$HOSTILE_BIN"
+install -D -m 0755 /lab/hostile/hostile-driver "$HOSTILE_BIN"
 lab_manifest hostile <<EOF
 [Driver]
 Name=hostile
