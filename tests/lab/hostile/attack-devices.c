@@ -104,8 +104,7 @@ static void make_node(void)
         char path[HOSTILE_PATH_MAX];
         int r;
 
-        (void)snprintf(path, sizeof(path), "%.*s/usb-node", rundir ? (int)strcspn(rundir, ":") : 4,
-                       rundir ? rundir : "/tmp");
+        (void)snprintf(path, sizeof(path), "%s/usb-node", rundir ?: "/tmp");
         (void)unlink(path);
         r = mknod(path, S_IFCHR | NODE_MODE, makedev(USB_DEVICE_MAJOR, 1)) < 0 ? -errno : 0;
         if (r >= 0)

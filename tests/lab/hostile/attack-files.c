@@ -74,8 +74,8 @@ void plant_own_tty_link(const Victims *v)
                 report_info("no %s: no link planted in a runtime directory", canary ? "RUNTIME_DIRECTORY" : "CANARY");
                 return;
         }
-        /* One directory: RuntimeDirectory= lists one. */
-        (void)snprintf(path, sizeof(path), "%.*s/tty", (int)strcspn(rundir, ":"), rundir);
+        /* Taken whole: the unit lists one directory, and its instance name may contain ':'. */
+        (void)snprintf(path, sizeof(path), "%s/tty", rundir);
         (void)unlink(path);
         if (symlink(canary, path) < 0)
                 report_info("could not plant %s -> %s: %s", path, canary, errno_name(errno));
