@@ -6,7 +6,8 @@
 # It tries every attack of the issue and prints "HOSTILE <attempt>: denied (...)" or "SUCCEEDED
 # (...)"; each becomes a check here, PASS when denied. What only the outside sees is checked here:
 # the victims' pids and crash events, where a marker print lands, the serial port's data, whether
-# root writes through a planted symlink, the CUPS backend against a trickling reply, shared IPC.
+# root writes through a planted symlink, the CUPS backend against a trickling reply, shared IPC,
+# and systemd-analyze's ratings of the driver unit and drvhost.service.
 #
 # The attacker knows its victims from a file written before its gadget is plugged in (pids and
 # paths are no secrets). Victims are found by their bindings (BOUND events), their sockets in
@@ -283,6 +284,17 @@ for a in "${expected[@]}"; do
 done
 check "the hostile reported all ${#expected[@]} expected attempts" \
         eval '[ ${#missing[@]} -eq 0 ] || { printf "missing: %s\n" "${missing[@]}"; false; }'
+
+# --- the sandboxes' ratings (issue 10: a driver instance at most 0.5, drvhost.service at most 4.0) ---
+# exposure_at_most UNIT LIMIT: systemd-analyze's overall exposure level of UNIT is LIMIT or less.
+exposure_at_most() {
+        local level
+        level=$(systemd-analyze security --no-pager "$1" 2>&1 | sed -n 's/.*Overall exposure level for .*: \([0-9.]*\) .*/\1/p')
+        echo "$1: exposure level ${level:-unknown}"
+        [ -n "$level" ] && awk -v l="$level" -v max="$2" 'BEGIN { exit !(l <= max) }'
+}
+check "systemd-analyze security rates the hostile's unit 0.5 or less" exposure_at_most "$hunit" 0.5
+check "systemd-analyze security rates drvhost.service 4.0 or less" exposure_at_most drvhost.service 4.0
 
 # --- clean up ---
 kill "$greader" 2>/dev/null
