@@ -35,10 +35,10 @@ enum {
 /* Nodes a driver must not open: the disk, memory, consoles and serial lines, the gadget side of
  * the lab's devices, the kernel driver nodes the lab's devices could have, and other powerful ones. */
 static const char *const forbidden_nodes[] = {
-    "/dev/vda",       "/dev/sda",    "/dev/mem",     "/dev/kmem",      "/dev/port",     "/dev/kmsg",
-    "/dev/console",   "/dev/tty0",   "/dev/tty1",    "/dev/ttyS0",     "/dev/ttyS1",    "/dev/ttyGS0",
-    "/dev/ttyACM0",   "/dev/usb/lp0", "/dev/g_printer0", "/dev/g_printer1", "/dev/drvhost_irq",
-    "/dev/fuse",      "/dev/uinput", "/dev/loop0",
+    "/dev/vda",        "/dev/sda",         "/dev/mem",     "/dev/kmem",    "/dev/port",
+    "/dev/kmsg",       "/dev/console",     "/dev/tty0",    "/dev/tty1",    "/dev/ttyS0",
+    "/dev/ttyS1",      "/dev/ttyGS0",      "/dev/ttyACM0", "/dev/usb/lp0", "/dev/g_printer0",
+    "/dev/g_printer1", "/dev/drvhost_irq", "/dev/fuse",    "/dev/uinput",  "/dev/loop0",
 };
 
 /* Opens path read-write, else read-only; 0 (closed again) or -errno of the read-only attempt. */
@@ -73,8 +73,8 @@ static void try_open_all(const char *attempt, const char *pattern, const char *c
                 tried++;
                 r = try_open(path);
                 if (r >= 0 && len < sizeof(detail) - 1)
-                        len += (size_t)snprintf(detail + len, sizeof(detail) - len, "%s%s", len ? " " : "opened ",
-                                                path);
+                        len += (size_t)snprintf(detail + len, sizeof(detail) - len, "%s%s",
+                                                len ? " " : "opened ", path);
                 else if (r < 0 && first_error == 0)
                         first_error = -r;
         }
@@ -121,8 +121,8 @@ void attack_devices(const Victims *v)
         const char *const usb_nodes[] = {victims_get(v, VICTIM_PRINTER, "USBDEV"),
                                          victims_get(v, VICTIM_SERIAL, "USBDEV")};
 
-        try_open_all("open /dev/bus/usb nodes", "/dev/bus/usb/*/*", usb_nodes, sizeof(usb_nodes) / sizeof(usb_nodes[0]),
-                     NULL);
+        try_open_all("open /dev/bus/usb nodes", "/dev/bus/usb/*/*", usb_nodes,
+                     sizeof(usb_nodes) / sizeof(usb_nodes[0]), NULL);
         for (size_t i = 0; i < sizeof(forbidden_nodes) / sizeof(forbidden_nodes[0]); i++) {
                 (void)snprintf(attempt, sizeof(attempt), "open %s", forbidden_nodes[i]);
                 report_result(attempt, try_open(forbidden_nodes[i]), forbidden_nodes[i]);
@@ -174,8 +174,8 @@ void attack_broker(void)
         } control = {};
         char buf[BROKER_MESSAGE_MAX], detail[DETAIL_MAX] = "";
         struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
-        struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = &control,
-                             .msg_controllen = sizeof(control)};
+        struct msghdr msg = {
+            .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &control, .msg_controllen = sizeof(control)};
         const char *own_s = getenv("DRVHOST_DEVICE_FD");
         struct stat own = {}, got;
         struct pollfd pfd;
@@ -214,17 +214,20 @@ void attack_broker(void)
                 k = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
                 memcpy(fds, CMSG_DATA(cmsg), k * sizeof(int));
                 for (size_t i = 0; i < k; i++, n_fds++) {
-                        if (fstat(fds[i], &got) == 0 && (got.st_rdev != own.st_rdev || got.st_ino != own.st_ino) &&
+                        if (fstat(fds[i], &got) == 0 &&
+                            (got.st_rdev != own.st_rdev || got.st_ino != own.st_ino) &&
                             len < sizeof(detail) - 1)
-                                len += (size_t)snprintf(detail + len, sizeof(detail) - len,
-                                                        "%sa foreign device %u:%u (its own is %u:%u)",
-                                                        len ? ", " : "", major(got.st_rdev), minor(got.st_rdev),
-                                                        major(own.st_rdev), minor(own.st_rdev));
+                                len +=
+                                    (size_t)snprintf(detail + len, sizeof(detail) - len,
+                                                     "%sa foreign device %u:%u (its own is %u:%u)",
+                                                     len ? ", " : "", major(got.st_rdev), minor(got.st_rdev),
+                                                     major(own.st_rdev), minor(own.st_rdev));
                         close(fds[i]);
                 }
         }
         if (len > 0)
                 report_succeeded(attempt, detail);
         else
-                report_denied_because(attempt, n_fds > 0 ? "only its own device again" : "a reply without a device");
+                report_denied_because(attempt,
+                                      n_fds > 0 ? "only its own device again" : "a reply without a device");
 }

@@ -23,8 +23,12 @@ enum { PROBE_MODE = 0644, MQUEUE_MODE = 0600 };
 
 /* Outside its own runtime directory nothing should take a new file. */
 static const char *const outside_paths[] = {
-    "/run/" PROBE_NAME,     "/run/drvhost/" PROBE_NAME, "/run/drvhost/driver/" PROBE_NAME,
-    "/run/drvhost/printer/" PROBE_NAME, "/etc/" PROBE_NAME, "/var/lib/" PROBE_NAME,
+    "/run/" PROBE_NAME,
+    "/run/drvhost/" PROBE_NAME,
+    "/run/drvhost/driver/" PROBE_NAME,
+    "/run/drvhost/printer/" PROBE_NAME,
+    "/etc/" PROBE_NAME,
+    "/var/lib/" PROBE_NAME,
     "/usr/local/" PROBE_NAME,
 };
 
@@ -71,7 +75,8 @@ void plant_own_tty_link(const Victims *v)
         if (getenv("DRVHOST_TTY_FD"))
                 report_info("drvhostd handed over a pty master on fd %s", getenv("DRVHOST_TTY_FD"));
         if (!canary || !rundir) {
-                report_info("no %s: no link planted in a runtime directory", canary ? "RUNTIME_DIRECTORY" : "CANARY");
+                report_info("no %s: no link planted in a runtime directory",
+                            canary ? "RUNTIME_DIRECTORY" : "CANARY");
                 return;
         }
         /* Taken whole: the unit lists one directory, and its instance name may contain ':'. */
@@ -122,7 +127,8 @@ void attack_files(const Victims *v)
                 report_info("no SERIAL_LINK or CANARY_VICTIM in the victims file");
         else {
                 (void)snprintf(detail, sizeof(detail), "%s -> %s", link, victim_canary);
-                report_result("replace serial's link in " TTY_DIR, replace_with_link(victim_canary, link), detail);
+                report_result("replace serial's link in " TTY_DIR, replace_with_link(victim_canary, link),
+                              detail);
         }
         if (canary) {
                 (void)snprintf(path, sizeof(path), TTY_DIR "/usb-hostile-planted");

@@ -55,7 +55,8 @@ static void proc_scan(const Victims *v)
                 if (*end != '\0' || pid == getpid())
                         continue;
                 if (len < sizeof(found) - 1)
-                        len += (size_t)snprintf(found + len, sizeof(found) - len, "%s%ld%s", len ? " " : "", pid,
+                        len += (size_t)snprintf(found + len, sizeof(found) - len, "%s%ld%s", len ? " " : "",
+                                                pid,
                                                 pid == victims_pid(v, VICTIM_PRINTER)  ? "(printer)"
                                                 : pid == victims_pid(v, VICTIM_SERIAL) ? "(serial)"
                                                                                        : "");
@@ -162,7 +163,8 @@ static void take_fds(const char *victim, pid_t pid)
                 int got = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
 
                 if (got >= 0) {
-                        len += (size_t)snprintf(detail + len, sizeof(detail) - len, "%sfd %d", len ? ", " : "", fd);
+                        len += (size_t)snprintf(detail + len, sizeof(detail) - len, "%sfd %d",
+                                                len ? ", " : "", fd);
                         close(got);
                 } else if (errno != EBADF && error == 0)
                         error = errno;
@@ -199,7 +201,8 @@ void attack_processes(const Victims *v)
                 pid_t pid = victims_pid(v, victim);
 
                 if (pid <= 0) {
-                        report_info("no pid for %s in the victims file: its process attempts are skipped", victim);
+                        report_info("no pid for %s in the victims file: its process attempts are skipped",
+                                    victim);
                         continue;
                 }
                 send_signal(victim, pid, 0);

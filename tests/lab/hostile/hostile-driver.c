@@ -27,8 +27,8 @@ int main(int argc, char *argv[])
                 report_info("cannot read the victims file %s: %s", path, errno_name(-r));
         /* Type=notify: ready at once, so that the unit is active while it attacks. */
         notify("READY=1\nSTATUS=hostile: attacking its neighbours");
-        report_info("phase 1: pid %d, uid %d, device fd %s, runtime directory %s", (int)getpid(), (int)getuid(),
-                    getenv("DRVHOST_DEVICE_FD") ?: "-", getenv("RUNTIME_DIRECTORY") ?: "-");
+        report_info("phase 1: pid %d, uid %d, device fd %s, runtime directory %s", (int)getpid(),
+                    (int)getuid(), getenv("DRVHOST_DEVICE_FD") ?: "-", getenv("RUNTIME_DIRECTORY") ?: "-");
 
         plant_own_tty_link(&victims);
         attack_processes(&victims);

@@ -114,12 +114,14 @@ static void identity_from_victims(JobServer *s)
         char info[INFO_MAX];
         int n;
 
-        n = snprintf(info, sizeof(info),
-                     "DEVICE_ID=%s\nPORT_STATUS=0x18\nSTATUS=ready\nINSTANCE=%s\nUNIT=%s\nDEVICE=%s\n"
-                     "USB_ID=%s\nUSB_SERIAL=%s\nBIDIRECTIONAL=yes\nBUSY=no\n",
-                     victims_get(v, VICTIM_PRINTER, "DEVICE_ID") ?: "", victims_get(v, VICTIM_PRINTER, "INSTANCE") ?: "",
-                     victims_get(v, VICTIM_PRINTER, "UNIT") ?: "", victims_get(v, VICTIM_PRINTER, "DEVICE") ?: "",
-                     victims_get(v, VICTIM_PRINTER, "USB_ID") ?: "", victims_get(v, VICTIM_PRINTER, "SERIAL") ?: "");
+        n = snprintf(
+            info, sizeof(info),
+            "DEVICE_ID=%s\nPORT_STATUS=0x18\nSTATUS=ready\nINSTANCE=%s\nUNIT=%s\nDEVICE=%s\n"
+            "USB_ID=%s\nUSB_SERIAL=%s\nBIDIRECTIONAL=yes\nBUSY=no\n",
+            victims_get(v, VICTIM_PRINTER, "DEVICE_ID") ?: "",
+            victims_get(v, VICTIM_PRINTER, "INSTANCE") ?: "", victims_get(v, VICTIM_PRINTER, "UNIT") ?: "",
+            victims_get(v, VICTIM_PRINTER, "DEVICE") ?: "", victims_get(v, VICTIM_PRINTER, "USB_ID") ?: "",
+            victims_get(v, VICTIM_PRINTER, "SERIAL") ?: "");
         if (n > 0 && (size_t)n < sizeof(info))
                 job_server_set_identity(s, info, (size_t)n);
 }

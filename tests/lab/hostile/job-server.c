@@ -231,8 +231,9 @@ static bool on_frame(JobServer *s, Connection *c, unsigned type, const uint8_t *
                 frame_header(done, FRAME_DONE, DONE_PAYLOAD_SIZE);
                 put_be64(done + FRAME_HEADER_SIZE, c->job_bytes);
                 (void)send(c->fd, done, sizeof(done), MSG_NOSIGNAL);
-                (void)snprintf(detail, sizeof(detail), "%" PRIu64 " bytes on %s, the marker %s, answered DONE",
-                               c->job_bytes, c->via, c->marker_seen ? "among them" : "not among them");
+                (void)snprintf(detail, sizeof(detail),
+                               "%" PRIu64 " bytes on %s, the marker %s, answered DONE", c->job_bytes, c->via,
+                               c->marker_seen ? "among them" : "not among them");
                 report_succeeded("receive a print job", detail);
                 return false;
         }
