@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <glob.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,7 +164,35 @@ void attack_network(void)
         }
 }
 
-/* Asks the broker for a device the way the launcher does; anything but our own device is a breach. */
+/* Whether fd is one of the files drvhostd handed us: the device, and the pty master and job socket
+ * of TTYLink=/JobSocket= (every pty master is the same ptmx node: they differ in their pty number). */
+static bool own_file(int fd)
+{
+        static const char *const vars[] = {"DRVHOST_DEVICE_FD", "DRVHOST_IRQ_FD", "DRVHOST_TTY_FD",
+                                           "DRVHOST_SOCKET_FD"};
+        struct stat got, own;
+
+        if (fstat(fd, &got) < 0)
+                return false;
+        for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+                const char *v = getenv(vars[i]);
+                int own_fd = v ? (int)strtol(v, NULL, DECIMAL) : -1;
+                unsigned a, b;
+
+                if (own_fd < 0 || fstat(own_fd, &own) < 0 || got.st_dev != own.st_dev ||
+                    got.st_ino != own.st_ino || got.st_rdev != own.st_rdev)
+                        continue;
+                if (!S_ISCHR(got.st_mode))
+                        return true;
+                if (ioctl(fd, TIOCGPTN, &a) < 0 || ioctl(own_fd, TIOCGPTN, &b) < 0)
+                        return true; /* not a pty master: the node itself is the object */
+                if (a == b)
+                        return true;
+        }
+        return false;
+}
+
+/* Asks the broker for a device the way the launcher does; anything but our own files is a breach. */
 void attack_broker(void)
 {
         static const char attempt[] = "get another binding's device from the broker";
@@ -214,9 +243,7 @@ void attack_broker(void)
                 k = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
                 memcpy(fds, CMSG_DATA(cmsg), k * sizeof(int));
                 for (size_t i = 0; i < k; i++, n_fds++) {
-                        if (fstat(fds[i], &got) == 0 &&
-                            (got.st_rdev != own.st_rdev || got.st_ino != own.st_ino) &&
-                            len < sizeof(detail) - 1)
+                        if (fstat(fds[i], &got) == 0 && !own_file(fds[i]) && len < sizeof(detail) - 1)
                                 len +=
                                     (size_t)snprintf(detail + len, sizeof(detail) - len,
                                                      "%sa foreign device %u:%u (its own is %u:%u)",
