@@ -87,7 +87,7 @@ typedef struct JobInfo {
         bool port_status_known;            /* GET_PORT_STATUS answered */
         uint8_t port_status;               /* its byte (printer-class.h) */
         char status[64];                   /* "ready", "paper empty", "offline", "error", "unknown" */
-        char instance[256];                /* <driver>_<interface>, e.g. usb-printer_1-1:1.0 */
+        char instance[256];                /* <driver>_<interface>, e.g. usb-printer_1-1_1_0 */
         char unit[256];                    /* drvhost-driver@<instance>.service */
         char device[512];                  /* sysfs path of the USB interface */
         char usb_id[10];                   /* "1d6b:0104" */
