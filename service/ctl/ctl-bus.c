@@ -55,6 +55,19 @@ int ctl_call(sd_bus *bus, const char *method, sd_bus_message **reply, const char
         return 0;
 }
 
+int ctl_call_pair(sd_bus *bus, const char *method, sd_bus_message **reply, const char *what, const char *arg1,
+                  const char *arg2)
+{
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r;
+
+        r = sd_bus_call_method(bus, DRVHOST_BUS_NAME, DRVHOST_BUS_PATH, DRVHOST_BUS_INTERFACE, method, &error,
+                               reply, "ss", arg1, arg2);
+        if (r < 0)
+                return -bus_failure(&error, r, what);
+        return 0;
+}
+
 int ctl_bad_reply(int r)
 {
         return log_error_exit(EXIT_FAILED, "Unexpected reply from drvhostd: %s", strerror(-r));

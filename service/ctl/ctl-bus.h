@@ -24,6 +24,10 @@ void device_done(Device *d);
  * status (negated) after printing why it failed; what names the action in that message. */
 int ctl_call(sd_bus *bus, const char *method, sd_bus_message **reply, const char *what, const char *arg);
 
+/* The same with two string arguments. */
+int ctl_call_pair(sd_bus *bus, const char *method, sd_bus_message **reply, const char *what, const char *arg1,
+                  const char *arg2);
+
 /* A reply we could not read: the daemon and this tool disagree on the API. Prints it; returns
  * EXIT_FAILED. */
 int ctl_bad_reply(int r);

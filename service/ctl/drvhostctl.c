@@ -27,7 +27,7 @@ typedef struct Verb {
 static const Verb verbs[] = {
     {"list", 0, verb_list},       {"status", 1, verb_status},   {"drivers", 0, verb_drivers},
     {"explain", 1, verb_explain}, {"restart", 1, verb_restart}, {"release", 1, verb_release},
-    {"reload", 0, verb_reload},   {"logs", 1, verb_logs},
+    {"inject", 2, verb_inject},   {"reload", 0, verb_reload},   {"logs", 1, verb_logs},
 };
 
 static void help(void)
@@ -43,6 +43,9 @@ static void help(void)
                "  explain DEVICE    Every manifest that matches DEVICE, its score, and why it won or lost\n"
                "  restart DEVICE    Restart the device's user-mode driver, or bind it again (root)\n"
                "  release DEVICE    Stop the user-mode driver, give the device to the kernel (root)\n"
+               "  inject DEVICE FAULT\n"
+               "                    Inject a fault into the device's running driver (root):\n"
+               "                    crash, abort, kill or exit (hang, stall, oom, slow: not yet)\n"
                "  reload            Re-read the driver manifests (root)\n"
                "  logs DEVICE       The journal of the device's binding\n"
                "\n"
@@ -179,7 +182,9 @@ int main(int argc, char *argv[])
                                       argv[first]);
         if (argc - first - 1 != verb->n_args)
                 return log_error_exit(EXIT_USAGE, "'%s' takes %s; see drvhostctl --help.", verb->name,
-                                      verb->n_args ? "one DEVICE argument" : "no arguments");
+                                      verb->n_args == 0   ? "no arguments"
+                                      : verb->n_args == 1 ? "one DEVICE argument"
+                                                          : "a DEVICE and a FAULT argument");
 
         r = sd_bus_open_system(&bus);
         if (r < 0)

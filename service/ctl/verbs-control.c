@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The verbs that change something (restart, release, reload) and logs, which hands over to
+/* The verbs that change something (restart, release, inject, reload) and logs, which hands over to
  * journalctl. */
 #include <errno.h>
 #include <stdio.h>
@@ -9,6 +9,7 @@
 
 #include "ctl-bus.h"
 #include "ctl-util.h"
+#include "fault.h"
 #include "verbs.h"
 
 static bool is_serving(const Device *d)
@@ -61,6 +62,25 @@ int verb_release(sd_bus *bus, const Options *o, char **args)
         if (o->output.legend && !output_is_json(&o->output))
                 printf("Released %s to the kernel; 'drvhostctl restart %s' binds it again.\n", args[0],
                        args[0]);
+        return EXIT_OK;
+}
+
+int verb_inject(sd_bus *bus, const Options *o, char **args)
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
+
+        /* A misspelt name is a usage error, told here; whether a known fault can be delivered is
+         * drvhostd's to say (those that need the runtime library's channel cannot yet). */
+        if (fault_from_string(args[1]) < 0)
+                return log_error_exit(EXIT_USAGE, "Unknown fault '%s'; the faults are: " FAULT_NAMES ".",
+                                      args[1]);
+        r = ctl_call_pair(bus, "Inject", &reply, "Injecting a fault", args[0], args[1]);
+        if (r < 0)
+                return -r;
+        if (o->output.legend && !output_is_json(&o->output))
+                printf("Injected fault %s into the driver of %s; drvhostctl status %s shows its recovery.\n",
+                       args[1], args[0], args[0]);
         return EXIT_OK;
 }
 

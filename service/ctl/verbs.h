@@ -26,5 +26,6 @@ int verb_explain(sd_bus *bus, const Options *o, char **args);
 
 int verb_restart(sd_bus *bus, const Options *o, char **args);
 int verb_release(sd_bus *bus, const Options *o, char **args);
+int verb_inject(sd_bus *bus, const Options *o, char **args);
 int verb_reload(sd_bus *bus, const Options *o, char **args);
 int verb_logs(sd_bus *bus, const Options *o, char **args);

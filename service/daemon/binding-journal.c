@@ -9,6 +9,7 @@
 #include "binding-journal.h"
 #include "binding.h"
 #include "event.h"
+#include "fault.h"
 #include "log.h"
 #include "messages.h"
 #include "time-util.h"
@@ -88,6 +89,20 @@ static void crashed(const Binding *b, const BindingEventData *d)
              st->result, b->history.n_deaths, d->reason);
 }
 
+static void injected(const Binding *b, const BindingEventData *d)
+{
+        int signo = fault_signal(d->fault);
+        const char *signame = signo > 0 ? sigabbrev_np(signo) : NULL;
+        EventField extra[] = {
+            {"DRVHOST_FAULT", fault_to_string(d->fault)},
+            {"DRVHOST_SIGNAL_NAME", signame},
+        };
+
+        emit(b, DRVHOST_MESSAGE_INJECTED, LOG_NOTICE, extra, ELEMENTSOF(extra),
+             "Injecting fault %s (SIG%s) into user-mode driver %s for %s in %s.", fault_to_string(d->fault),
+             strna(signame), b->driver, b->sysname, b->unit);
+}
+
 static void on_binding_event(Binding *b, int event, const struct BindingEventData *d,
                              void *userdata _unused_)
 {
@@ -126,6 +141,8 @@ static void on_binding_event(Binding *b, int event, const struct BindingEventDat
         case BINDING_EVENT_RESTART_REQUESTED:
                 return emit(b, DRVHOST_MESSAGE_RESTART_REQUESTED, LOG_NOTICE, NULL, 0,
                             "Restarting user-mode driver %s for %s on request.", b->driver, b->sysname);
+        case BINDING_EVENT_INJECTED:
+                return injected(b, d);
         case BINDING_EVENT_FAILED:
                 return log_warning("Cannot bind %s to %s: %s.", b->sysname, b->driver, d->reason);
         case BINDING_EVENT_FREED:

@@ -291,6 +291,20 @@ static void on_death(Binding *b, const UnitStatus *st)
         set_state(b, BINDING_RESTARTING);
 }
 
+int binding_inject(Binding *b, Fault f)
+{
+        int signo = fault_signal(f);
+
+        if (signo < 0)
+                return signo;
+        /* Only a serving driver: a fault during a start or a restart would be counted against the
+         * crash it interrupts, and the caller could not tell what it measured. */
+        if (b->state != BINDING_RUNNING || b->unit_down)
+                return -ESRCH;
+        emit(b, BINDING_EVENT_INJECTED, &(BindingEventData){.fault = f});
+        return b->context->unit_ops->kill(b->context->unit_ops_userdata, b->unit, signo);
+}
+
 static void restart_now(Binding *b)
 {
         int r = start_unit(b);

@@ -9,6 +9,7 @@
 #include "backend.h"
 #include "context.h"
 #include "crash-policy.h"
+#include "fault.h"
 #include "manifest.h"
 #include "unit-control.h"
 
@@ -50,7 +51,8 @@ typedef enum BindingEvent {
         BINDING_EVENT_RELEASED,  /* reason */
         BINDING_EVENT_RESTART_REQUESTED,
         BINDING_EVENT_STATE_CHANGED,
-        BINDING_EVENT_FAILED, /* reason: claiming or starting failed; the binding goes */
+        BINDING_EVENT_FAILED,   /* reason: claiming or starting failed; the binding goes */
+        BINDING_EVENT_INJECTED, /* fault: a fault is about to be injected into the driver */
         BINDING_EVENT_FREED,  /* the binding is about to be freed (unlinked already) */
         _BINDING_EVENT_MAX,
 } BindingEvent;
@@ -69,6 +71,7 @@ typedef struct BindingEventData {
         CrashVerdict verdict;     /* CRASHED */
         uint64_t delay_usec;      /* CRASHED and restarting: the backoff delay */
         BindingAfterReturn after; /* FREED */
+        Fault fault;              /* INJECTED */
 } BindingEventData;
 
 /* Listeners (context.h: binding_listener_t) get the event as an int, a BindingEvent. */
@@ -136,6 +139,12 @@ int binding_new_raw(Context *c, const BackendOps *backend, const char *syspath, 
 /* The state machine: feeds one input. Returns 0, -EBUSY for a request the state does not take, or
  * -errno. The binding may be freed when it returns (FREED was emitted then). */
 int binding_handle(Binding *b, BindingInput input, const void *data);
+
+/* Injects fault f into the running driver: announces it (INJECTED), then asks systemd to signal
+ * the driver's main process; the death that follows is handled as any other. Returns 0,
+ * -EOPNOTSUPP for a fault no signal expresses, -ESRCH when no driver process serves now, or
+ * -errno. */
+int binding_inject(Binding *b, Fault f);
 
 /* Applies a (changed) manifest's limits and Exec= to the binding. */
 int binding_apply_manifest(Binding *b, const Manifest *m);

@@ -7,6 +7,7 @@
 #include "bus-names.h"
 #include "device-dispatch.h"
 #include "device-info.h"
+#include "fault.h"
 #include "log.h"
 #include "manifests.h"
 #include "device-util.h"
@@ -271,6 +272,45 @@ static int method_release(sd_bus_message *m, void *userdata, sd_bus_error *error
         return sd_bus_reply_method_return(m, NULL);
 }
 
+static int method_inject(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        _cleanup_(sd_device_unrefp) sd_device *dev = NULL;
+        Context *c = userdata;
+        const char *name;
+        Binding *b;
+        int r, f;
+
+        r = read_device_argument(m, c, "injecting a fault", &dev, NULL, error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(m, "s", &name);
+        if (r < 0)
+                return r;
+        f = fault_from_string(name);
+        if (f < 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Unknown fault '%s'; the faults are: " FAULT_NAMES ".", name);
+
+        b = binding_find_by_syspath(c, device_syspath(dev));
+        if (!b || b->state == BINDING_FALLEN_BACK)
+                return sd_bus_error_setf(error, DRVHOST_BUS_ERROR_NOT_BOUND,
+                                         "%s has no user-mode driver to inject a fault into.",
+                                         strna(device_sysname(dev)));
+        r = binding_inject(b, (Fault)f);
+        if (r == -EOPNOTSUPP)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_NOT_SUPPORTED,
+                                         "Fault '%s' is not supported yet: it needs the driver runtime "
+                                         "library's channel; only crash, abort, kill and exit are there.",
+                                         name);
+        if (r == -ESRCH)
+                return sd_bus_error_setf(error, DRVHOST_BUS_ERROR_BUSY,
+                                         "No driver process of %s is serving (%s); try again shortly.",
+                                         b->unit, binding_state_to_string(b->state));
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Asking systemd to signal %s failed: %m", b->unit);
+        return sd_bus_reply_method_return(m, NULL);
+}
+
 static int method_reload(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         Context *c = userdata;
@@ -310,6 +350,8 @@ static const sd_bus_vtable manager_vtable[] = {
                             SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("Release", SD_BUS_ARGS("s", device), SD_BUS_NO_RESULT, method_release,
                             SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("Inject", SD_BUS_ARGS("s", device, "s", fault), SD_BUS_NO_RESULT,
+                            method_inject, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("Reload", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_reload,
                             SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_SIGNAL_WITH_ARGS("DeviceChanged", SD_BUS_ARGS("s", sysname, "s", decision), 0),
@@ -351,7 +393,8 @@ static void on_binding_event(Binding *b, int event, const struct BindingEventDat
         Context *c = userdata;
         int r;
 
-        if (event == BINDING_EVENT_FREED || !c->bus_vtable_slot)
+        /* An injection changes nothing yet: the death that follows does. */
+        if (event == BINDING_EVENT_FREED || event == BINDING_EVENT_INJECTED || !c->bus_vtable_slot)
                 return;
         r = sd_bus_emit_signal(c->bus, DRVHOST_BUS_PATH, DRVHOST_BUS_INTERFACE, "BindingChanged", "sss",
                                b->sysname, b->unit, binding_state_to_string(b->state));

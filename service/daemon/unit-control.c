@@ -42,6 +42,24 @@ static int reset_failed(void *userdata, const char *unit)
                                         "s", unit);
 }
 
+/* KillUnit's "whom": the main process only, as a crash of the driver itself would be. */
+#define KILL_WHOM_MAIN "main"
+
+static int kill_main(void *userdata, const char *unit, int signo)
+{
+        char *copy = strdup(unit);
+        int r;
+
+        if (!copy)
+                return -ENOMEM;
+        r = sd_bus_call_method_async(userdata, NULL, SYSTEMD_BUS_NAME, SYSTEMD_OBJECT_PATH,
+                                     SYSTEMD_MANAGER_INTERFACE, "KillUnit", on_job_reply, copy, "ssi", unit,
+                                     KILL_WHOM_MAIN, (int32_t)signo);
+        if (r < 0)
+                free(copy);
+        return r;
+}
+
 static int unit_job(sd_bus *bus, const char *method, const char *unit)
 {
         char *copy = strdup(unit);
@@ -288,6 +306,7 @@ const UnitOps unit_ops_systemd = {
     .start = start,
     .stop = stop,
     .reset_failed = reset_failed,
+    .kill = kill_main,
     .watch = watch,
     .unwatch = unwatch,
 };

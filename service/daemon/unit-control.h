@@ -38,6 +38,8 @@ typedef struct UnitOps {
         int (*stop)(void *userdata, const char *unit);
         /* Forgets a unit's failed state and start rate limit. */
         int (*reset_failed)(void *userdata, const char *unit);
+        /* Sends signo to the unit's main process (drvhostd has no CAP_KILL: systemd does it). */
+        int (*kill)(void *userdata, const char *unit, int signo);
         /* Calls f with the unit's whole status once it is known, then after every change. */
         int (*watch)(void *userdata, const char *unit, unit_status_handler_t f, void *f_userdata,
                      UnitWatch **ret);

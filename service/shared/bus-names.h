@@ -2,7 +2,7 @@
 #pragma once
 
 /* The D-Bus API of drvhostd on the system bus; drvhostctl and any other client use these names.
- * Reading is open to everyone; Restart, Release and Reload need the caller to be root. */
+ * Reading is open to everyone; Restart, Release, Inject and Reload need the caller to be root. */
 
 #define DRVHOST_BUS_NAME "org.drvhost.drvhost1"
 #define DRVHOST_BUS_PATH "/org/drvhost/drvhost1"

@@ -27,6 +27,8 @@ typedef struct Fake {
         int claim_error;
         /* unit ops */
         unsigned starts, stops, resets, watches;
+        int killed_with;             /* the signal of the last kill op */
+        unsigned injected_when_kill; /* INJECTED events by then: announced before the signal */
         /* listener */
         unsigned events[_BINDING_EVENT_MAX];
         BindingAfterReturn last_after;
@@ -140,10 +142,18 @@ static UnitWatch *fake_unwatch(UnitWatch *w)
         return NULL;
 }
 
+static int fake_kill(void *u _unused_, const char *unit _unused_, int signo)
+{
+        fake.killed_with = signo;
+        fake.injected_when_kill = fake.events[BINDING_EVENT_INJECTED];
+        return 0;
+}
+
 static const UnitOps fake_unit_ops = {
     .start = fake_start,
     .stop = fake_stop,
     .reset_failed = fake_reset,
+    .kill = fake_kill,
     .watch = fake_watch,
     .unwatch = fake_unwatch,
 };
@@ -541,6 +551,23 @@ static void test_claimed_interface_is_found(void **state)
         assert_null(binding_claiming(c, "/sys/devices/platform/dummy_hcd.0/usb1/1-2", 1));
 }
 
+static void test_inject_only_into_a_serving_driver(void **state)
+{
+        Context *c = *state;
+        Binding *b = plug(c);
+
+        assert_int_equal(binding_inject(b, FAULT_HANG), -EOPNOTSUPP);
+        assert_int_equal(binding_inject(b, FAULT_CRASH), 0);
+        assert_int_equal(fake.killed_with, SIGSEGV);
+        assert_int_equal(fake.injected_when_kill, 1);
+        b = die(c, CLD_KILLED, SIGSEGV); /* counted as any crash */
+        assert_int_equal(fake.events[BINDING_EVENT_CRASHED], 1);
+        fake.killed_with = 0;
+        assert_int_equal(binding_inject(b, FAULT_EXIT), -ESRCH); /* restarting: nothing to signal */
+        assert_int_equal(fake.killed_with, 0);
+        assert_int_equal(fake.events[BINDING_EVENT_INJECTED], 1);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -562,6 +589,7 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_explain_fallback_claimed_interface_no_crash, setup,
                                             teardown),
             cmocka_unit_test_setup_teardown(test_claimed_interface_is_found, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_inject_only_into_a_serving_driver, setup, teardown),
         };
 
         (void)unsetenv("NOTIFY_SOCKET"); /* the fd store pushes are no-ops here */

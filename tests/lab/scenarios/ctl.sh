@@ -1,8 +1,8 @@
 # ctl: drvhostctl and the D-Bus API on a composite gadget (printer + CDC-ACM + disk): list, status,
 # explain and --json (=pretty, =short, =off) agree with what the journal and systemd say; restart and release work as root;
 # as an unprivileged user reading works and every change is refused with a clear message, changing
-# nothing.
-# lab-timeout: 240
+# nothing; inject crash and exit make the printer driver die and come back, with their events.
+# lab-timeout: 300
 
 truncate -s 16M /tmp/ctl-disk.img
 id labuser >/dev/null 2>&1 || useradd --no-create-home --shell /bin/sh labuser
@@ -151,6 +151,58 @@ check "status says released" eval '[ "$(ctl_json status "$printer" | jq -r .deci
 check "restart binds a released device again" \
         eval 'drvhostctl restart "$printer" && wait_for 20 unit_active "$punit" && [ "$(ctl_json status "$printer" | jq -r .decision)" = user-mode ]'
 check "reload as root exits 0" drvhostctl reload
+
+# --- inject: the faults a signal expresses; root only ---
+counts() { ctl_json status "$printer" | jq -r '"\(.crashes) \(.restarts)"'; }
+ts_of() { journal_events "$1" DRVHOST_UNIT="$punit" | head -n 1 | jq -r '.__REALTIME_TIMESTAMP'; }
+check "the printer's driver serves before the injections" wait_for 20 unit_active "$punit"
+pid=$(unit_pid "$punit")
+setpriv --reuid=nobody --regid=nogroup --clear-groups drvhostctl inject "$printer" crash 2>/tmp/ctl-err; st=$?
+cat /tmp/ctl-err
+check "inject as nobody is refused (exit 4, 'Permission denied')" \
+        eval '[ $st -eq 4 ] && grep -q "Permission denied: injecting a fault needs root" /tmp/ctl-err'
+drvhostctl inject "$printer" segfault 2>/tmp/ctl-err; st=$?
+cat /tmp/ctl-err
+check "inject of an unknown fault is refused (exit 2, the faults named)" \
+        eval '[ $st -eq 2 ] && grep -q "Unknown fault .segfault.; the faults are: crash abort kill exit" /tmp/ctl-err'
+busctl call org.drvhost.drvhost1 /org/drvhost/drvhost1 org.drvhost.drvhost1.Manager Inject ss \
+        "$printer" segfault 2>/tmp/ctl-err; st=$?
+cat /tmp/ctl-err
+check "drvhostd itself refuses an unknown fault over D-Bus" eval '[ $st -ne 0 ] && grep -q "Unknown fault" /tmp/ctl-err'
+drvhostctl inject "$printer" hang 2>/tmp/ctl-err; st=$?
+cat /tmp/ctl-err
+check "inject hang says it is not supported yet (exit 1)" eval '[ $st -eq 1 ] && grep -q "not supported yet" /tmp/ctl-err'
+drvhostctl inject "$disk" kill 2>/tmp/ctl-err; st=$?
+cat /tmp/ctl-err
+check "inject into a delegated device is refused: no user-mode driver (exit 1)" \
+        eval '[ $st -eq 1 ] && grep -q "has no user-mode driver" /tmp/ctl-err'
+check "the refused injections changed nothing: same process, no INJECTED or CRASHED event" \
+        eval '[ "$(unit_pid "$punit")" = "$pid" ] && journal_lacks "$DRVHOST_MESSAGE_INJECTED" &&
+              journal_lacks "$DRVHOST_MESSAGE_CRASHED"'
+
+check "inject crash as root exits 0" drvhostctl inject "$printer" crash
+check "INJECTED names the device, unit, driver and fault" \
+        wait_for 10 journal_has "$DRVHOST_MESSAGE_INJECTED" DRVHOST_DEVICE="$dev/$printer" DRVHOST_UNIT="$punit" \
+        DRVHOST_DRIVER=usb-printer DRVHOST_FAULT=crash
+check "then CRASHED (SIGSEGV) and RESTARTED for $punit" \
+        wait_for 30 eval 'journal_has "$DRVHOST_MESSAGE_CRASHED" DRVHOST_UNIT="$punit" DRVHOST_SIGNAL=11 &&
+                          journal_has "$DRVHOST_MESSAGE_RESTARTED" DRVHOST_UNIT="$punit" DRVHOST_RESTARTS=1'
+check "INJECTED was logged before CRASHED" \
+        eval '[ "$(ts_of "$DRVHOST_MESSAGE_INJECTED")" -le "$(ts_of "$DRVHOST_MESSAGE_CRASHED")" ]'
+check "the driver serves in a new process" \
+        wait_for 20 eval 'unit_active "$punit" && [ "$(unit_pid "$punit")" != "$pid" ] && [ "$(unit_pid "$punit")" != 0 ]'
+check "status counts one crash and one restart" eval '[ "$(counts)" = "1 1" ]'
+pid=$(unit_pid "$punit")
+# exit: SIGTERM, a clean end with the device present, which drvhostd counts as a crash too.
+check "inject exit as root exits 0" drvhostctl inject "$printer" exit
+check "exit: INJECTED, then a second CRASHED and RESTARTED" \
+        wait_for 30 eval 'journal_has "$DRVHOST_MESSAGE_INJECTED" DRVHOST_UNIT="$punit" DRVHOST_FAULT=exit &&
+                          journal_has "$DRVHOST_MESSAGE_CRASHED" DRVHOST_UNIT="$punit" DRVHOST_CRASHES=2 &&
+                          journal_has "$DRVHOST_MESSAGE_RESTARTED" DRVHOST_UNIT="$punit" DRVHOST_RESTARTS=2'
+check "after exit the driver serves in a new process" \
+        wait_for 20 eval 'unit_active "$punit" && [ "$(unit_pid "$punit")" != "$pid" ] && [ "$(unit_pid "$punit")" != 0 ]'
+check "journalctl -x explains INJECTED from the catalog" \
+        eval 'journalctl -x --no-pager MESSAGE_ID="$DRVHOST_MESSAGE_INJECTED" | grep -q "Injected faults test that"'
 
 # --- logs ---
 check "logs shows the binding's journal (bound, restart, release)" \
