@@ -108,7 +108,7 @@ static int list_one(const FoundPrinter *f, void *userdata)
 }
 
 /* A socket that is not a usable printer: worth a warning when it is not what drvhostd makes. */
-static void skipped(const char *name, int error, void *userdata)
+static void report_skipped(const char *name, int error, void *userdata)
 {
         bool odd = error == -EPERM || error == -ELOOP || error == -ENOTSOCK || error == -EINVAL;
 
@@ -131,7 +131,7 @@ static int discover(void)
         const PrinterPlaces pl = PRINTER_PLACES_SYSTEM;
         int r;
 
-        r = printer_discover(&pl, QUERY_TIMEOUT_MSEC, list_one, skipped, NULL);
+        r = printer_discover(&pl, QUERY_TIMEOUT_MSEC, list_one, report_skipped, NULL);
         if (fflush(stdout) != 0 && r >= 0)
                 r = -errno;
         if (r < 0) {
@@ -160,7 +160,7 @@ static int connect_printer(const PrinterUri *u, const char *uri)
                         fprintf(stderr, "INFO: Waiting for the printer to become available\n");
                         sleep(FIND_INTERVAL_SEC);
                 }
-                r = printer_find(&pl, u, QUERY_TIMEOUT_MSEC, skipped, NULL, f, other);
+                r = printer_find(&pl, u, QUERY_TIMEOUT_MSEC, report_skipped, NULL, f, other);
                 if (r == -ENOENT)
                         continue;
                 if (r < 0)

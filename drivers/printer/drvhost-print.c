@@ -225,7 +225,7 @@ static void list_skipped(const char *name, int error, void *userdata)
         open_error(what, error);
 }
 
-static int query(const FoundPrinter *f)
+static int query_one(const FoundPrinter *f)
 {
         const JobInfo *info = &f->info;
 
@@ -312,7 +312,7 @@ int main(int argc, char *argv[])
                 return EXIT_USAGE;
         if (open_target(o.target, f) < 0)
                 return EXIT_USAGE;
-        r = o.action == ACTION_QUERY ? query(f) : print(&o, f);
+        r = o.action == ACTION_QUERY ? query_one(f) : print(&o, f);
         found_printer_done(f);
         return r;
 }

@@ -338,7 +338,7 @@ static int on_listen(DrvhostDriver *d, int fd, short revents, void *userdata)
 
 /* $RUNTIME_DIRECTORY, which systemd sets from RuntimeDirectory=. Taken whole: it is a list separated
  * by ':' only when a unit has several, and our instance names contain ':'. */
-static int socket_path(Printer *p)
+static int runtime_socket_path(Printer *p)
 {
         const char *dir = getenv("RUNTIME_DIRECTORY");
         char fallback[sizeof(p->socket_path)];
@@ -364,7 +364,7 @@ static int bind_own_socket(Printer *p)
         _cleanup_close_ int fd = -EBADF;
         int r;
 
-        r = socket_path(p);
+        r = runtime_socket_path(p);
         if (r < 0)
                 return r;
         memcpy(sa.sun_path, p->socket_path, strlen(p->socket_path) + 1);

@@ -15,11 +15,10 @@
 
 #include "macro.h"
 #include "print-client.h"
+#include "time-util.h"
 
 enum {
         MSEC_PER_SEC = 1000,
-        NSEC_PER_USEC = 1000,
-        USEC_PER_MSEC = 1000,
         /* How long a back-channel reader may block one write before its data is dropped. */
         BACKCHANNEL_WRITE_TIMEOUT_MSEC = 1000,
 };
@@ -80,14 +79,6 @@ static int write_all(int fd, const void *buf, size_t n, bool socket, unsigned ti
                 n -= (size_t)k;
         }
         return 0;
-}
-
-static uint64_t now_usec(void)
-{
-        struct timespec ts;
-
-        (void)clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * USEC_PER_MSEC * MSEC_PER_SEC + (uint64_t)ts.tv_nsec / NSEC_PER_USEC;
 }
 
 /* Waits for events on fd until the absolute deadline (CLOCK_MONOTONIC, µs). Returns 0 when ready,

@@ -85,7 +85,7 @@ static bool link_taken(const Binding *b, const char *link)
         return false;
 }
 
-static int tty_link(Binding *b, const char *target)
+static int tty_link_make(Binding *b, const char *target)
 {
         _cleanup_free_ char *tmp = NULL;
         int r;
@@ -159,7 +159,7 @@ static int tty_open(Binding *b)
          * that is how the driver knows the port is closed. */
         slave = safe_close(slave);
 
-        r = tty_link(b, path);
+        r = tty_link_make(b, path);
         if (r < 0)
                 return r;
         b->tty_fd = TAKE_FD(master);
@@ -243,7 +243,7 @@ int binding_ports_adopt(Binding *b, FdstoreKind kind, int fd)
                 r = ptsname_r(fd, path, sizeof(path));
                 if (r != 0)
                         return -r;
-                r = tty_link(b, path); /* the link may be gone with /run, or never made */
+                r = tty_link_make(b, path); /* the link may be gone with /run, or never made */
                 if (r < 0)
                         return r;
                 b->tty_fd = fd;

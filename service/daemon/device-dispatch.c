@@ -114,7 +114,7 @@ static void record(Context *c, sd_device *dev, Decision d, const char *manifest,
                 log_oom();
 }
 
-static void bind(Context *c, sd_device *dev, DeviceKind kind, const Manifest *m)
+static void bind_device(Context *c, sd_device *dev, DeviceKind kind, const Manifest *m)
 {
         const char *sysname = device_sysname(dev);
         Binding *b;
@@ -197,7 +197,7 @@ static void decide(Context *c, sd_device *dev, DeviceKind kind, bool announce)
         }
         if (c->shutting_down)
                 return;
-        bind(c, dev, kind, w);
+        bind_device(c, dev, kind, w);
 }
 
 static void device_dispatch_one(Context *c, const char *action, sd_device *dev)
