@@ -17,6 +17,7 @@
 #include "device-string.h"
 #include "fdstore.h"
 #include "macro.h"
+#include "socket-util.h"
 
 #define TTY_GROUP "dialout"
 #define LINK_TMP_SUFFIX ".new"
@@ -168,35 +169,20 @@ static int tty_open(Binding *b)
 
 static int socket_open(Binding *b)
 {
-        struct sockaddr_un sa = {.sun_family = AF_UNIX};
-        _cleanup_close_ int fd = -EBADF;
         _cleanup_free_ char *path = NULL;
-        int r;
+        int fd, r;
 
         r = mkdir_root(DRVHOST_PRINTER_SOCKET_DIR);
         if (r < 0)
                 return r;
         if (asprintf(&path, DRVHOST_PRINTER_SOCKET_DIR "/%s", b->sysname) < 0)
                 return -ENOMEM;
-        if (strlen(path) >= sizeof(sa.sun_path))
-                return -ENAMETOOLONG;
-        memcpy(sa.sun_path, path, strlen(path) + 1);
-
-        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        fd = socket_listen_at(path, SOCK_STREAM, SOCKET_MODE, group_or_root(DRVHOST_PRINTER_SOCKET_GROUP),
+                              SOCKET_BACKLOG);
         if (fd < 0)
-                return -errno;
-        (void)unlink(path); /* left by a binding before us */
-        /* Created with our umask: nobody but root may connect until the mode below is set. */
-        if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-                return -errno;
-        if (lchown(path, 0, group_or_root(DRVHOST_PRINTER_SOCKET_GROUP)) < 0 || chmod(path, SOCKET_MODE) < 0 ||
-            listen(fd, SOCKET_BACKLOG) < 0) {
-                r = -errno;
-                (void)unlink(path);
-                return r;
-        }
+                return fd;
         b->socket_path = TAKE_PTR(path);
-        b->socket_fd = TAKE_FD(fd);
+        b->socket_fd = fd;
         return 0;
 }
 

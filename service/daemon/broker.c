@@ -12,6 +12,7 @@
 #include "broker-protocol.h"
 #include "broker.h"
 #include "log.h"
+#include "socket-util.h"
 #include "time-util.h"
 
 /* Driver units run under DynamicUser= with ever-changing uids, so the socket is open to all and
@@ -259,22 +260,12 @@ static int on_connection(sd_event_source *s _unused_, int listen_fd, uint32_t re
 int broker_start(Context *c)
 {
         _cleanup_close_ int fd = -EBADF;
-        struct sockaddr_un sa = {.sun_family = AF_UNIX};
         int r;
 
-        strncpy(sa.sun_path, c->broker_path, sizeof(sa.sun_path) - 1);
-
-        fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        fd = socket_listen_at(c->broker_path, SOCK_SEQPACKET | SOCK_NONBLOCK, BROKER_SOCKET_MODE, (gid_t)-1,
+                              BROKER_BACKLOG);
         if (fd < 0)
-                return log_error_errno(errno, "Failed to create broker socket: %m");
-
-        (void)unlink(sa.sun_path);
-        if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-                return log_error_errno(errno, "Failed to bind broker socket %s: %m", sa.sun_path);
-        if (chmod(sa.sun_path, BROKER_SOCKET_MODE) < 0)
-                return log_error_errno(errno, "Failed to set mode of %s: %m", sa.sun_path);
-        if (listen(fd, BROKER_BACKLOG) < 0)
-                return log_error_errno(errno, "Failed to listen on %s: %m", sa.sun_path);
+                return log_error_errno(fd, "Failed to listen on the broker socket %s: %m", c->broker_path);
 
         r = sd_event_add_io(c->event, &c->broker_source, fd, EPOLLIN, on_connection, c);
         if (r < 0)

@@ -24,6 +24,7 @@
 #include "macro.h"
 #include "print-client.h"
 #include "print-uri.h"
+#include "test-job-socket.h"
 
 enum {
         FRAME_MAX = JOB_FRAME_HEADER_SIZE + JOB_FRAME_DATA_MAX,
@@ -95,28 +96,6 @@ typedef enum Ending {
         END_GARBAGE, /* answers something that is not a frame */
 } Ending;
 
-/* Reads one whole frame from a blocking fd into buf. Returns its size, 0 at EOF, -1 on error. */
-static ssize_t read_frame(int fd, uint8_t *buf, JobFrameHeader *h)
-{
-        size_t have = 0;
-
-        for (;;) {
-                const uint8_t *payload;
-                ssize_t n = job_frame_parse(buf, have, h, &payload);
-
-                if (n != 0)
-                        return n;
-                n = read(fd, buf + have,
-                         have < JOB_FRAME_HEADER_SIZE ? JOB_FRAME_HEADER_SIZE - have
-                                                      : JOB_FRAME_HEADER_SIZE + h->length - have);
-                if (n <= 0)
-                        return n;
-                have += (size_t)n;
-                if (have >= JOB_FRAME_HEADER_SIZE && job_frame_header_decode(buf, have, h) < 0)
-                        return -1;
-        }
-}
-
 /* The child: serves one job on fd the way ending says; exits 0 if the job looked right. */
 static _noreturn_ void fake_driver(int fd, Ending ending, uint64_t expect)
 {
@@ -126,7 +105,7 @@ static _noreturn_ void fake_driver(int fd, Ending ending, uint64_t expect)
         JobFrameHeader h;
         ssize_t n;
 
-        if (!buf || read_frame(fd, buf, &h) <= 0 || h.type != JOB_FRAME_JOB ||
+        if (!buf || test_read_frame(fd, buf, &h) <= 0 || h.type != JOB_FRAME_JOB ||
             job_decode_request(buf + JOB_FRAME_HEADER_SIZE, h.length, &version, &announced) < 0 ||
             announced != expect)
                 _exit(EXIT_FAILURE);
@@ -138,7 +117,7 @@ static _noreturn_ void fake_driver(int fd, Ending ending, uint64_t expect)
                 _exit(EXIT_FAILURE);
 
         for (;;) {
-                n = read_frame(fd, buf, &h);
+                n = test_read_frame(fd, buf, &h);
                 if (n <= 0)
                         _exit(EXIT_FAILURE);
                 if (h.type == JOB_FRAME_END)
@@ -271,20 +250,6 @@ static void test_job_garbage_reply(void **state)
         assert_int_equal(res.error, JOB_ERROR_PROTOCOL);
 }
 
-/* A listening socket at path, for a fake driver in a child. */
-static int listen_at(const char *path)
-{
-        struct sockaddr_un sa = {.sun_family = AF_UNIX};
-        int fd;
-
-        strcpy(sa.sun_path, path);
-        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        assert_true(fd >= 0);
-        assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-        assert_int_equal(listen(fd, 4), 0);
-        return fd;
-}
-
 typedef enum QueryServer {
         QUERY_ANSWERS, /* answers each QUERY with INFO, on the same connection */
         QUERY_TRICKLES, /* answers with a header announcing the largest INFO, then a byte every 10 ms,
@@ -293,7 +258,7 @@ typedef enum QueryServer {
 
 static pid_t fake_query_server(const char *path, const JobInfo *info, QueryServer kind)
 {
-        int fd = listen_at(path);
+        int fd = test_socket_listen(path, 4);
         pid_t pid = fork();
 
         assert_true(pid >= 0);
@@ -307,7 +272,7 @@ static pid_t fake_query_server(const char *path, const JobInfo *info, QueryServe
 
                         if (c < 0 || !buf)
                                 _exit(EXIT_FAILURE);
-                        while (read_frame(c, buf, &h) > 0 && h.type == JOB_FRAME_QUERY) {
+                        while (test_read_frame(c, buf, &h) > 0 && h.type == JOB_FRAME_QUERY) {
                                 if (kind == QUERY_TRICKLES) {
                                         job_frame_header_encode(JOB_FRAME_INFO, JOB_INFO_MAX, buf);
                                         for (size_t i = 0; i < JOB_FRAME_HEADER_SIZE + JOB_INFO_MAX; i++) {

@@ -27,6 +27,7 @@
 #include "macro.h"
 #include "print-client.h"
 #include "print-discover.h"
+#include "test-job-socket.h"
 
 enum {
         QUERY_TIMEOUT_MSEC = 2000,
@@ -115,40 +116,6 @@ static void fake_usb(Tree *t, const char *dev, const char *intf, const char *ser
         assert_int_equal(symlink(target, path), 0);
 }
 
-/* Reads one whole frame from a blocking fd into buf. Returns its size, 0 at EOF, -1 on error. */
-static ssize_t read_frame(int fd, uint8_t *buf, JobFrameHeader *h)
-{
-        size_t have = 0;
-
-        for (;;) {
-                const uint8_t *payload;
-                ssize_t n = job_frame_parse(buf, have, h, &payload);
-
-                if (n != 0)
-                        return n;
-                n = read(fd, buf + have,
-                         have < JOB_FRAME_HEADER_SIZE ? JOB_FRAME_HEADER_SIZE - have
-                                                      : JOB_FRAME_HEADER_SIZE + h->length - have);
-                if (n <= 0)
-                        return n;
-                have += (size_t)n;
-                if (have >= JOB_FRAME_HEADER_SIZE && job_frame_header_decode(buf, have, h) < 0)
-                        return -1;
-        }
-}
-
-static int bind_socket(const char *path)
-{
-        struct sockaddr_un sa = {.sun_family = AF_UNIX};
-        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-        assert_true(fd >= 0);
-        assert_true(strlen(path) < sizeof(sa.sun_path));
-        strcpy(sa.sun_path, path);
-        assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-        return fd;
-}
-
 /* A fake driver on sock/name, answering every QUERY with device_id (on the same connection). */
 static void fake_driver(Tree *t, const char *name, const char *device_id)
 {
@@ -157,8 +124,7 @@ static void fake_driver(Tree *t, const char *name, const char *device_id)
         pid_t pid;
 
         pathf(path, "%s/%s", t->sock, name);
-        fd = bind_socket(path);
-        assert_int_equal(listen(fd, 4), 0);
+        fd = test_socket_listen(path, 4);
         pid = fork();
         assert_true(pid >= 0);
         if (pid == 0) {
@@ -175,7 +141,7 @@ static void fake_driver(Tree *t, const char *name, const char *device_id)
 
                         if (c < 0 || !buf)
                                 _exit(EXIT_FAILURE);
-                        while (read_frame(c, buf, &h) > 0 && h.type == JOB_FRAME_QUERY) {
+                        while (test_read_frame(c, buf, &h) > 0 && h.type == JOB_FRAME_QUERY) {
                                 n = job_encode_info(buf, JOB_FRAME_HEADER_SIZE + JOB_INFO_MAX, &info);
                                 if (n < 0 || write(c, buf, (size_t)n) != n)
                                         _exit(EXIT_FAILURE);
@@ -292,13 +258,13 @@ static void test_socket_checks(void **state)
         int dir_fd, fd;
 
         pathf(path, "%s/1-1:1.0", t->sock);
-        fd = bind_socket(path);
+        fd = test_socket_bind(path);
         pathf(path, "%s/2-1:1.0", t->sock);
         assert_int_equal(symlink("1-1:1.0", path), 0);
         pathf(path, "%s/3-1:1.0", t->sock);
         close(open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0644));
         pathf(path, "%s/printer.sock", t->sock);
-        close(bind_socket(path));
+        close(test_socket_bind(path));
 
         dir_fd = printer_dir_open(t->sock, geteuid());
         assert_true(dir_fd >= 0);
@@ -374,7 +340,7 @@ static void test_discover_and_find(void **state)
         pathf(path, "%s/3-1:1.0", t->sock);
         assert_int_equal(symlink("1-1:1.0", path), 0);
         pathf(path, "%s/4-1:1.0", t->sock);
-        close(bind_socket(path));
+        close(test_socket_bind(path));
         fake_driver(t, "5-1:1.0", LAB_ID);
 
         assert_int_equal(printer_discover(&t->pl, QUERY_TIMEOUT_MSEC, on_found, on_skipped, &seen), 0);

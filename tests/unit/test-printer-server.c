@@ -29,6 +29,7 @@
 #include "print-client.h"
 #include "job-connection.h"
 #include "printer.h"
+#include "test-job-socket.h"
 
 enum {
         JOB_SIZE = 5 * OUT_BUFFER_SIZE + 4321,
@@ -197,20 +198,6 @@ static int on_tick(DrvhostDriver *d, void *userdata)
         return 0;
 }
 
-/* A listening socket at path, as drvhostd makes it for JobSocket=yes. */
-static int listen_at(const char *path)
-{
-        struct sockaddr_un sa = {.sun_family = AF_UNIX};
-        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-        assert_true(fd >= 0);
-        assert_true(strlen(path) < sizeof(sa.sun_path));
-        strcpy(sa.sun_path, path);
-        assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-        assert_int_equal(listen(fd, 16), 0);
-        return fd;
-}
-
 static int setup_with(void **state, bool passed)
 {
         Test *t = calloc(1, sizeof(*t));
@@ -243,7 +230,7 @@ static int setup_with(void **state, bool passed)
         t->passed_fd = -EBADF;
         if (passed) {
                 snprintf(t->path, sizeof(t->path), "%s/9-9:1.0", t->dir);
-                t->passed_fd = listen_at(t->path);
+                t->passed_fd = test_socket_listen(t->path, 16);
                 /* The library owns it, as it owns what the launcher passed. */
                 t->p.driver->env.socket_fd = t->passed_fd;
         } else
