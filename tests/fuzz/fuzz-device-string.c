@@ -13,40 +13,11 @@
 #include <string.h>
 
 #include "device-string.h"
+#include "../unit/utf8-oracle.h"
 
 #define FILENAME_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* Valid UTF-8 by code point ranges: an independent reading, not the one under test. */
-static bool utf8_valid(const unsigned char *p)
-{
-        while (*p) {
-                uint32_t cp;
-                size_t n;
-
-                if (*p < 0x80)
-                        n = 1, cp = *p;
-                else if ((*p & 0xe0) == 0xc0)
-                        n = 2, cp = *p & 0x1f;
-                else if ((*p & 0xf0) == 0xe0)
-                        n = 3, cp = *p & 0x0f;
-                else if ((*p & 0xf8) == 0xf0)
-                        n = 4, cp = *p & 0x07;
-                else
-                        return false;
-                for (size_t i = 1; i < n; i++) {
-                        if ((p[i] & 0xc0) != 0x80)
-                                return false;
-                        cp = cp << 6 | (p[i] & 0x3f);
-                }
-                if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-                    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-                        return false;
-                p += n;
-        }
-        return true;
-}
 
 static void check_filename(const char *s, size_t max_len)
 {
@@ -75,7 +46,7 @@ static void check_filename(const char *s, size_t max_len)
 
 static void check_printable(const char *text, size_t max_len)
 {
-        if (strlen(text) > max_len || !utf8_valid((const unsigned char *)text))
+        if (strlen(text) > max_len || !utf8_valid(text))
                 abort();
         for (const unsigned char *p = (const unsigned char *)text; *p; p++)
                 if (*p < 0x20 || *p == 0x7f)
