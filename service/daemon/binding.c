@@ -13,6 +13,11 @@
 /* After a release, usbfs keeps the claim until the driver's copy of the file is closed too. */
 #define REPROBE_POLL_USEC (50 * USEC_PER_MSEC)
 enum { REPROBE_ATTEMPTS_MAX = 100 }; /* 5 s */
+/* A kernel driver's probe can fail while the device still recovers from the user-mode driver's
+ * end (seen in crash-loop-fallback: usblp did not take a printer back): probe again a few times.
+ * A device no kernel driver wants pays this once, when it is handed back. */
+#define UNBOUND_REPROBE_USEC (100 * USEC_PER_MSEC)
+enum { UNBOUND_REPROBES_MAX = 10 }; /* 1 s */
 /* A stop that systemd merged into a start it had not run yet changes no state: look again. */
 #define STOP_POLL_USEC (1 * USEC_PER_SEC)
 
@@ -149,6 +154,9 @@ static void finish_return(Binding *b)
         r = b->backend->return_to_kernel(b);
         if (r < 0)
                 log_warning_errno(r, "Failed to give %s back to the kernel: %m", b->sysname);
+        else if (!b->kernel_driver && b->backend->present(b) && ++b->unbound_probes < UNBOUND_REPROBES_MAX &&
+                 arm_timer(b, UNBOUND_REPROBE_USEC) >= 0)
+                return; /* poll_return() probes again */
         if (b->after_return != AFTER_RETURN_FALL_BACK)
                 return destroy(b, b->after_return);
         set_state(b, BINDING_FALLEN_BACK);
@@ -176,6 +184,7 @@ static void start_return(Binding *b)
         }
         set_state(b, BINDING_RETURNING);
         b->reprobe_attempts = 0;
+        b->unbound_probes = 0;
         poll_return(b);
 }
 
@@ -254,11 +263,32 @@ uint64_t binding_start_delay(const Binding *b, uint64_t now)
         return b->start_not_before_usec > now ? b->start_not_before_usec - now : 0;
 }
 
+static void restart_now(Binding *b)
+{
+        int r = start_unit(b);
+
+        if (r < 0) {
+                log_warning_errno(r, "Failed to start %s again: %m", b->unit);
+                return give_up(b, "it could not be started again");
+        }
+        b->start_requested = true;
+}
+
 /* The driver ended on its own. Whatever the way (a signal, an exit status, even 0 or 75), with its
  * device still there that is a failure: nobody asked it to stop. The unit template restarts every
  * such end at once (Restart=always, which keeps the driver's own fd store); the backoff delay is
  * the broker's, which holds the device back from the new process until start_not_before_usec. */
-static void on_death(Binding *b, const UnitStatus *st)
+static void restarted(Binding *b)
+{
+        b->running_since_usec = now_usec();
+        b->n_restarts++;
+        set_state(b, BINDING_RUNNING);
+        emit(b, BINDING_EVENT_RESTARTED, NULL);
+}
+
+/* replaced: we learnt of the death from its successor (systemd restarted the driver before we read
+ * the exit). That process may hold the device's file already: it keeps it. */
+static void on_death(Binding *b, const UnitStatus *st, bool replaced)
 {
         char reason[CRASH_POLICY_REASON_MAX];
         uint64_t delay, now = now_usec();
@@ -278,6 +308,13 @@ static void on_death(Binding *b, const UnitStatus *st)
              &(BindingEventData){.reason = reason, .status = st, .verdict = v, .delay_usec = delay});
         if (v != CRASH_RESTART)
                 return give_up(b, reason);
+        if (replaced) {
+                b->start_requested = true;
+                set_state(b, BINDING_RESTARTING);
+                if (unit_status_is_active(st))
+                        restarted(b);
+                return;
+        }
 
         /* No driver process holds the device now: the next one gets fresh files. */
         r = b->backend->renew(b);
@@ -289,6 +326,8 @@ static void on_death(Binding *b, const UnitStatus *st)
         b->start_not_before_usec = now + delay;
         b->start_requested = false;
         set_state(b, BINDING_RESTARTING);
+        if (b->unit_down)
+                restart_now(b); /* it is down already and systemd will not restart it */
 }
 
 int binding_inject(Binding *b, Fault f)
@@ -303,17 +342,6 @@ int binding_inject(Binding *b, Fault f)
                 return -ESRCH;
         emit(b, BINDING_EVENT_INJECTED, &(BindingEventData){.fault = f});
         return b->context->unit_ops->kill(b->context->unit_ops_userdata, b->unit, signo);
-}
-
-static void restart_now(Binding *b)
-{
-        int r = start_unit(b);
-
-        if (r < 0) {
-                log_warning_errno(r, "Failed to start %s again: %m", b->unit);
-                return give_up(b, "it could not be started again");
-        }
-        b->start_requested = true;
 }
 
 static void cycle(Binding *b)
@@ -355,19 +383,30 @@ static void take_baseline(Binding *b, const UnitStatus *st, bool down)
         }
 }
 
+/* The states in which the driver's end is a death, not ours to stop. */
+static bool counts_deaths(const Binding *b)
+{
+        return b->state == BINDING_STARTING || b->state == BINDING_RUNNING || b->state == BINDING_RESTARTING;
+}
+
 static void unit_changed(Binding *b, const UnitStatus *st)
 {
-        bool down = unit_status_is_down(st), active = unit_status_is_active(st), died;
+        bool down = unit_status_is_down(st), active = unit_status_is_active(st), died, replaced;
 
         b->unit_down = down;
         if (b->baseline_pending)
                 return take_baseline(b, st, down);
 
         /* One death is one new main-process exit, or an end of the unit without one (a start that
-         * failed before a process ran), counted once however many signals report it. A start clears
-         * the exit timestamp to 0: that is no exit. */
-        died = (st->exec_main_exit_usec != 0 && st->exec_main_exit_usec != b->last_exit_usec) ||
-               (down && st->inactive_enter_usec != b->last_end_usec && !b->dead_since_active && b->seen_up);
+         * failed before a process ran), or a new main process after the one seen serving when we
+         * read neither (systemd restarted it at once); counted once however many signals report
+         * it. A start clears the exit timestamp to 0: that is no exit. */
+        replaced = b->serving_start_usec != 0 && st->exec_main_start_usec != 0 &&
+                   st->exec_main_start_usec != b->serving_start_usec && !b->dead_since_active;
+        died =
+            (st->exec_main_exit_usec != 0 && st->exec_main_exit_usec != b->last_exit_usec) ||
+            (down && st->inactive_enter_usec != b->last_end_usec && !b->dead_since_active && b->seen_up) ||
+            replaced;
         if (st->exec_main_exit_usec != 0)
                 b->last_exit_usec = st->exec_main_exit_usec;
         if (down)
@@ -380,20 +419,24 @@ static void unit_changed(Binding *b, const UnitStatus *st)
          * failed unit inactive (a new inactive-enter time) and is no death. */
         b->seen_up = !down;
 
+        /* The process whose death we count next: the one seen serving; none while the unit is down
+         * or while it is ours to stop. */
+        if (down || !counts_deaths(b))
+                b->serving_start_usec = 0;
+        else if (active && !died)
+                b->serving_start_usec = st->exec_main_start_usec;
+
         switch (b->state) {
         case BINDING_STARTING:
         case BINDING_RUNNING:
         case BINDING_RESTARTING:
                 if (died)
-                        return on_death(b, st);
-                if (active && b->state != BINDING_RUNNING) {
+                        return on_death(b, st, replaced);
+                if (active && b->state == BINDING_RESTARTING)
+                        restarted(b);
+                else if (active && b->state == BINDING_STARTING) {
                         b->running_since_usec = now_usec();
-                        if (b->state == BINDING_RESTARTING) {
-                                b->n_restarts++;
-                                set_state(b, BINDING_RUNNING);
-                                emit(b, BINDING_EVENT_RESTARTED, NULL);
-                        } else
-                                set_state(b, BINDING_RUNNING);
+                        set_state(b, BINDING_RUNNING);
                 } else if (down && b->state == BINDING_RESTARTING && !b->start_requested)
                         restart_now(b); /* an end systemd does not restart (an exit it counts as done) */
                 return;

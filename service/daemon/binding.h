@@ -53,7 +53,7 @@ typedef enum BindingEvent {
         BINDING_EVENT_STATE_CHANGED,
         BINDING_EVENT_FAILED,   /* reason: claiming or starting failed; the binding goes */
         BINDING_EVENT_INJECTED, /* fault: a fault is about to be injected into the driver */
-        BINDING_EVENT_FREED,  /* the binding is about to be freed (unlinked already) */
+        BINDING_EVENT_FREED,    /* the binding is about to be freed (unlinked already) */
         _BINDING_EVENT_MAX,
 } BindingEvent;
 
@@ -116,6 +116,7 @@ struct Binding {
         uint64_t last_end_usec;      /* InactiveEnterTimestamp of the last end we handled */
         bool dead_since_active;      /* a death was handled and the unit was not active since */
         bool seen_up;                /* the newest status before this one was not down */
+        uint64_t serving_start_usec; /* ExecMainStartTimestamp of our driver seen active, or 0 */
         bool start_requested;        /* RESTARTING: we started the unit (systemd did not) */
         uint64_t running_since_usec; /* when the current driver process was seen serving */
         /* The broker hands the device to the next driver process no earlier than this: the backoff
@@ -124,6 +125,7 @@ struct Binding {
         bool device_gone;
         sd_event_source *timer; /* re-probe and stop polls */
         unsigned reprobe_attempts;
+        unsigned unbound_probes; /* re-probes after which no kernel driver was bound */
 
         CrashPolicy policy;
         CrashHistory history;

@@ -162,6 +162,8 @@ static int read_property(sd_bus_message *m, UnitStatus *st)
                 r = sd_bus_message_read(m, "v", "i", &st->exec_main_status);
         else if (streq(name, "ExecMainExitTimestampMonotonic"))
                 r = sd_bus_message_read(m, "v", "t", &st->exec_main_exit_usec);
+        else if (streq(name, "ExecMainStartTimestampMonotonic"))
+                r = sd_bus_message_read(m, "v", "t", &st->exec_main_start_usec);
         else if (streq(name, "InactiveEnterTimestampMonotonic"))
                 r = sd_bus_message_read(m, "v", "t", &st->inactive_enter_usec);
         else

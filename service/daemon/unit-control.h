@@ -21,6 +21,10 @@ typedef struct UnitStatus {
         /* CLOCK_MONOTONIC of the main process's last exit: names one death, however many signals
          * report it, and also one that systemd restarts at once (auto-restart is no end of the unit). */
         uint64_t exec_main_exit_usec;
+        /* CLOCK_MONOTONIC of the main process's start: names one process. A new one while ours was
+         * serving is a death whose exit we did not see (a start clears the exit timestamp, and the
+         * exit and the new start can reach us in one reading). */
+        uint64_t exec_main_start_usec;
         /* CLOCK_MONOTONIC of the unit's last entry into inactive or failed: names one end of a run,
          * however many signals report it. */
         uint64_t inactive_enter_usec;
