@@ -161,8 +161,10 @@ static int copy_valid(const char *value, bool (*valid)(const char *), char **ret
 
 int driver_env_parse(DriverEnv *ret, char *const *envp)
 {
-        DriverEnv e = {.device_fd = -EBADF, .tty_fd = -EBADF, .socket_fd = -EBADF};
-        const char *tty_fd = env_get(envp, DRIVER_ENV_TTY_FD), *socket_fd = env_get(envp, DRIVER_ENV_SOCKET_FD);
+        DriverEnv e = {.device_fd = -EBADF, .tty_fd = -EBADF, .socket_fd = -EBADF, .control_fd = -EBADF};
+        const char *tty_fd = env_get(envp, DRIVER_ENV_TTY_FD),
+                   *socket_fd = env_get(envp, DRIVER_ENV_SOCKET_FD),
+                   *control_fd = env_get(envp, DRIVER_ENV_CONTROL_FD);
         const char *fd = env_get(envp, DRIVER_ENV_DEVICE_FD),
                    *interfaces = env_get(envp, DRIVER_ENV_INTERFACES);
         int r;
@@ -178,6 +180,8 @@ int driver_env_parse(DriverEnv *ret, char *const *envp)
                 r = parse_fd(tty_fd, &e.tty_fd);
         if (r >= 0 && socket_fd)
                 r = parse_fd(socket_fd, &e.socket_fd);
+        if (r >= 0 && control_fd)
+                r = parse_fd(control_fd, &e.control_fd);
         if (r >= 0)
                 r = copy_valid(env_get(envp, DRIVER_ENV_DEVICE), valid_sysfs_path, &e.device);
         if (r >= 0)
@@ -200,5 +204,5 @@ void driver_env_done(DriverEnv *e)
         free(e->driver);
         free(e->unit);
         free(e->modalias);
-        *e = (DriverEnv){.device_fd = -EBADF, .tty_fd = -EBADF, .socket_fd = -EBADF};
+        *e = (DriverEnv){.device_fd = -EBADF, .tty_fd = -EBADF, .socket_fd = -EBADF, .control_fd = -EBADF};
 }

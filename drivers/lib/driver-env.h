@@ -21,6 +21,7 @@
 #define DRIVER_ENV_IRQ_FD "DRVHOST_IRQ_FD"
 #define DRIVER_ENV_TTY_FD "DRVHOST_TTY_FD"
 #define DRIVER_ENV_SOCKET_FD "DRVHOST_SOCKET_FD"
+#define DRIVER_ENV_CONTROL_FD "DRVHOST_CONTROL_FD"
 
 enum {
         /* USBDEVFS_DROP_PRIVILEGES takes a 32-bit mask of the interfaces the file may claim, so no
@@ -46,20 +47,23 @@ typedef enum DriverBus {
 typedef struct DriverEnv {
         DriverBus bus;
         int device_fd;
-        int tty_fd;    /* DRVHOST_TTY_FD: the pty master drvhostd made (TTYLink=yes), else -EBADF */
-        int socket_fd; /* DRVHOST_SOCKET_FD: the listening socket drvhostd made (JobSocket=yes), else -EBADF */
-        char *device;                              /* sysfs path of the USB interface or PCI device */
-        char *driver;                              /* manifest name */
-        char *unit;                                /* our unit's name */
-        char *modalias;                            /* the interface's modalias */
+        int tty_fd;     /* DRVHOST_TTY_FD: the pty master drvhostd made (TTYLink=yes), else -EBADF */
+        int socket_fd;  /* DRVHOST_SOCKET_FD: the listening socket drvhostd made (JobSocket=yes), else -EBADF
+                         */
+        int control_fd; /* DRVHOST_CONTROL_FD: the fault channel (driver-faults.c), else -EBADF */
+        char *device;   /* sysfs path of the USB interface or PCI device */
+        char *driver;   /* manifest name */
+        char *unit;     /* our unit's name */
+        char *modalias; /* the interface's modalias */
         uint8_t interfaces[DRIVER_INTERFACES_MAX]; /* in the order given, no duplicates */
         size_t n_interfaces;                       /* at least 1 for USB, 0 for PCI */
 } DriverEnv;
 
 /* Parses a NULL-terminated "KEY=value" array (such as environ) into *ret. Every variable is required
  * and validated strictly; DRVHOST_IRQ_FD, when present, makes the binding a PCI one (its value is
- * parsed by drvhost_irq_new_from_env()); DRVHOST_TTY_FD and DRVHOST_SOCKET_FD are optional. Returns 0, -EINVAL for a missing or malformed variable (with *ret
- * left empty), or -ENOMEM. The fd is only parsed here, not checked for being open. */
+ * parsed by drvhost_irq_new_from_env()); DRVHOST_TTY_FD and DRVHOST_SOCKET_FD are optional. Returns 0,
+ * -EINVAL for a missing or malformed variable (with *ret left empty), or -ENOMEM. The fd is only parsed
+ * here, not checked for being open. */
 int driver_env_parse(DriverEnv *ret, char *const *envp);
 
 /* Frees the strings and resets e to empty. Safe to call on an empty or already released DriverEnv. */

@@ -8,6 +8,7 @@
  *   driver-run.c        the sd-event loop: signals, device-gone watch, watchdog timer, tick, stop
  *   driver-usb-events.c libusb's pollfds and timeouts as sd-event sources
  *   driver-fd.c         the driver's own fds (drvhost_driver_add_fd()) as sd-event io sources
+ *   driver-faults.c     the faults drvhostd injects through the fault channel (hang, stall, oom, slow)
  *   driver-transfer.c   tracked transfers: submit, device gone, cancel and drain on stop
  *   driver-endpoint.c   endpoint lookup on a claimed interface
  *   driver.c            new/free, the device (libusb for USB, the interrupt file for PCI)
@@ -94,6 +95,12 @@ struct DrvhostDriver {
         Watchdog watchdog;
         bool stall_reported; /* logged the current stall already */
 
+        /* driver-faults.c: the fault channel's source, and what an injected fault left behind. */
+        sd_event_source *control_source;
+        bool faults_announced;
+        bool fault_stalled;       /* libusb's events are no longer handled */
+        uint64_t fault_slow_usec; /* each handling of libusb's events waits this long first */
+
         bool log_to_journal; /* stderr is the journal's (JOURNAL_STREAM): log with fields instead */
 
         DriverFd **fds; /* drvhost_driver_add_fd(); the fds are not owned */
@@ -124,6 +131,10 @@ const DriverFd *driver_fd_by_id(const DrvhostDriver *d, uint64_t id);
 /* Creates the sources of the registered fds that have none yet (run() does, on entry). */
 int driver_fds_attach(DrvhostDriver *d);
 void driver_fds_free(DrvhostDriver *d);
+
+/* Announces the faults the library takes on the fault channel, once, and watches it. Returns 0 (also
+ * without a channel) or -errno. */
+int driver_faults_attach(DrvhostDriver *d);
 
 /* Watches libusb's pollfds (and follows their changes) and its timeouts. Returns 0 or -errno. */
 int driver_usb_attach(DrvhostDriver *d);

@@ -60,6 +60,12 @@ int drvhost_driver_main(const DrvhostDriverOps *ops, void *userdata)
                 return r == -ENODEV ? DRVHOST_EXIT_UNPLUGGED : EXIT_FAILURE;
         }
 
+        /* Before READY=1: whoever sees the unit active can inject the library's faults. */
+        r = driver_faults_attach(d);
+        if (r < 0)
+                (void)drvhost_driver_log(d, LOG_NOTICE, "Failed to watch the fault channel: %s",
+                                         strerror(-r));
+
         r = ops->start ? ops->start(d, userdata) : 0;
         if (r < 0) {
                 /* A driver that requested a stop said why already. */

@@ -215,7 +215,12 @@ static int loop_attach(DrvhostDriver *d, const DrvhostDriverOps *ops, void *user
 
         d->ops = ops;
         d->ops_userdata = userdata;
-        r = driver_usb_attach(d);
+        if (!d->fault_stalled) {
+                r = driver_usb_attach(d);
+                if (r < 0)
+                        return r;
+        }
+        r = driver_faults_attach(d);
         if (r < 0)
                 return r;
         r = device_watch_attach(d);

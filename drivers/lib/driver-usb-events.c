@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include "driver-internal.h"
 #include "macro.h"
@@ -17,6 +18,8 @@ static void usb_handle_events(DrvhostDriver *d)
 {
         int r;
 
+        if (d->fault_slow_usec > 0) /* the injected fault "slow" (driver-faults.c) */
+                (void)usleep((useconds_t)d->fault_slow_usec);
         r = libusb_handle_events_timeout_completed(d->context, &(struct timeval){}, NULL);
         if (drvhost_driver_is_unplugged_error(r))
                 (void)drvhost_driver_stop(d, DRVHOST_EXIT_UNPLUGGED);

@@ -26,7 +26,8 @@ int driver_alloc(DrvhostDriver **ret)
         if (!d)
                 return -ENOMEM;
 
-        d->env = (DriverEnv){.device_fd = -EBADF, .tty_fd = -EBADF, .socket_fd = -EBADF};
+        d->env =
+            (DriverEnv){.device_fd = -EBADF, .tty_fd = -EBADF, .socket_fd = -EBADF, .control_fd = -EBADF};
         d->gone_fd = -EBADF;
         d->signal_fd = -EBADF;
         d->tick_usec = DRVHOST_DRIVER_TICK_USEC;
@@ -107,6 +108,8 @@ int drvhost_driver_new(DrvhostDriver **ret)
                 r = take_passed_fd(&d->env.tty_fd);
         if (r >= 0)
                 r = take_passed_fd(&d->env.socket_fd);
+        if (r >= 0)
+                r = take_passed_fd(&d->env.control_fd);
         if (r < 0)
                 return r;
 
@@ -147,6 +150,7 @@ DrvhostDriver *drvhost_driver_free(DrvhostDriver *d)
         d->post_source = sd_event_source_disable_unref(d->post_source);
         d->tick_source = sd_event_source_disable_unref(d->tick_source);
         d->watchdog_source = sd_event_source_disable_unref(d->watchdog_source);
+        d->control_source = sd_event_source_disable_unref(d->control_source);
         d->event = sd_event_unref(d->event);
 
         /* No libusb_release_interface(): the claims live on the open file we share with drvhostd,
@@ -158,6 +162,7 @@ DrvhostDriver *drvhost_driver_free(DrvhostDriver *d)
         safe_close(d->env.device_fd);
         safe_close(d->env.tty_fd);
         safe_close(d->env.socket_fd);
+        safe_close(d->env.control_fd);
         safe_close(d->gone_fd);
         safe_close(d->signal_fd);
         drvhost_irq_free(d->irq);

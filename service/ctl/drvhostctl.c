@@ -45,7 +45,7 @@ static void help(void)
                "  release DEVICE    Stop the user-mode driver, give the device to the kernel (root)\n"
                "  inject DEVICE FAULT\n"
                "                    Inject a fault into the device's running driver (root):\n"
-               "                    crash, abort, kill or exit (hang, stall, oom, slow: not yet)\n"
+               "                    crash, abort, kill, exit, hang, stall, oom or slow\n"
                "  reload            Re-read the driver manifests (root)\n"
                "  logs DEVICE       The journal of the device's binding\n"
                "\n"

@@ -80,8 +80,9 @@ static int usb_init(Binding *b, sd_device *intf, const Manifest *m)
                 return -ENOMEM;
         /* A name that stays the same across replugs and ports, like /dev/serial/by-id. */
         if (m->tty_link) {
-                r = binding_ports_name_tty(b, device_sysattr(usb, "idVendor"), device_sysattr(usb, "idProduct"),
-                                           device_sysattr(usb, "serial"), (unsigned)ifnum);
+                r = binding_ports_name_tty(b, device_sysattr(usb, "idVendor"),
+                                           device_sysattr(usb, "idProduct"), device_sysattr(usb, "serial"),
+                                           (unsigned)ifnum);
                 if (r < 0)
                         return r;
         }

@@ -99,8 +99,9 @@ static void injected(const Binding *b, const BindingEventData *d)
         };
 
         emit(b, DRVHOST_MESSAGE_INJECTED, LOG_NOTICE, extra, ELEMENTSOF(extra),
-             "Injecting fault %s (SIG%s) into user-mode driver %s for %s in %s.", fault_to_string(d->fault),
-             strna(signame), b->driver, b->sysname, b->unit);
+             "Injecting fault %s (%s%s) into user-mode driver %s for %s in %s.", fault_to_string(d->fault),
+             signame ? "SIG" : "through its runtime library", strempty(signame), b->driver, b->sysname,
+             b->unit);
 }
 
 static void on_binding_event(Binding *b, int event, const struct BindingEventData *d,

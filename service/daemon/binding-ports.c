@@ -211,7 +211,8 @@ static int socket_path_of(int fd, char **ret)
 
         if (getsockname(fd, (struct sockaddr *)&sa, &len) < 0)
                 return -errno;
-        if (sa.sun_family != AF_UNIX || len <= offsetof(struct sockaddr_un, sun_path) || sa.sun_path[0] != '/')
+        if (sa.sun_family != AF_UNIX || len <= offsetof(struct sockaddr_un, sun_path) ||
+            sa.sun_path[0] != '/')
                 return -EBADF;
         *ret = strndup(sa.sun_path, len - offsetof(struct sockaddr_un, sun_path));
         return *ret ? 0 : -ENOMEM;

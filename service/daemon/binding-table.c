@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "device-util.h"
+#include "binding-control.h"
 #include "binding-ports.h"
 #include "binding.h"
 #include "time-util.h"
@@ -77,6 +78,7 @@ Binding *binding_free(Binding *b)
                 b->watch = b->context->unit_ops->unwatch(b->watch);
         binding_unlink(b);
         binding_ports_close(b);
+        binding_control_close(b);
         free(b->tty_link);
         sd_event_source_disable_unref(b->timer);
         safe_close(b->fd);
@@ -131,6 +133,7 @@ int binding_new_raw(Context *c, const BackendOps *backend, const char *syspath, 
         b->irq_fd = -EBADF;
         b->tty_fd = -EBADF;
         b->socket_fd = -EBADF;
+        b->control_fd = -EBADF;
         b->backend = backend;
         r = driver_unit_name(m->name, sysname, &b->unit);
         if (r < 0)

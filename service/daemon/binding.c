@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "binding-control.h"
 #include "binding-ports.h"
 #include "binding.h"
 #include "fdstore.h"
@@ -334,12 +335,19 @@ int binding_inject(Binding *b, Fault f)
 {
         int signo = fault_signal(f);
 
-        if (signo < 0)
+        if (signo < 0 && signo != -EOPNOTSUPP)
                 return signo;
         /* Only a serving driver: a fault during a start or a restart would be counted against the
          * crash it interrupts, and the caller could not tell what it measured. */
         if (b->state != BINDING_RUNNING || b->unit_down)
                 return -ESRCH;
+        if (signo < 0) {
+                /* Announced before it is sent: the driver may die of it before we return. */
+                if (!(b->control_faults & (UINT32_C(1) << f)))
+                        return -EOPNOTSUPP;
+                emit(b, BINDING_EVENT_INJECTED, &(BindingEventData){.fault = f});
+                return binding_control_inject(b, f);
+        }
         emit(b, BINDING_EVENT_INJECTED, &(BindingEventData){.fault = f});
         return b->context->unit_ops->kill(b->context->unit_ops_userdata, b->unit, signo);
 }

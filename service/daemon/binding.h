@@ -99,6 +99,12 @@ struct Binding {
         int socket_fd;     /* the listening job socket */
         char *socket_path; /* /run/drvhost/printer/<sysname> while it exists */
 
+        /* binding-control.c: drvhostd's end of the current driver process's fault channel, and the
+         * faults (1 << Fault) its library announced. */
+        int control_fd;
+        sd_event_source *control_source;
+        uint32_t control_faults;
+
         /* The backend's: USB: the usbfs file holding the claim, the interfaces, the device node;
          * PCI: BAR 0 and the interrupt file. -EBADF when closed. */
         int fd;

@@ -8,6 +8,7 @@
 #include <sys/un.h>
 #include <systemd/sd-login.h>
 
+#include "binding-control.h"
 #include "binding.h"
 #include "broker-protocol.h"
 #include "broker.h"
@@ -25,16 +26,16 @@ enum { BROKER_SOCKET_MODE = 0666, BROKER_BACKLOG = 64 };
 
 /* The files a driver process gets, in the order they go and with the names the launcher puts
  * them under (DRVHOST_<NAME>_FD). */
-static size_t binding_fds(const Binding *b, int fds[static DRVHOST_BROKER_FDS_MAX], char *names, size_t size)
+static size_t binding_fds(const Binding *b, int control, int fds[static DRVHOST_BROKER_FDS_MAX], char *names,
+                          size_t size)
 {
         const struct {
                 int fd;
                 const char *name;
         } all[DRVHOST_BROKER_FDS_MAX] = {
-            {b->fd, DRVHOST_BROKER_FD_DEVICE},
-            {b->irq_fd, DRVHOST_BROKER_FD_IRQ},
-            {b->tty_fd, DRVHOST_BROKER_FD_TTY},
-            {b->socket_fd, DRVHOST_BROKER_FD_SOCKET},
+            {b->fd, DRVHOST_BROKER_FD_DEVICE},    {b->irq_fd, DRVHOST_BROKER_FD_IRQ},
+            {b->tty_fd, DRVHOST_BROKER_FD_TTY},   {b->socket_fd, DRVHOST_BROKER_FD_SOCKET},
+            {control, DRVHOST_BROKER_FD_CONTROL},
         };
         size_t n = 0, len = 0;
 
@@ -48,7 +49,7 @@ static size_t binding_fds(const Binding *b, int fds[static DRVHOST_BROKER_FDS_MA
         return n;
 }
 
-static int send_binding(int fd, const Binding *b)
+static int send_binding(int fd, const Binding *b, int control_fd)
 {
         char payload[DRVHOST_BROKER_MESSAGE_MAX];
         char interfaces[128] = "", names[64];
@@ -57,7 +58,7 @@ static int send_binding(int fd, const Binding *b)
                 char buf[CMSG_SPACE(sizeof(int) * DRVHOST_BROKER_FDS_MAX)];
         } control = {};
         int fds[DRVHOST_BROKER_FDS_MAX];
-        size_t n_fds = binding_fds(b, fds, names, sizeof(names));
+        size_t n_fds = binding_fds(b, control_fd, fds, names, sizeof(names));
         struct iovec iov;
         struct msghdr msg = {
             .msg_iov = &iov,
@@ -116,6 +117,7 @@ static void pending_peer_free(void *userdata)
 static void serve(Context *c, int fd, const char *unit, pid_t pid)
 {
         Binding *b = binding_find_by_unit(c, unit);
+        _cleanup_close_ int control = -EBADF;
         int r;
 
         if (!b || b->fd < 0) {
@@ -123,7 +125,11 @@ static void serve(Context *c, int fd, const char *unit, pid_t pid)
                             pid, unit);
                 return;
         }
-        r = send_binding(fd, b);
+        /* A driver without its fault channel still serves: only the library's faults are lost. */
+        control = binding_control_open(b);
+        if (control < 0)
+                log_warning_errno(control, "Failed to make the fault channel of %s: %m", unit);
+        r = send_binding(fd, b, control);
         if (r < 0)
                 return (void)log_warning_errno(r, "Failed to send device of %s to %s: %m", b->syspath, unit);
         log_debug("Handed %s to %s (pid " PID_FMT ").", b->syspath, unit, pid);

@@ -262,7 +262,8 @@ static int method_release(sd_bus_message *m, void *userdata, sd_bus_error *error
         b = binding_find_by_syspath(c, device_syspath(dev));
         if (!b || b->state == BINDING_FALLEN_BACK)
                 return sd_bus_error_setf(error, DRVHOST_BUS_ERROR_NOT_BOUND,
-                                         "%s has no user-mode driver to release.", strna(device_sysname(dev)));
+                                         "%s has no user-mode driver to release.",
+                                         strna(device_sysname(dev)));
         r = binding_handle(b, BINDING_INPUT_RELEASE, "released on request");
         if (r == -EBUSY)
                 return sd_bus_error_setf(error, DRVHOST_BUS_ERROR_BUSY, "%s is %s; try again shortly.",
@@ -299,15 +300,19 @@ static int method_inject(sd_bus_message *m, void *userdata, sd_bus_error *error)
         r = binding_inject(b, (Fault)f);
         if (r == -EOPNOTSUPP)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_NOT_SUPPORTED,
-                                         "Fault '%s' is not supported yet: it needs the driver runtime "
-                                         "library's channel; only crash, abort, kill and exit are there.",
-                                         name);
+                                         "Driver %s of %s does not take fault '%s': it goes through the "
+                                         "drvhost runtime library, and this driver process did not announce "
+                                         "it (not built on the library, or started before drvhostd; "
+                                         "'drvhostctl restart' starts it anew). crash, abort, kill and exit "
+                                         "work with any driver.",
+                                         b->driver, strna(device_sysname(dev)), name);
         if (r == -ESRCH)
                 return sd_bus_error_setf(error, DRVHOST_BUS_ERROR_BUSY,
                                          "No driver process of %s is serving (%s); try again shortly.",
                                          b->unit, binding_state_to_string(b->state));
         if (r < 0)
-                return sd_bus_error_set_errnof(error, r, "Asking systemd to signal %s failed: %m", b->unit);
+                return sd_bus_error_set_errnof(error, r, "Delivering fault '%s' to %s failed: %m", name,
+                                               b->unit);
         return sd_bus_reply_method_return(m, NULL);
 }
 
@@ -350,8 +355,8 @@ static const sd_bus_vtable manager_vtable[] = {
                             SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("Release", SD_BUS_ARGS("s", device), SD_BUS_NO_RESULT, method_release,
                             SD_BUS_VTABLE_UNPRIVILEGED),
-    SD_BUS_METHOD_WITH_ARGS("Inject", SD_BUS_ARGS("s", device, "s", fault), SD_BUS_NO_RESULT,
-                            method_inject, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("Inject", SD_BUS_ARGS("s", device, "s", fault), SD_BUS_NO_RESULT, method_inject,
+                            SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("Reload", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_reload,
                             SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_SIGNAL_WITH_ARGS("DeviceChanged", SD_BUS_ARGS("s", sysname, "s", decision), 0),

@@ -112,8 +112,9 @@ static int apply_payload(char *payload, char **ret_exec, char **ret_fd_names)
 /* The environment variable that tells the driver where a named fd is: "tty" → DRVHOST_TTY_FD. */
 static int fd_variable(const char *name, char *buf, size_t size)
 {
-        static const char *const known[] = {DRVHOST_BROKER_FD_DEVICE, DRVHOST_BROKER_FD_IRQ, DRVHOST_BROKER_FD_TTY,
-                                            DRVHOST_BROKER_FD_SOCKET};
+        static const char *const known[] = {DRVHOST_BROKER_FD_DEVICE, DRVHOST_BROKER_FD_IRQ,
+                                            DRVHOST_BROKER_FD_TTY, DRVHOST_BROKER_FD_SOCKET,
+                                            DRVHOST_BROKER_FD_CONTROL};
         size_t n;
 
         for (size_t i = 0; i < ELEMENTSOF(known); i++) {
@@ -187,7 +188,8 @@ int main(int argc, char *argv[])
                 return log_error("drvhostd refused to hand over a device: no binding belongs to this unit."),
                        EXIT_FAILURE;
         if (n_fds < 0)
-                return log_error_errno(n_fds, "Failed to receive the device from drvhostd: %m"), EXIT_FAILURE;
+                return log_error_errno(n_fds, "Failed to receive the device from drvhostd: %m"),
+                       EXIT_FAILURE;
 
         /* Done with the socket; it must not linger on the fd numbers the driver expects. */
         sock = safe_close(sock);

@@ -13,13 +13,16 @@
 
 #define DRVHOST_BROKER_KEY_EXEC "EXEC"
 /* The names of the fds sent, in their order, separated by ',': "device" first, then any of "irq"
- * (a PCI binding's /dev/drvhost_irq file), "tty" (the pty master of TTYLink=yes) and "socket" (the
- * listening job socket of JobSocket=yes). The launcher puts each on DRVHOST_<NAME>_FD. */
+ * (a PCI binding's /dev/drvhost_irq file), "tty" (the pty master of TTYLink=yes), "socket" (the
+ * listening job socket of JobSocket=yes) and "control" (the fault channel). The launcher puts each on
+ * DRVHOST_<NAME>_FD. */
 #define DRVHOST_BROKER_KEY_FDS "FDS"
 #define DRVHOST_BROKER_FD_DEVICE "device"
 #define DRVHOST_BROKER_FD_IRQ "irq"
 #define DRVHOST_BROKER_FD_TTY "tty"
 #define DRVHOST_BROKER_FD_SOCKET "socket"
+/* The driver's end of its fault channel (fault-channel.h), last. */
+#define DRVHOST_BROKER_FD_CONTROL "control"
 /* The remaining keys are passed to the driver as environment variables of the same name. */
 #define DRVHOST_ENV_DEVICE_FD "DRVHOST_DEVICE_FD"
 #define DRVHOST_ENV_DEVICE "DRVHOST_DEVICE"
@@ -32,7 +35,7 @@
 /* The fd number the driver finds its device on, after any fds systemd passes (LISTEN_FDS). */
 #define DRVHOST_DEVICE_FD_NUMBER 3
 
-enum { DRVHOST_BROKER_MESSAGE_MAX = 4096, DRVHOST_BROKER_FDS_MAX = 4 };
+enum { DRVHOST_BROKER_MESSAGE_MAX = 4096, DRVHOST_BROKER_FDS_MAX = 5 };
 
 /* Unit names of driver bindings: drvhost-driver@<driver>_<interface>.service (see unit-name.h) */
 #define DRVHOST_DRIVER_UNIT_PREFIX "drvhost-driver@"
@@ -51,3 +54,4 @@ enum { DRVHOST_DRIVER_USER_NAME_MAX = 31 };
 #define DRVHOST_PRINTER_SOCKET_GROUP "lp"
 #define DRVHOST_ENV_TTY_FD "DRVHOST_TTY_FD"
 #define DRVHOST_ENV_SOCKET_FD "DRVHOST_SOCKET_FD"
+#define DRVHOST_ENV_CONTROL_FD "DRVHOST_CONTROL_FD"

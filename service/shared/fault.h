@@ -9,7 +9,7 @@ typedef enum Fault {
         FAULT_ABORT, /* SIGABRT */
         FAULT_KILL,  /* SIGKILL */
         FAULT_EXIT,  /* SIGTERM: the driver ends with its device present */
-        /* Delivered through the driver runtime library's channel; not there yet. */
+        /* Delivered through the driver runtime library's fault channel (fault-channel.h). */
         FAULT_HANG,
         FAULT_STALL,
         FAULT_OOM,
@@ -22,7 +22,7 @@ int fault_from_string(const char *s);
 const char *fault_to_string(Fault f);
 
 /* The signal that delivers f to the driver's main process, or -EOPNOTSUPP for a fault no signal
- * can express (the runtime library's, not supported yet). */
+ * can express (the runtime library's). */
 int fault_signal(Fault f);
 
 /* The names of all faults, space-separated, for messages and completion. */

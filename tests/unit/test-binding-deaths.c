@@ -8,15 +8,18 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
+#include "binding-control.h"
 #include "binding.h"
 #include "context.h"
 #include "device-info.h"
 #include "device-record.h"
+#include "fault-channel.h"
 
 #include "binding-fake.h"
 
@@ -330,6 +333,40 @@ static void test_return_without_a_kernel_driver_ends(void **state)
         assert_true(fake.returns > 1 && fake.returns < 100);
 }
 
+/* The faults of the runtime library go through the fault channel, and only to a driver process
+ * whose library announced them; a signal's fault still goes through systemd. */
+static void test_library_fault_only_when_announced(void **state)
+{
+        Context *c = *state;
+        Binding *b = plug(c);
+        char buf[FAULT_CHANNEL_MESSAGE_MAX + 1];
+        const char *announce = FAULT_CHANNEL_KEY_FAULTS "hang,crash,bogus";
+        int peer;
+        ssize_t n;
+
+        assert_int_equal(binding_inject(b, FAULT_HANG), -EOPNOTSUPP); /* no channel yet */
+        peer = binding_control_open(b);
+        assert_true(peer >= 0);
+        assert_int_equal(binding_inject(b, FAULT_HANG), -EOPNOTSUPP); /* nothing announced */
+        assert_int_equal(send(peer, announce, strlen(announce), 0), (ssize_t)strlen(announce));
+        assert_true(sd_event_run(c->event, 0) >= 0);
+        assert_int_equal(b->control_faults, UINT32_C(1) << FAULT_HANG); /* crash is a signal's */
+        assert_int_equal(binding_inject(b, FAULT_STALL), -EOPNOTSUPP);
+        assert_int_equal(fake.events[BINDING_EVENT_INJECTED], 0);
+        assert_int_equal(binding_inject(b, FAULT_HANG), 0);
+        assert_int_equal(fake.events[BINDING_EVENT_INJECTED], 1);
+        assert_int_equal(fake.killed_with, 0);
+        n = recv(peer, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+        assert_true(n > 0);
+        buf[n] = '\0';
+        assert_string_equal(buf, FAULT_CHANNEL_KEY_FAULT "hang");
+        /* The driver process ends with its end of the channel: nothing is left to inject into. */
+        safe_close(peer);
+        assert_true(sd_event_run(c->event, 0) >= 0);
+        assert_true(b->control_fd < 0);
+        assert_int_equal(binding_inject(b, FAULT_HANG), -EOPNOTSUPP);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -351,6 +388,7 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_return_probes_again_until_a_kernel_driver_binds, setup,
                                             teardown),
             cmocka_unit_test_setup_teardown(test_return_without_a_kernel_driver_ends, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_library_fault_only_when_announced, setup, teardown),
         };
 
         (void)unsetenv("NOTIFY_SOCKET"); /* the fd store pushes are no-ops here */

@@ -152,7 +152,7 @@ check "restart binds a released device again" \
         eval 'drvhostctl restart "$printer" && wait_for 20 unit_active "$punit" && [ "$(ctl_json status "$printer" | jq -r .decision)" = user-mode ]'
 check "reload as root exits 0" drvhostctl reload
 
-# --- inject: the faults a signal expresses; root only ---
+# --- inject: the faults a signal expresses; root only (the library's: the faults scenario) ---
 counts() { ctl_json status "$printer" | jq -r '"\(.crashes) \(.restarts)"'; }
 ts_of() { journal_events "$1" DRVHOST_UNIT="$punit" | head -n 1 | jq -r '.__REALTIME_TIMESTAMP'; }
 check "the printer's driver serves before the injections" wait_for 20 unit_active "$punit"
@@ -169,9 +169,6 @@ busctl call org.drvhost.drvhost1 /org/drvhost/drvhost1 org.drvhost.drvhost1.Mana
         "$printer" segfault 2>/tmp/ctl-err; st=$?
 cat /tmp/ctl-err
 check "drvhostd itself refuses an unknown fault over D-Bus" eval '[ $st -ne 0 ] && grep -q "Unknown fault" /tmp/ctl-err'
-drvhostctl inject "$printer" hang 2>/tmp/ctl-err; st=$?
-cat /tmp/ctl-err
-check "inject hang says it is not supported yet (exit 1)" eval '[ $st -eq 1 ] && grep -q "not supported yet" /tmp/ctl-err'
 drvhostctl inject "$disk" kill 2>/tmp/ctl-err; st=$?
 cat /tmp/ctl-err
 check "inject into a delegated device is refused: no user-mode driver (exit 1)" \
