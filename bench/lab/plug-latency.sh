@@ -7,14 +7,6 @@
 
 PLUGS=${PLUGS:-20}
 
-unit_active_enter_usec() {
-        local path
-        path=$(busctl call org.freedesktop.systemd1 /org/freedesktop/systemd1 \
-                org.freedesktop.systemd1.Manager GetUnit s "$1" 2>/dev/null | cut -d'"' -f2) || return 1
-        busctl get-property org.freedesktop.systemd1 "$path" org.freedesktop.systemd1.Unit \
-                ActiveEnterTimestamp | cut -d' ' -f2
-}
-
 now_usec() { echo $(($(date +%s%N) / 1000)); }
 
 # measure UNIT_NAME_FUNCTION: plug, wait until the unit is active, print the latency in µs. The

@@ -113,6 +113,15 @@ journal_lacks() { [ -z "$(journal_events "$@")" ]; }
 
 # kill_unit_main SIGNAL UNIT: signals the unit's main process; refuses pid 0 (it would mean our
 # own process group).
+# The unit's ActiveEnterTimestamp in µs (CLOCK_REALTIME): systemd's record of its READY=1.
+unit_active_enter_usec() {
+        local path
+        path=$(busctl call org.freedesktop.systemd1 /org/freedesktop/systemd1 \
+                org.freedesktop.systemd1.Manager GetUnit s "$1" 2>/dev/null | cut -d'"' -f2) || return 1
+        busctl get-property org.freedesktop.systemd1 "$path" org.freedesktop.systemd1.Unit \
+                ActiveEnterTimestamp | cut -d' ' -f2
+}
+
 kill_unit_main() {
         local pid
         pid=$(unit_pid "$2")
