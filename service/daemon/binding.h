@@ -128,6 +128,7 @@ struct Binding {
         /* The broker hands the device to the next driver process no earlier than this: the backoff
          * delay, while systemd restarts the unit at once and keeps the driver's own fd store. */
         uint64_t start_not_before_usec;
+        pid_t served_pid; /* the driver process the broker last handed the device to */
         bool device_gone;
         sd_event_source *timer; /* re-probe and stop polls */
         unsigned reprobe_attempts;

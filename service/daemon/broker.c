@@ -95,15 +95,38 @@ static int send_binding(int fd, const Binding *b, int control_fd)
         return 0;
 }
 
-/* A driver process that asked for its device while the backoff delay after a crash runs: it gets
- * the device when the delay is over. Its unit waits in "activating" meanwhile, within its start
- * timeout (the delay is capped below that and below the watchdog timeout). */
+/* A driver process that asked for its device while the backoff delay after a crash runs, or before
+ * drvhostd saw its predecessor die: it gets the device when the delay is over. Its unit waits in
+ * "activating" meanwhile, within its start timeout (the delay is capped below that and below the
+ * watchdog timeout). */
 typedef struct PendingPeer {
         Context *context;
         int fd;
         char *unit;
         pid_t pid;
+        uint64_t since_usec; /* when it asked */
 } PendingPeer;
+
+/* systemd restarts a driver at once (RestartSec=), possibly before its death reached drvhostd: the
+ * device's file, renewed only when drvhostd handles the death, must not go to the new process
+ * before. The broker looks again this often, and serves anyway after the longest wait (a death
+ * drvhostd would never see cannot hold a driver back for good). */
+#define PREDECESSOR_POLL_USEC (10 * USEC_PER_MSEC)
+#define PREDECESSOR_WAIT_MAX_USEC (5 * USEC_PER_SEC)
+
+/* How long to hold back the process pid of b's unit, which asked at since: the backoff delay, or a
+ * poll while the process served before it is, as far as drvhostd knows, serving still. */
+static uint64_t hold_back(const Binding *b, pid_t pid, uint64_t since)
+{
+        uint64_t now = now_usec(), delay = binding_start_delay(b, now);
+
+        if (delay > 0)
+                return delay;
+        if (b->served_pid > 0 && b->served_pid != pid && b->state == BINDING_RUNNING &&
+            now < since + PREDECESSOR_WAIT_MAX_USEC)
+                return PREDECESSOR_POLL_USEC;
+        return 0;
+}
 
 static void pending_peer_free(void *userdata)
 {
@@ -132,13 +155,19 @@ static void serve(Context *c, int fd, const char *unit, pid_t pid)
         r = send_binding(fd, b, control);
         if (r < 0)
                 return (void)log_warning_errno(r, "Failed to send device of %s to %s: %m", b->syspath, unit);
+        b->served_pid = pid;
         log_debug("Handed %s to %s (pid " PID_FMT ").", b->syspath, unit, pid);
 }
 
 static int on_delay_over(sd_event_source *s, uint64_t usec _unused_, void *userdata)
 {
         PendingPeer *p = userdata;
+        Binding *b = binding_find_by_unit(p->context, p->unit);
+        uint64_t delay = b ? hold_back(b, p->pid, p->since_usec) : 0;
 
+        if (delay > 0 && sd_event_source_set_time_relative(s, delay) >= 0 &&
+            sd_event_source_set_enabled(s, SD_EVENT_ONESHOT) >= 0)
+                return 0;
         serve(p->context, p->fd, p->unit, p->pid);
         /* Ours again, and gone: its destroy callback frees p. */
         (void)sd_event_source_set_floating(s, false);
@@ -155,7 +184,8 @@ static int defer(Context *c, int *fd, char **unit, pid_t pid, uint64_t delay)
         p = calloc(1, sizeof(*p));
         if (!p)
                 return -ENOMEM;
-        *p = (PendingPeer){.context = c, .fd = TAKE_FD(*fd), .unit = TAKE_PTR(*unit), .pid = pid};
+        *p = (PendingPeer){
+            .context = c, .fd = TAKE_FD(*fd), .unit = TAKE_PTR(*unit), .pid = pid, .since_usec = now_usec()};
         r = sd_event_add_time_relative(c->event, &s, CLOCK_MONOTONIC, delay, 0, on_delay_over, p);
         if (r < 0) {
                 pending_peer_free(p);
@@ -251,7 +281,7 @@ static int on_connection(sd_event_source *s _unused_, int listen_fd, uint32_t re
         }
 
         b = binding_find_by_unit(c, unit);
-        delay = b ? binding_start_delay(b, now_usec()) : 0;
+        delay = b ? hold_back(b, cred.pid, now_usec()) : 0;
         if (delay > 0) {
                 r = defer(c, &fd, &unit, cred.pid, delay);
                 if (r < 0)

@@ -16,9 +16,9 @@
  * delay doubles from CRASH_POLICY_DELAY_MIN_USEC up to CRASH_POLICY_DELAY_MAX_USEC; a healthy
  * stretch forgets the streak and the delay. */
 
-/* The first delay is the unit's RestartSec=: time for drvhostd to see the death and renew the claim
- * before the new process asks for the device. */
-#define CRASH_POLICY_DELAY_MIN_USEC (500 * USEC_PER_MSEC) /* 500 ms: RestartSec= */
+/* The first delay is the unit's RestartSec=. (The broker holds a new process back until drvhostd has
+ * seen the death of the one before and renewed the claim, however fast systemd restarted it.) */
+#define CRASH_POLICY_DELAY_MIN_USEC (100 * USEC_PER_MSEC) /* 100 ms: RestartSec= */
 /* The delay holds the device back from a driver process systemd has already started: it must end
  * within the unit's watchdog (WatchdogSec=10s) and start timeout (TimeoutStartSec=30s). */
 #define CRASH_POLICY_DELAY_MAX_USEC (8 * USEC_PER_SEC)     /* 8 s */

@@ -165,15 +165,25 @@ void attack_network(void)
 }
 
 /* Whether fd is one of the files drvhostd handed us: the device, and the pty master and job socket
- * of TTYLink=/JobSocket= (every pty master is the same ptmx node: they differ in their pty number). */
+ * of TTYLink=/JobSocket= (every pty master is the same ptmx node: they differ in their pty number),
+ * or a fault channel, which drvhostd makes anew for each hand-over: an unnamed socket whose other
+ * end drvhostd (root) holds. */
 static bool own_file(int fd)
 {
         static const char *const vars[] = {"DRVHOST_DEVICE_FD", "DRVHOST_IRQ_FD", "DRVHOST_TTY_FD",
                                            "DRVHOST_SOCKET_FD"};
+        struct sockaddr_un peer_addr = {};
+        socklen_t addr_len = sizeof(peer_addr), cred_len;
+        struct ucred cred = {};
         struct stat got, own;
 
         if (fstat(fd, &got) < 0)
                 return false;
+        cred_len = sizeof(cred);
+        if (S_ISSOCK(got.st_mode) && getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cred_len) >= 0 &&
+            cred.uid == 0 && getpeername(fd, (struct sockaddr *)&peer_addr, &addr_len) >= 0 &&
+            addr_len <= sizeof(sa_family_t))
+                return true;
         for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
                 const char *v = getenv(vars[i]);
                 int own_fd = v ? (int)strtol(v, NULL, DECIMAL) : -1;

@@ -6,8 +6,9 @@
 # drvhostd) is refused with a message that says why.
 # lab-timeout: 300
 
-job=/tmp/faults.job
-out=/tmp/faults.out
+# Not "out" or "job": check() has a local of that name, which eval would see.
+slow_job=/tmp/faults.job
+slow_out=/tmp/faults.out
 
 check "drvhost starts" drvhost_start
 check "a source/sink gadget is plugged in" eval 'gadget_sourcesink fs && gadget_plug fs'
@@ -27,6 +28,9 @@ for spec in hang:watchdog stall:watchdog oom:oom-kill; do
                 wait_for 10 journal_has "$DRVHOST_MESSAGE_INJECTED" DRVHOST_UNIT="$unit" DRVHOST_FAULT="$fault"
         check "$fault: the driver logged the fault it was sent" \
                 wait_for 10 sh -c "journalctl -u '$unit' -o cat --no-pager | grep -q 'Injected fault: $fault\.'"
+        wait_for 60 journal_has "$DRVHOST_MESSAGE_CRASHED" DRVHOST_UNIT="$unit" DRVHOST_CRASHES=$n
+        say "$fault: CRASHED with $(journal_events "$DRVHOST_MESSAGE_CRASHED" DRVHOST_UNIT="$unit" DRVHOST_CRASHES=$n |
+                jq -r '"result \(.DRVHOST_RESULT), signal \(.DRVHOST_SIGNAL_NAME // "none"), exit \(.DRVHOST_EXIT_STATUS // "none")"' | head -n 1)"
         check "$fault: CRASHED with result $result (crash $n), then RESTARTED" \
                 wait_for 60 eval 'journal_has "$DRVHOST_MESSAGE_CRASHED" DRVHOST_UNIT="$unit" DRVHOST_CRASHES=$n DRVHOST_RESULT="$result" &&
                                   journal_has "$DRVHOST_MESSAGE_RESTARTED" DRVHOST_UNIT="$unit" DRVHOST_RESTARTS=$n'
@@ -47,14 +51,14 @@ check "inject slow exits 0" drvhostctl inject "$(basename "$pintf")" slow
 check "slow: INJECTED, and the driver logged it" \
         wait_for 10 eval 'journal_has "$DRVHOST_MESSAGE_INJECTED" DRVHOST_UNIT="$punit" DRVHOST_FAULT=slow &&
                           journalctl -u "$punit" -o cat --no-pager | grep -q "Injected fault: slow\."'
-head -c $((256 * 1024)) /dev/urandom > "$job"
+head -c $((256 * 1024)) /dev/urandom > "$slow_job"
 gp=$(ls /dev/g_printer* | head -n 1)
-head -c $((256 * 1024)) "$gp" > "$out" &
+head -c $((256 * 1024)) "$gp" > "$slow_out" &
 reader=$!
 check "slow: a 256 KiB job through the slowed driver is DONE" \
-        eval 'timeout 120 drvhost-print "$sock" "$job" | grep -qx DONE'
+        eval 'timeout 120 drvhost-print "$sock" "$slow_job" | grep -qx DONE'
 check "slow: the printer received it byte for byte" \
-        eval 'wait_for 30 sh -c "! kill -0 $reader 2>/dev/null" && cmp "$job" "$out"'
+        eval 'wait_for 30 sh -c "! kill -0 $reader 2>/dev/null" && cmp "$slow_job" "$slow_out"'
 check "slow: no crash, the same driver process" \
         eval '[ "$(unit_pid "$punit")" = "$ppid" ] && journal_lacks "$DRVHOST_MESSAGE_CRASHED" DRVHOST_UNIT="$punit"'
 
@@ -77,4 +81,4 @@ check "after drvhostctl restart the new process takes the faults again" \
 
 gadget_remove fs
 gadget_remove fp
-rm -f "$job" "$out"
+rm -f "$slow_job" "$slow_out"
