@@ -174,7 +174,7 @@ int out_fill(Serial *s)
 void notify_done(struct libusb_transfer *t)
 {
         Serial *s = t->user_data;
-        const uint8_t *b = t->buffer;
+        uint16_t state;
         int r;
 
         s->notify_pending = false;
@@ -188,11 +188,7 @@ void notify_done(struct libusb_transfer *t)
         }
 
         /* A pty has no modem status lines to show DCD, DSR, RING or errors on: logged for debugging. */
-        if (t->actual_length >= CDC_NOTIFICATION_HEADER_SIZE + CDC_SERIAL_STATE_SIZE &&
-            b[CDC_NOTIFICATION_CODE_OFFSET] == CDC_NOTIFY_SERIAL_STATE) {
-                uint16_t state =
-                    (uint16_t)(b[CDC_NOTIFICATION_HEADER_SIZE] | b[CDC_NOTIFICATION_HEADER_SIZE + 1] << 8);
-
+        if (cdc_notification_serial_state(t->buffer, (size_t)MAX(t->actual_length, 0), &state) >= 0) {
                 if (state != s->serial_state)
                         (void)drvhost_driver_log(s->driver, LOG_DEBUG, "Serial state 0x%04x.", state);
                 s->serial_state = state;

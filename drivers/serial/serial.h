@@ -16,6 +16,7 @@
 #include <drvhost-driver.h>
 
 #include "acm-descriptors.h"
+#include "cdc-notification.h"
 #include "line-coding.h"
 #include "pty-port.h"
 
@@ -41,17 +42,13 @@ enum {
         TICK_UNWATCHED_USEC = 1000 * 1000,
 };
 
-/* USB CDC PSTN 1.2, 6.3 and 6.5: the class requests and the notification the driver uses. */
+/* USB CDC PSTN 1.2, 6.3: the class requests the driver uses (the notification: cdc-notification.h). */
 enum {
         CDC_REQUEST_TYPE_OUT = LIBUSB_ENDPOINT_OUT | LIBUSB_REQUEST_TYPE_CLASS | LIBUSB_RECIPIENT_INTERFACE,
         CDC_SET_LINE_CODING = 0x20,
         CDC_SET_CONTROL_LINE_STATE = 0x22,
         CDC_CONTROL_DTR = 1 << 0,
         CDC_CONTROL_RTS = 1 << 1,
-        CDC_NOTIFY_SERIAL_STATE = 0x20,
-        CDC_NOTIFICATION_HEADER_SIZE = 8,
-        CDC_SERIAL_STATE_SIZE = 2,
-        CDC_NOTIFICATION_CODE_OFFSET = 1,
 };
 
 #define TTY_LINK_NAME "tty"

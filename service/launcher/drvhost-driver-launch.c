@@ -5,7 +5,6 @@
  * process belongs to the unit the binding was made for, then sends the binding (the driver to run
  * and its environment) with the usbfs fd; we put the fd on DRVHOST_DEVICE_FD_NUMBER and exec the
  * driver, which keeps our pid, so systemd supervises the driver itself. */
-#include <ctype.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +16,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "broker-protocol.h"
+#include "launch-payload.h"
 #include "log.h"
 #include "manifest.h"
 
@@ -81,64 +81,14 @@ static int broker_receive(int sock, char *buf, size_t size, int fds[static DRVHO
         return (int)n_fds;
 }
 
-/* Applies the KEY=value lines: EXEC and FDS are returned, the rest become environment variables. */
-static int apply_payload(char *payload, char **ret_exec, char **ret_fd_names)
-{
-        char *state = NULL, *exec = NULL, *fd_names = NULL;
-
-        for (char *line = strtok_r(payload, "\n", &state); line; line = strtok_r(NULL, "\n", &state)) {
-                char *eq = strchr(line, '=');
-
-                if (!eq)
-                        return -EBADMSG;
-                *eq = '\0';
-                if (streq(line, DRVHOST_BROKER_KEY_EXEC))
-                        exec = eq + 1;
-                else if (streq(line, DRVHOST_BROKER_KEY_FDS))
-                        fd_names = eq + 1;
-                else if (strneq(line, "DRVHOST_", strlen("DRVHOST_"))) {
-                        if (setenv(line, eq + 1, 1) < 0)
-                                return -errno;
-                } else
-                        return -EBADMSG;
-        }
-        if (!exec || exec[0] != '/' || !fd_names)
-                return -EBADMSG;
-        *ret_exec = exec;
-        *ret_fd_names = fd_names;
-        return 0;
-}
-
-/* The environment variable that tells the driver where a named fd is: "tty" → DRVHOST_TTY_FD. */
-static int fd_variable(const char *name, char *buf, size_t size)
-{
-        static const char *const known[] = {DRVHOST_BROKER_FD_DEVICE, DRVHOST_BROKER_FD_IRQ,
-                                            DRVHOST_BROKER_FD_TTY, DRVHOST_BROKER_FD_SOCKET,
-                                            DRVHOST_BROKER_FD_CONTROL};
-        size_t n;
-
-        for (size_t i = 0; i < ELEMENTSOF(known); i++) {
-                if (!streq(name, known[i]))
-                        continue;
-                n = (size_t)snprintf(buf, size, "DRVHOST_%s_FD", name);
-                if (n >= size)
-                        return -ENAMETOOLONG;
-                for (char *p = buf; *p; p++)
-                        *p = (char)toupper((unsigned char)*p);
-                return 0;
-        }
-        return -EBADMSG;
-}
-
 /* Puts the received fds on base, base + 1, … in the order drvhostd named them (the device first),
  * open across exec, and says where in DRVHOST_<NAME>_FD. */
-static int place_fds(int fds[], int n_fds, char *fd_names, int base)
+static int place_fds(int fds[], const LaunchPayload *p, int base)
 {
-        char *state = NULL, variable[64], number[16];
-        int i = 0, r;
+        char number[16];
 
         /* Out of the way of the numbers they go to first; dup2() onto itself would keep O_CLOEXEC. */
-        for (int k = 0; k < n_fds; k++) {
+        for (size_t k = 0; k < p->n_fds; k++) {
                 int moved = fcntl(fds[k], F_DUPFD_CLOEXEC, base + DRVHOST_BROKER_FDS_MAX);
 
                 if (moved < 0)
@@ -146,29 +96,23 @@ static int place_fds(int fds[], int n_fds, char *fd_names, int base)
                 safe_close(fds[k]);
                 fds[k] = moved;
         }
-        for (char *name = strtok_r(fd_names, ",", &state); name; name = strtok_r(NULL, ",", &state), i++) {
-                if (i >= n_fds || (i == 0 && !streq(name, DRVHOST_BROKER_FD_DEVICE)))
-                        return -EBADMSG;
-                r = fd_variable(name, variable, sizeof(variable));
-                if (r < 0)
-                        return r;
-                if (dup2(fds[i], base + i) < 0)
+        for (size_t i = 0; i < p->n_fds; i++) {
+                if (dup2(fds[i], base + (int)i) < 0)
                         return -errno;
                 fds[i] = safe_close(fds[i]);
-                (void)snprintf(number, sizeof(number), "%d", base + i);
-                if (setenv(variable, number, 1) < 0)
+                (void)snprintf(number, sizeof(number), "%d", base + (int)i);
+                if (setenv(p->fd_variables[i], number, 1) < 0)
                         return -errno;
         }
-        return i == n_fds ? 0 : -EBADMSG;
+        return 0;
 }
 
 int main(int argc, char *argv[])
 {
         char payload[DRVHOST_BROKER_MESSAGE_MAX];
-        char *exec = NULL, *fd_names = NULL, *args[MANIFEST_EXEC_WORDS_MAX + 1] = {}, *state = NULL;
         _cleanup_close_ int sock = -EBADF;
         int fds[DRVHOST_BROKER_FDS_MAX], n_fds, n_listen, r;
-        size_t n = 0;
+        LaunchPayload p;
 
         if (argc > 1) {
                 printf(
@@ -194,9 +138,18 @@ int main(int argc, char *argv[])
         /* Done with the socket; it must not linger on the fd numbers the driver expects. */
         sock = safe_close(sock);
 
-        r = apply_payload(payload, &exec, &fd_names);
+        r = launch_payload_parse(payload, (size_t)n_fds, &p);
+        if (r == -E2BIG)
+                return log_error(
+                           "drvhostd sent a driver command line of more than %d words (the program and "
+                           "%d arguments) or more than %d variables; refusing to run it truncated.",
+                           MANIFEST_EXEC_WORDS_MAX, MANIFEST_EXEC_WORDS_MAX - 1, LAUNCH_PAYLOAD_ENV_MAX),
+                       EXIT_FAILURE;
         if (r < 0)
                 return log_error_errno(r, "drvhostd sent a malformed binding: %m"), EXIT_FAILURE;
+        for (size_t i = 0; i < p.n_env; i++)
+                if (setenv(p.env[i].name, p.env[i].value, 1) < 0)
+                        return log_error_errno(errno, "Failed to set %s: %m", p.env[i].name), EXIT_FAILURE;
 
         /* The fds systemd passes from the unit's fd store (the driver's saved state) sit at 3…; ours
          * go right after them. exec keeps our pid, so LISTEN_PID stays right for the driver. */
@@ -204,21 +157,10 @@ int main(int argc, char *argv[])
         /* sd_listen_fds() marks them close-on-exec; the driver is who needs them. */
         for (int i = 0; i < n_listen; i++)
                 (void)fcntl(SD_LISTEN_FDS_START + i, F_SETFD, 0);
-        r = place_fds(fds, n_fds, fd_names, DRVHOST_DEVICE_FD_NUMBER + n_listen);
+        r = place_fds(fds, &p, DRVHOST_DEVICE_FD_NUMBER + n_listen);
         if (r < 0)
-                return log_error_errno(r, "Failed to pass on the device's files (%s): %m", fd_names),
-                       EXIT_FAILURE;
+                return log_error_errno(r, "Failed to pass on the device's files: %m"), EXIT_FAILURE;
 
-        /* The manifest parser refuses longer command lines; refuse rather than run the driver with
-         * some of its arguments cut off. */
-        for (char *w = strtok_r(exec, " ", &state); w; w = strtok_r(NULL, " ", &state)) {
-                if (n >= MANIFEST_EXEC_WORDS_MAX)
-                        return log_error("drvhostd sent a driver command line of more than %d words (the "
-                                         "program and %d arguments); refusing to run it truncated.",
-                                         MANIFEST_EXEC_WORDS_MAX, MANIFEST_EXEC_WORDS_MAX - 1),
-                               EXIT_FAILURE;
-                args[n++] = w;
-        }
-        execv(args[0], args);
-        return log_error_errno(errno, "Failed to execute driver %s: %m", args[0]), EXIT_FAILURE;
+        execv(p.argv[0], p.argv);
+        return log_error_errno(errno, "Failed to execute driver %s: %m", p.argv[0]), EXIT_FAILURE;
 }

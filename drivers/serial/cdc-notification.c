@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Parsing the notifications of a CDC-ACM device (see cdc-notification.h). */
+#include <errno.h>
+
+#include "cdc-notification.h"
+
+enum {
+        REQUEST_TYPE_OFFSET = 0,
+        CODE_OFFSET = 1,
+        VALUE_OFFSET = 2,
+        INDEX_OFFSET = 4,
+        LENGTH_OFFSET = 6,
+        BITS_PER_BYTE = 8,
+};
+
+static uint16_t le16(const uint8_t *p)
+{
+        return (uint16_t)(p[0] | p[1] << BITS_PER_BYTE);
+}
+
+int cdc_notification_parse(const uint8_t *buf, size_t n, CdcNotification *ret)
+{
+        if (!buf || n < CDC_NOTIFICATION_HEADER_SIZE)
+                return -EBADMSG;
+        *ret = (CdcNotification){
+            .request_type = buf[REQUEST_TYPE_OFFSET],
+            .code = buf[CODE_OFFSET],
+            .value = le16(buf + VALUE_OFFSET),
+            .index = le16(buf + INDEX_OFFSET),
+            .length = le16(buf + LENGTH_OFFSET),
+            .data = buf + CDC_NOTIFICATION_HEADER_SIZE,
+            .n_data = n - CDC_NOTIFICATION_HEADER_SIZE,
+        };
+        return 0;
+}
+
+int cdc_notification_serial_state(const uint8_t *buf, size_t n, uint16_t *ret)
+{
+        CdcNotification c;
+        int r;
+
+        r = cdc_notification_parse(buf, n, &c);
+        if (r < 0)
+                return r;
+        if (c.code != CDC_NOTIFY_SERIAL_STATE)
+                return -ENOMSG;
+        if (c.n_data < CDC_SERIAL_STATE_SIZE)
+                return -EBADMSG;
+        *ret = le16(c.data);
+        return 0;
+}
