@@ -56,7 +56,7 @@ gp=$(ls /dev/g_printer* | head -n 1)
 head -c $((256 * 1024)) "$gp" > "$slow_out" &
 reader=$!
 check "slow: a 256 KiB job through the slowed driver is DONE" \
-        eval 'timeout 120 drvhost-print "$sock" "$slow_job" | grep -qx DONE'
+        eval 'timeout 120 drvhost-print "$sock" "$slow_job" | grep -qx "DONE $((256 * 1024))"'
 check "slow: the printer received it byte for byte" \
         eval 'wait_for 30 sh -c "! kill -0 $reader 2>/dev/null" && cmp "$slow_job" "$slow_out"'
 check "slow: no crash, the same driver process" \
