@@ -3,10 +3,12 @@
  * it with output_print(), so that text and JSON come from the same cells. */
 #include <errno.h>
 #include <stdio.h>
+#include <sys/wait.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bus-names.h"
+#include "crash-info.h"
 #include "ctl-bus.h"
 #include "ctl-util.h"
 #include "table.h"
@@ -256,6 +258,12 @@ enum {
         S_ACTIVE_STATE,
         S_SUB_STATE,
         S_RESTARTS,
+        S_LAST_CRASH_TEXT,
+        S_COREDUMP_TEXT,
+        S_BACKTRACE,
+        S_LAST_CRASH_USEC,
+        S_LAST_CRASH_PID,
+        S_LAST_CRASH_CORE,
         _S_MAX,
 };
 
@@ -282,6 +290,12 @@ static const Column status_columns[_S_MAX] = {
     [S_ACTIVE_STATE] = {.json_key = "active_state", .flags = COLUMN_TEXT_HIDDEN},
     [S_SUB_STATE] = {.json_key = "sub_state", .flags = COLUMN_TEXT_HIDDEN},
     [S_RESTARTS] = {.json_key = "restarts", .flags = COLUMN_TEXT_HIDDEN},
+    [S_LAST_CRASH_TEXT] = {.header = "Last crash", .flags = COLUMN_JSON_HIDDEN},
+    [S_COREDUMP_TEXT] = {.header = "Core dump", .flags = COLUMN_JSON_HIDDEN},
+    [S_BACKTRACE] = {.header = "Backtrace", .json_key = "last_crash_backtrace", .flags = COLUMN_DETAIL},
+    [S_LAST_CRASH_USEC] = {.json_key = "last_crash_usec", .flags = COLUMN_TEXT_HIDDEN},
+    [S_LAST_CRASH_PID] = {.json_key = "last_crash_pid", .flags = COLUMN_TEXT_HIDDEN},
+    [S_LAST_CRASH_CORE] = {.json_key = "last_crash_core_dumped", .flags = COLUMN_TEXT_HIDDEN},
 };
 
 static const size_t status_device_columns[_DF_MAX] = {
@@ -321,10 +335,31 @@ static int status_set_text_fields(Table *t, const Device *d)
                 return r;
         r = table_set_stringf(t, 0, S_STATE_TEXT, "%s/%s (binding %s)", d->active_state ?: "?",
                               d->sub_state ?: "?", d->state);
-        return r < 0
-                   ? r
-                   : table_set_stringf(t, 0, S_RESTARTS_TEXT, "%u after %u crash(es)",
-                                       d->n_restarts, d->crashes);
+        return r < 0 ? r
+                     : table_set_stringf(t, 0, S_RESTARTS_TEXT, "%u after %u crash(es)", d->n_restarts,
+                                         d->crashes);
+}
+
+/* The last crash, where drvhostd recorded one: how and when, the core dump's reference and its first
+ * frames (systemd-coredump's, when the journal is readable). */
+static int status_set_crash(Table *t, sd_bus *bus, const Device *d)
+{
+        _cleanup_(crash_info_done) CrashInfo c = {};
+        _cleanup_free_ char *text = NULL;
+        int r;
+
+        if (d->crashes == 0 || crash_info_get(bus, d->sysname, d->unit, &c) < 0 || c.realtime_usec == 0)
+                return 0; /* an older drvhostd, or none to show */
+        r = crash_info_describe(&c, &text);
+        r = r < 0 ? r : table_set_string(t, 0, S_LAST_CRASH_TEXT, text);
+        r = r < 0 ? r : table_set_uint(t, 0, S_LAST_CRASH_USEC, c.realtime_usec);
+        r = r < 0 ? r : table_set_uint(t, 0, S_LAST_CRASH_PID, c.pid);
+        r = r < 0 ? r : table_set_bool(t, 0, S_LAST_CRASH_CORE, c.code == CLD_DUMPED);
+        if (r >= 0 && c.code == CLD_DUMPED)
+                r = table_set_stringf(t, 0, S_COREDUMP_TEXT, "coredumpctl info %u", c.pid);
+        if (r >= 0 && c.frames)
+                r = table_set_strv(t, 0, S_BACKTRACE, c.frames);
+        return r;
 }
 
 int verb_status(sd_bus *bus, const Options *o, char **args)
@@ -339,7 +374,8 @@ int verb_status(sd_bus *bus, const Options *o, char **args)
                 return -r;
 
         t = table_new(TABLE_RECORD, status_columns, _S_MAX);
-        if (!t || device_set_cells(t, 0, status_device_columns, &d) < 0 || status_set_text_fields(t, &d) < 0)
+        if (!t || device_set_cells(t, 0, status_device_columns, &d) < 0 ||
+            status_set_text_fields(t, &d) < 0 || status_set_crash(t, bus, &d) < 0)
                 return log_oom();
         return output_print(t, &o->output);
 }

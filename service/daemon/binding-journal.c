@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -56,10 +57,21 @@ static void crashed(const Binding *b, const BindingEventData *d)
 {
         const UnitStatus *st = d->status;
         char sig[NUMBER_MAX] = "", status[NUMBER_MAX] = "", restarts[NUMBER_MAX], crashes[NUMBER_MAX],
-             delay[NUMBER_MAX], how[128];
+             delay[NUMBER_MAX], pid[NUMBER_MAX] = "", how[128], core[64] = "";
         const char *signame = NULL;
-        EventField extra[8];
+        EventField extra[10];
         size_t n = 0;
+
+        /* The process that died, as systemd-coredump names its core (COREDUMP_PID=): a reference
+         * that needs nothing of the driver, and works once the core is written. */
+        if (b->last_crash.pid > 0) {
+                (void)snprintf(pid, sizeof(pid), "%" PRIu32, b->last_crash.pid);
+                extra[n++] = (EventField){"DRVHOST_PID", pid};
+                if (st->exec_main_code == CLD_DUMPED) {
+                        extra[n++] = (EventField){"DRVHOST_COREDUMP_PID", pid};
+                        (void)snprintf(core, sizeof(core), " (its core: coredumpctl info %s)", pid);
+                }
+        }
 
         if (st->exec_main_code == CLD_KILLED || st->exec_main_code == CLD_DUMPED) {
                 (void)snprintf(sig, sizeof(sig), "%d", st->exec_main_status);
@@ -85,8 +97,8 @@ static void crashed(const Binding *b, const BindingEventData *d)
                 extra[n++] = (EventField){"DRVHOST_RESTART_DELAY_MSEC", delay};
 
         emit(b, DRVHOST_MESSAGE_CRASHED, LOG_WARNING, extra, n,
-             "User-mode driver %s for %s crashed (%s; result %s); crash %u: %s.", b->driver, b->sysname, how,
-             st->result, b->history.n_deaths, d->reason);
+             "User-mode driver %s for %s crashed (%s; result %s)%s; crash %u: %s.", b->driver, b->sysname,
+             how, st->result, core, b->history.n_deaths, d->reason);
 }
 
 static void injected(const Binding *b, const BindingEventData *d)

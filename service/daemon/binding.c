@@ -304,6 +304,13 @@ static void on_death(Binding *b, const UnitStatus *st, bool replaced)
 
         v = crash_policy_record(&b->policy, &b->history, now, b->running_since_usec, &delay, reason,
                                 sizeof(reason));
+        /* Read through its successor, the death has no exit of its own to tell. */
+        b->last_crash = replaced ? (BindingCrash){.realtime_usec = now_realtime_usec()}
+                                 : (BindingCrash){.realtime_usec = now_realtime_usec(),
+                                                  .code = st->exec_main_code,
+                                                  .status = st->exec_main_status,
+                                                  .pid = st->exec_main_pid};
+        (void)snprintf(b->last_crash.result, sizeof(b->last_crash.result), "%s", replaced ? "" : st->result);
         b->running_since_usec = 0;
         emit(b, BINDING_EVENT_CRASHED,
              &(BindingEventData){.reason = reason, .status = st, .verdict = v, .delay_usec = delay});

@@ -74,6 +74,15 @@ typedef struct BindingEventData {
         Fault fault;              /* INJECTED */
 } BindingEventData;
 
+/* The last death of a binding's driver, for `drvhostctl status`. */
+typedef struct BindingCrash {
+        uint64_t realtime_usec; /* when drvhostd saw it, CLOCK_REALTIME */
+        int code;               /* CLD_EXITED, CLD_KILLED, CLD_DUMPED, or 0 */
+        int status;             /* the exit status or the signal */
+        uint32_t pid;           /* the process that died (its core dump is `coredumpctl info PID`) */
+        char result[32];        /* systemd's Result= */
+} BindingCrash;
+
 /* Listeners (context.h: binding_listener_t) get the event as an int, a BindingEvent. */
 
 struct Binding {
@@ -136,7 +145,8 @@ struct Binding {
 
         CrashPolicy policy;
         CrashHistory history;
-        unsigned n_restarts; /* restarts after crashes, by drvhostd */
+        BindingCrash last_crash; /* realtime_usec 0: none yet */
+        unsigned n_restarts;     /* restarts after crashes, by drvhostd */
 };
 
 /* A new binding of the device to the manifest's driver, linked into c; not started. */

@@ -125,6 +125,25 @@ static int method_get_device(sd_bus_message *m, void *userdata, sd_bus_error *er
         return sd_bus_send(NULL, reply, NULL);
 }
 
+/* The last death of the device's driver; time 0 when there was none (or the binding is gone). */
+static int method_get_last_crash(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        _cleanup_(sd_device_unrefp) sd_device *dev = NULL;
+        Context *c = userdata;
+        const Binding *b;
+        BindingCrash none = {};
+        const BindingCrash *x;
+        int r;
+
+        r = read_device_argument(m, c, NULL, &dev, NULL, error);
+        if (r < 0)
+                return r;
+        b = binding_find_by_syspath(c, device_syspath(dev));
+        x = b ? &b->last_crash : &none;
+        return sd_bus_reply_method_return(m, DRVHOST_BUS_CRASH_TYPE, x->realtime_usec, x->code, x->status,
+                                          x->pid, x->result);
+}
+
 static int method_list_drivers(sd_bus_message *m, void *userdata, sd_bus_error *error _unused_)
 {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
@@ -341,6 +360,9 @@ static const sd_bus_vtable manager_vtable[] = {
     SD_BUS_METHOD_WITH_ARGS("GetDevice", SD_BUS_ARGS("s", device),
                             SD_BUS_RESULT(DRVHOST_BUS_DEVICE_TYPE, info), method_get_device,
                             SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("GetLastCrash", SD_BUS_ARGS("s", device),
+                            SD_BUS_RESULT("t", time, "i", code, "i", status, "u", pid, "s", result),
+                            method_get_last_crash, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("ListDrivers", SD_BUS_NO_ARGS,
                             SD_BUS_RESULT("a" DRVHOST_BUS_DRIVER_TYPE, drivers), method_list_drivers,
                             SD_BUS_VTABLE_UNPRIVILEGED),

@@ -158,6 +158,8 @@ static int read_property(sd_bus_message *m, UnitStatus *st)
                 r = read_string_into(m, st->result, sizeof(st->result));
         else if (streq(name, "ExecMainCode"))
                 r = sd_bus_message_read(m, "v", "i", &st->exec_main_code);
+        else if (streq(name, "ExecMainPID"))
+                r = sd_bus_message_read(m, "v", "u", &st->exec_main_pid);
         else if (streq(name, "ExecMainStatus"))
                 r = sd_bus_message_read(m, "v", "i", &st->exec_main_status);
         else if (streq(name, "ExecMainExitTimestampMonotonic"))

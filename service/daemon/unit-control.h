@@ -15,9 +15,10 @@
 typedef struct UnitStatus {
         char active_state[32];
         char sub_state[32];
-        char result[32];      /* "success", "signal", "exit-code", "core-dump", "watchdog", … */
-        int exec_main_code;   /* CLD_EXITED, CLD_KILLED, CLD_DUMPED, or 0 (no process ran) */
-        int exec_main_status; /* the exit status or the signal number */
+        char result[32];        /* "success", "signal", "exit-code", "core-dump", "watchdog", … */
+        int exec_main_code;     /* CLD_EXITED, CLD_KILLED, CLD_DUMPED, or 0 (no process ran) */
+        int exec_main_status;   /* the exit status or the signal number */
+        uint32_t exec_main_pid; /* the main process, also after it ended: names its core dump */
         /* CLOCK_MONOTONIC of the main process's last exit: names one death, however many signals
          * report it, and also one that systemd restarts at once (auto-restart is no end of the unit). */
         uint64_t exec_main_exit_usec;

@@ -16,6 +16,10 @@
  * decision, driver, unit, binding state, kernel driver, crashes, restarts (both counted by drvhostd,
  * which restarts drivers itself). */
 #define DRVHOST_BUS_DEVICE_TYPE "(ssssssssssssuu)"
+/* The last death of a device's driver (GetLastCrash): when drvhostd saw it (CLOCK_REALTIME µs, 0 for
+ * none), how it ended (CLD_EXITED, CLD_KILLED, CLD_DUMPED or 0 when unknown), the exit status or
+ * signal, the pid that died (its core dump's COREDUMP_PID), systemd's Result=. */
+#define DRVHOST_BUS_CRASH_TYPE "tiius"
 /* One manifest: name, path, exec, priority, description, fallback to kernel, restart limit burst,
  * restart limit interval in seconds, match patterns. */
 #define DRVHOST_BUS_DRIVER_TYPE "(sssisbuuas)"
