@@ -79,7 +79,7 @@ printer_sink() {
 # The serial gadget echoes; the session writes numbered lines through the port and reads them back.
 serial_echo() {
         while [ ! -e "$work/stop" ]; do
-                [ -c "$gs" ] && { stty -F "$gs" raw -echo 2>/dev/null; cat "$gs" > "$gs" 2>/dev/null; }
+                [ -c "$gs" ] && { timeout 5 stty -F "$gs" raw -echo 2>/dev/null; cat "$gs" > "$gs" 2>/dev/null; }
                 sleep 0.1
         done
 }
@@ -90,7 +90,14 @@ serial_session() {
         stty -F "$link" raw -echo 2>/dev/null
         while [ ! -e "$work/session-stop" ]; do
                 i=$((i + 1))
-                if ! printf 'L %d\n' "$i" >&3 2>/dev/null; then
+                # A write the port does not take within 2 s (nobody echoes, a full buffer) must not
+                # hold the campaign: it is a timeout, not a hang-up.
+                timeout 2 sh -c 'printf "L %d\n" "$1" >&3' _ "$i" 2>/dev/null
+                st=$?
+                if [ "$st" -eq 124 ]; then
+                        to=$((to + 1))
+                        continue
+                elif [ "$st" -ne 0 ]; then
                         hup=$((hup + 1))
                         break
                 fi
@@ -117,6 +124,7 @@ serial_echo &
 echo_loop=$!
 print_loop &
 printer=$!
+echo "campaign: the print, printer-sink and serial-echo loops run"
 
 # --- the campaign ---
 declare -A lat
@@ -131,6 +139,7 @@ lines_lost=0
 serial_crashes=0
 pintf="" sintf=""
 plug_pair() {
+        echo "round $round: plugging the printer and the serial gadget"
         gadget_plug fcp && gadget_plug fcs || return 1
         pintf=$(interface_of fcp)
         sintf=$(interface_of fcs 0)
@@ -155,7 +164,8 @@ inject_one() {
         before=$(last_restarted "$unit")
         t0=$(($(date +%s%N) / 1000))
         injected=$((injected + 1))
-        if ! drvhostctl inject "$dev" "$kind" >/dev/null 2>"$work/inject-err"; then
+        echo "fault $injected: $kind into $unit (pid $pid)"
+        if ! timeout 30 drvhostctl inject "$dev" "$kind" >/dev/null 2>"$work/inject-err"; then
                 failed+=("$kind on $unit: inject refused: $(cat "$work/inject-err")")
                 return
         fi
@@ -189,6 +199,7 @@ while [ "$injected" -lt "$FAULTS" ]; do
                 continue
         fi
         bound=$((bound + 1))
+        echo "round $round: $punit and $sunit serve"
         rm -f "$work/session-stop"
         serial_session > "$work/session.$round" &
         session=$!
@@ -208,6 +219,7 @@ while [ "$injected" -lt "$FAULTS" ]; do
                 done
         done
         touch "$work/session-stop"
+        echo "round $round: ending the serial session"
         wait "$session"
         sessions=$((sessions + 1))
         read -r sent ok late to hup < "$work/session.$round" || hup=1
