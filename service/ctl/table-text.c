@@ -351,6 +351,23 @@ finish:
         return r;
 }
 
+/* A list a record shows one item per line: the first after the label, the rest aligned under it. */
+static int print_record_lines(FILE *f, const Column *col, const Cell *c, size_t label_width)
+{
+        for (char **s = c->strv; s && *s; s++) {
+                _cleanup_free_ char *text = NULL;
+
+                if (text_escape(*s, &text) < 0)
+                        return -ENOMEM;
+                if (s == c->strv)
+                        fprintf(f, "%*s: ", (int)label_width, col->header ? col->header : "");
+                else
+                        print_padding(f, label_width + strlen(": "));
+                fprintf(f, "%s%s\n", col->prefix ? col->prefix : "", text);
+        }
+        return 0;
+}
+
 static int print_record(const Table *t, FILE *f, bool legend, bool color)
 {
         size_t label_width = 0;
@@ -372,6 +389,12 @@ static int print_record(const Table *t, FILE *f, bool legend, bool color)
                         if (col->flags & COLUMN_BLANK_BEFORE)
                                 fputc('\n', f);
                         r = table_print_text(c->table, f, legend, color);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                if (c->type == CELL_STRV && (col->flags & COLUMN_DETAIL)) {
+                        r = print_record_lines(f, col, c, label_width);
                         if (r < 0)
                                 return r;
                         continue;

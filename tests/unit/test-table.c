@@ -220,6 +220,27 @@ static void test_record_with_a_list(void **state)
                "a kernel     -\n");
 }
 
+/* A list in a record (drvhostctl status's backtrace): one item per line, aligned under the first. */
+enum { B_CRASH, B_FRAMES, _B_MAX };
+static const Column backtrace_columns[_B_MAX] = {
+    [B_CRASH] = {.header = "Last crash", .json_key = "last_crash"},
+    [B_FRAMES] = {.header = "Backtrace", .json_key = "frames", .flags = COLUMN_DETAIL},
+};
+
+static void test_record_list_one_per_line(void **state)
+{
+        _cleanup_(table_freep) Table *t = table_new(TABLE_RECORD, backtrace_columns, _B_MAX);
+        char *frames[] = {(char *)"#0 0x1 f (a + 0x1)", (char *)"#1 0x2 g (a + 0x2)", NULL};
+
+        assert_non_null(t);
+        assert_int_equal(table_set_string(t, 0, B_CRASH, "SIGSEGV"), 0);
+        assert_int_equal(table_set_strv(t, 0, B_FRAMES, frames), 0);
+        expect(t, true, false,
+               "Last crash: SIGSEGV\n"
+               " Backtrace: #0 0x1 f (a + 0x1)\n"
+               "            #1 0x2 g (a + 0x2)\n");
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -228,6 +249,7 @@ int main(void)
             cmocka_unit_test(test_details_and_right_alignment),
             cmocka_unit_test(test_device_strings_escaped),
             cmocka_unit_test(test_record_with_a_list),
+            cmocka_unit_test(test_record_list_one_per_line),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -26,6 +26,7 @@ check "the CRASHED event names the core of pid $pid (DRVHOST_COREDUMP_PID)" \
         journal_has "$DRVHOST_MESSAGE_CRASHED" DRVHOST_UNIT="$unit" DRVHOST_COREDUMP_PID="$pid"
 check "coredumpctl finds that core, of $unit" \
         wait_for 30 eval 'coredumpctl --no-pager info "$pid" 2>/dev/null | tee /tmp/crash-restart-core | grep -q "Unit: $unit"'
+head -n 40 /tmp/crash-restart-core
 check "the core was stored (its storage is present)" grep -Eq "Storage: .*(present|zst|lz4|xz)" /tmp/crash-restart-core
 drvhostctl status "$(basename "$intf")" | tee /tmp/crash-restart-status
 check "drvhostctl status shows the last crash: SIGSEGV, core dumped, pid $pid" \
@@ -33,9 +34,9 @@ check "drvhostctl status shows the last crash: SIGSEGV, core dumped, pid $pid" \
 check "drvhostctl status names the core: coredumpctl info $pid" \
         grep -Eq "Core dump: +coredumpctl info $pid" /tmp/crash-restart-status
 check "drvhostctl status shows the first frames of its backtrace" \
-        wait_for 10 eval 'drvhostctl status "$(basename "$intf")" | grep -Eq "^ +#0 +0x"'
+        wait_for 10 eval 'drvhostctl status "$(basename "$intf")" | grep -Eq "Backtrace: +#0 +0x"'
 check "drvhostctl --json status has the crash's pid and core" \
-        eval '[ "$(drvhostctl --json=short status "$(basename "$intf")" | jq -r "\(.last_crash_pid) \(.last_crash_core_dumped)")" = "$pid true" ]'
+        eval '[ "$(drvhostctl --json=short status "$(basename "$intf")" | jq -r ".last_crash_pid, .last_crash_core_dumped" | xargs)" = "$pid true" ]'
 check "journalctl -x explains the crash from the catalog" \
         sh -c "journalctl -x --no-pager MESSAGE_ID=$DRVHOST_MESSAGE_CRASHED DRVHOST_UNIT=$unit | grep -q 'Only this driver process was'"
 gadget_remove cr
