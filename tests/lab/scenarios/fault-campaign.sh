@@ -237,7 +237,11 @@ done
 touch "$work/stop"
 kill "$printer" "$sink" "$echo_loop" 2>/dev/null
 wait "$printer" "$sink" "$echo_loop" 2>/dev/null
+# Their readers too, before the gadgets go: f_printer's device file, still open when its function
+# is removed, corrupts the kernel's list at the reader's exit (a kernel BUG at power-off, seen here).
 pkill -f "cat $gs" 2>/dev/null
+pkill -f "cat /dev/g_printer" 2>/dev/null
+wait_for 10 eval '! pgrep -f "cat (/dev/g_printer|$gs)" >/dev/null' 
 
 # --- the accounting ---
 # Cut what the printer received into segments per job: an exact copy ends with its JOBEND.
