@@ -12,13 +12,6 @@ CRASHES=${CRASHES:-30}
 
 now_usec() { echo $(($(date +%s%N) / 1000)); }
 
-stats() { # prints "median p90" in ms of the numbers on stdin (µs)
-        sort -n | awk '{ v[NR] = $1 } END {
-                m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-                p = v[int(NR * 0.9 + 0.999)]
-                printf "%.1f %.1f\n", m / 1000, p / 1000 }'
-}
-
 # restarted UNIT OLD_PID: the unit is active again in another process.
 restarted() { unit_active "$1" && [ "$(unit_pid "$1")" != "$2" ] && [ "$(unit_pid "$1")" != 0 ]; }
 
@@ -82,9 +75,9 @@ gadget_remove cb
 
 check "floor: $CRASHES crashes measured" test "${#floor[@]}" -eq "$CRASHES"
 check "drvhost: $CRASHES crashes measured" test "${#drv[@]}" -eq "$CRASHES"
-read -r fm fp < <(printf '%s\n' "${floor[@]}" | stats)
-read -r dm dp < <(printf '%s\n' "${drv[@]}" | stats)
-read -r sm sp < <(printf '%s\n' "${seen[@]:-0}" | stats)
+read -r fm fp < <(printf '%s\n' "${floor[@]}" | median_p90_ms)
+read -r dm dp < <(printf '%s\n' "${drv[@]}" | median_p90_ms)
+read -r sm sp < <(printf '%s\n' "${seen[@]:-0}" | median_p90_ms)
 say ""
 say "SIGSEGV → READY=1 again over $CRASHES crashes each, same VM boot (TCG, absolute times are slow)"
 say "$(printf '%-52s %10s %10s' path 'median ms' 'p90 ms')"

@@ -29,13 +29,6 @@ measure() {
         return $rc
 }
 
-stats() { # prints "median p90" in ms of the numbers on stdin (µs)
-        sort -n | awk '{ v[NR] = $1 } END {
-                m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-                p = v[int(NR * 0.9 + 0.999)]
-                printf "%.1f %.1f\n", m / 1000, p / 1000 }'
-}
-
 baseline_unit() {
         local dev
         dev=$(gadget_usb_path bench) || return 1
@@ -77,8 +70,8 @@ gadget_remove bench
 
 check "baseline: $PLUGS plugs measured" test "${#base[@]}" -eq "$PLUGS"
 check "drvhost: $PLUGS plugs measured" test "${#drv[@]}" -eq "$PLUGS"
-read -r bm bp < <(printf '%s\n' "${base[@]}" | stats)
-read -r dm dp < <(printf '%s\n' "${drv[@]}" | stats)
+read -r bm bp < <(printf '%s\n' "${base[@]}" | median_p90_ms)
+read -r dm dp < <(printf '%s\n' "${drv[@]}" | median_p90_ms)
 say ""
 say "plug → READY=1 latency over $PLUGS plugs each, same VM boot (TCG, absolute times are slow)"
 say "$(printf '%-44s %10s %10s' path 'median ms' 'p90 ms')"

@@ -113,6 +113,14 @@ journal_lacks() { [ -z "$(journal_events "$@")" ]; }
 
 # kill_unit_main SIGNAL UNIT: signals the unit's main process; refuses pid 0 (it would mean our
 # own process group).
+# The benchmarks' summary: "median p90" in ms of the µs numbers on stdin.
+median_p90_ms() {
+        sort -n | awk '{ v[NR] = $1 } END {
+                m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+                p = v[int(NR * 0.9 + 0.999)]
+                printf "%.1f %.1f\n", m / 1000, p / 1000 }'
+}
+
 # The unit's ActiveEnterTimestamp in µs (CLOCK_REALTIME): systemd's record of its READY=1.
 unit_active_enter_usec() {
         local path
