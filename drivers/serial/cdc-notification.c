@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Parsing the notifications of a CDC-ACM device (see cdc-notification.h). */
 #include <errno.h>
+#include <sys/ioctl.h>
 
 #include "cdc-notification.h"
 
@@ -48,4 +49,10 @@ int cdc_notification_serial_state(const uint8_t *buf, size_t n, uint16_t *ret)
                 return -EBADMSG;
         *ret = le16(c.data);
         return 0;
+}
+
+uint32_t cdc_serial_state_to_tiocm(uint16_t state)
+{
+        return TIOCM_CTS | (state & CDC_SERIAL_STATE_DCD ? TIOCM_CAR : 0) |
+               (state & CDC_SERIAL_STATE_DSR ? TIOCM_DSR : 0) | (state & CDC_SERIAL_STATE_RING ? TIOCM_RI : 0);
 }

@@ -30,3 +30,14 @@ int cdc_notification_parse(const uint8_t *buf, size_t n, CdcNotification *ret);
  * or -EBADMSG for one too short to carry them. Devices are lax about wLength: two data bytes are
  * what counts. */
 int cdc_notification_serial_state(const uint8_t *buf, size_t n, uint16_t *ret);
+
+/* SERIAL_STATE's bits (PSTN 1.2, table 31) that are modem lines. */
+enum {
+        CDC_SERIAL_STATE_DCD = 1 << 0, /* bRxCarrier */
+        CDC_SERIAL_STATE_DSR = 1 << 1, /* bTxCarrier */
+        CDC_SERIAL_STATE_RING = 1 << 3,
+};
+
+/* The modem status a serial port shows for a SERIAL_STATE (TIOCM_CAR, TIOCM_DSR, TIOCM_RI), with CTS
+ * always on: CDC-ACM has no CTS line, and the kernel's cdc-acm reports it on too. */
+uint32_t cdc_serial_state_to_tiocm(uint16_t state);

@@ -7,6 +7,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "kernel-tty.h"
 #include "macro.h"
 #include "pty-port.h"
 
@@ -99,10 +100,13 @@ int pty_port_from_fd(int master, PtyPort *ret)
                 goto fail;
         }
         r = ptsname_r(p.master, p.path, sizeof(p.path));
-        if (r != 0) {
+        if (r == ENOTTY) {
+                r = kernel_tty_path(p.master, p.path, sizeof(p.path));
+                p.kernel = r >= 0;
+        } else
                 r = -r;
+        if (r < 0)
                 goto fail;
-        }
         *ret = p;
         return 0;
 fail:

@@ -18,6 +18,8 @@ enum {
 typedef struct PtyPort {
         int master; /* nonblocking, close-on-exec; -EBADF if not open */
         char path[PTY_PATH_MAX];
+        /* Not a pty but the kernel front end's file (kernel-tty.h): a real tty, /dev/ttyACM<n>. */
+        bool kernel;
 } PtyPort;
 
 /* Opens a pty pair: the master nonblocking and close-on-exec, the slave unlocked, with the line
@@ -28,7 +30,8 @@ int pty_port_open(PtyPort *ret);
 
 /* Takes a copy of a master someone else made (drvhostd, which keeps its own copy open across the
  * driver's restarts, sets the slave's owner, mode and first settings, and opened it once as
- * pty_port_open() does). The master is made nonblocking. Returns 0 or -errno. */
+ * pty_port_open() does), or of the kernel front end's file drvhostd made instead (then p->kernel).
+ * The copy is made nonblocking. Returns 0 or -errno. */
 int pty_port_from_fd(int master, PtyPort *ret);
 
 /* Closes the master, which hangs up the slave's users unless another copy stays open. Safe on a closed port. */

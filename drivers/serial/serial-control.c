@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -16,7 +17,8 @@ static void control_done(struct libusb_transfer *t)
 {
         Serial *s = t->user_data;
         bool is_coding = s->control_request == CDC_SET_LINE_CODING;
-        const char *name = is_coding ? "SET_LINE_CODING" : "SET_CONTROL_LINE_STATE";
+        bool is_break = s->control_request == CDC_SEND_BREAK;
+        const char *name = is_coding ? "SET_LINE_CODING" : is_break ? "SEND_BREAK" : "SET_CONTROL_LINE_STATE";
 
         s->control_pending = false;
         (void)drvhost_driver_io_end(s->driver);
@@ -33,6 +35,8 @@ static void control_done(struct libusb_transfer *t)
                                          "The device does not support %s, not sending it again.", name);
                 if (is_coding)
                         s->coding_unsupported = true;
+                else if (is_break)
+                        s->break_unsupported = true;
                 else
                         s->lines_unsupported = true;
                 break;
@@ -46,6 +50,10 @@ static void control_done(struct libusb_transfer *t)
         if (is_coding) {
                 s->coding_sent = s->coding_inflight;
                 s->coding_sent_valid = true;
+        } else if (is_break) {
+                s->break_sent = s->break_inflight;
+                if (s->break_sent)
+                        s->break_pulse = false; /* the pulse's "on" is out; off follows if wanted */
         } else {
                 s->lines_sent = s->lines_inflight;
                 s->lines_sent_valid = true;
@@ -73,6 +81,10 @@ void control_kick(Serial *s)
                 s->control_request = CDC_SET_CONTROL_LINE_STATE;
                 s->lines_inflight = s->lines_wanted;
                 value = s->lines_inflight;
+        } else if (break_dirty(s)) {
+                s->control_request = CDC_SEND_BREAK;
+                s->break_inflight = s->break_pulse || s->break_wanted;
+                value = s->break_inflight ? CDC_BREAK_ON : CDC_BREAK_OFF;
         } else
                 return;
 
@@ -94,6 +106,16 @@ void control_kick(Serial *s)
 void serial_set_lines(Serial *s, uint16_t lines)
 {
         s->lines_wanted = lines;
+        control_kick(s);
+}
+
+void serial_apply_front_state(Serial *s, const struct drvhost_tty_state *st)
+{
+        s->lines_wanted = (st->mctrl & TIOCM_DTR ? CDC_CONTROL_DTR : 0) | (st->mctrl & TIOCM_RTS ? CDC_CONTROL_RTS : 0);
+        if (st->breaks != s->breaks_seen && !st->break_on && !s->break_sent)
+                s->break_pulse = true;
+        s->breaks_seen = st->breaks;
+        s->break_wanted = st->break_on;
         control_kick(s);
 }
 

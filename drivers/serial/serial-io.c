@@ -110,8 +110,9 @@ void serial_slave_closed(Serial *s)
         s->slave_open = false;
         s->slave_hup = false;
         (void)drvhost_driver_log(s->driver, LOG_DEBUG, "Port closed.");
-        /* HUPCL is the serial port's "hang up on last close"; the pty starts with it set. */
-        if (!s->termios_known || (s->termios.c_cflag & HUPCL))
+        /* HUPCL is the serial port's "hang up on last close"; the pty starts with it set. The kernel
+         * front end's tty does that itself and says so in its modem lines. */
+        if (!s->pty.kernel && (!s->termios_known || (s->termios.c_cflag & HUPCL)))
                 serial_set_lines(s, 0);
         serial_update_status(s);
 }
@@ -120,7 +121,7 @@ void serial_slave_opened(Serial *s)
 {
         s->slave_open = true;
         (void)drvhost_driver_log(s->driver, LOG_DEBUG, "Port opened.");
-        if (!(s->termios_known && line_coding_termios_hangup(&s->termios)))
+        if (!s->pty.kernel && !(s->termios_known && line_coding_termios_hangup(&s->termios)))
                 serial_set_lines(s, CDC_CONTROL_DTR | CDC_CONTROL_RTS);
         in_submit(s);
         serial_update_status(s);
@@ -187,11 +188,19 @@ void notify_done(struct libusb_transfer *t)
                 return;
         }
 
-        /* A pty has no modem status lines to show DCD, DSR, RING or errors on: logged for debugging. */
+        /* A pty has no modem status lines to show DCD, DSR, RING or errors on: logged for debugging.
+         * The kernel front end's tty has them, for TIOCMGET and TIOCMIWAIT. */
         if (cdc_notification_serial_state(t->buffer, (size_t)MAX(t->actual_length, 0), &state) >= 0) {
                 if (state != s->serial_state)
                         (void)drvhost_driver_log(s->driver, LOG_DEBUG, "Serial state 0x%04x.", state);
                 s->serial_state = state;
+                if (s->pty.kernel) {
+                        r = kernel_tty_set_msr(s->pty.master, cdc_serial_state_to_tiocm(state));
+                        if (r < 0) {
+                                serial_fail_errno(s, r, "pass on the modem status");
+                                return;
+                        }
+                }
         }
 
         r = drvhost_driver_submit(s->driver, t);
@@ -200,4 +209,22 @@ void notify_done(struct libusb_transfer *t)
                 return;
         }
         s->notify_pending = true;
+}
+
+int serial_front_changed(Serial *s)
+{
+        struct drvhost_tty_state st;
+        int r;
+
+        r = kernel_tty_get_state(s->pty.master, &st);
+        if (r < 0)
+                return r;
+        /* Opened: data flows, the lines follow what the tty asks. Closed: the tty drained what the
+         * application wrote before it let the close finish (closing_wait), so nothing is left. */
+        if (st.open && !s->slave_open)
+                serial_slave_opened(s);
+        else if (!st.open && s->slave_open)
+                serial_slave_closed(s);
+        serial_apply_front_state(s, &st);
+        return 0;
 }

@@ -76,8 +76,8 @@ void serial_update_status(Serial *s)
 {
         char coding[LINE_CODING_STRING_MAX], status[STATUS_MAX];
 
-        (void)snprintf(status, sizeof(status), "Serving %04x:%04x on %s, %s, port %s", s->vendor, s->product,
-                       s->pty.path,
+        (void)snprintf(status, sizeof(status), "Serving %04x:%04x on %s (%s), %s, port %s", s->vendor,
+                       s->product, s->pty.path, s->pty.kernel ? "kernel tty" : "pty",
                        s->coding_wanted_valid ? line_coding_to_string(&s->coding_wanted, coding) : "no rate",
                        s->slave_open ? "open" : "closed");
         if (streq(status, s->status))
@@ -95,6 +95,11 @@ bool coding_dirty(const Serial *s)
 bool lines_dirty(const Serial *s)
 {
         return !s->lines_unsupported && !(s->lines_sent_valid && s->lines_sent == s->lines_wanted);
+}
+
+bool break_dirty(const Serial *s)
+{
+        return !s->break_unsupported && (s->break_pulse || s->break_sent != s->break_wanted);
 }
 
 /* Data read from the pty waits while a new line coding is not on the device yet, so that it goes out
@@ -123,5 +128,8 @@ int serial_update_events(Serial *s)
                 events |= POLLOUT;
         if (s->slave_hup && !(events & POLLIN))
                 events = 0;
+        /* The kernel front end says what changed (opens among others) with POLLPRI. */
+        if (s->pty.kernel)
+                events |= POLLPRI;
         return drvhost_driver_set_fd_events(s->driver, s->pty.master, events);
 }

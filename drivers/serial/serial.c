@@ -53,6 +53,11 @@ static int on_pty(DrvhostDriver *d, int fd, short revents, void *userdata)
 
         if (revents & POLLHUP)
                 s->slave_hup = true;
+        if (revents & POLLPRI) {
+                r = serial_front_changed(s);
+                if (r < 0)
+                        return log_pty_error(d, r);
+        }
         if (revents & (POLLIN | POLLHUP | POLLERR)) {
                 r = out_fill(s);
                 if (r < 0)
@@ -77,8 +82,9 @@ static int on_tick(DrvhostDriver *d, void *userdata)
                 s->notify_error = 0;
         }
 
-        /* No event says that the slave was opened: a hang-up only ends. */
-        if (!s->slave_open || s->slave_hup) {
+        /* No event says that the slave was opened: a hang-up only ends. (The kernel front end says
+         * so, with POLLPRI.) */
+        if (!s->pty.kernel && (!s->slave_open || s->slave_hup)) {
                 r = pty_port_slave_state(&s->pty);
                 if (r < 0)
                         return log_pty_error(d, r);
@@ -91,7 +97,9 @@ static int on_tick(DrvhostDriver *d, void *userdata)
         r = serial_check_termios(s);
         if (r < 0)
                 return log_pty_error(d, r);
-        (void)drvhost_driver_set_tick_interval(d, s->slave_open        ? TICK_OPEN_USEC
+        /* The kernel front end reports termios changes too: the tick is only a safety net. */
+        (void)drvhost_driver_set_tick_interval(d, s->pty.kernel        ? TICK_CLOSED_USEC
+                                                  : s->slave_open      ? TICK_OPEN_USEC
                                                   : s->open_watch >= 0 ? TICK_CLOSED_USEC
                                                                        : TICK_UNWATCHED_USEC);
         return serial_update_events(s);
@@ -170,6 +178,11 @@ static void serial_shutdown(Serial *s)
         s->open_watch = safe_close(s->open_watch);
         /* Cancelled, and back (or left to libusb) before the port's lines go down. */
         (void)drvhost_driver_drain(s->driver, DRAIN_USEC);
+
+        /* Gone: the applications holding the kernel front end's tty get their hang-up now, not when
+         * drvhostd hears of the unplug. */
+        if (s->pty.kernel && drvhost_driver_exit_status(s->driver) == DRVHOST_EXIT_UNPLUGGED)
+                (void)kernel_tty_hangup(s->pty.master);
 
         /* Stopped with the device still there: leave it as a closed port would, DTR and RTS down. */
         if (drvhost_driver_exit_status(s->driver) != DRVHOST_EXIT_UNPLUGGED && !s->lines_unsupported &&
@@ -296,10 +309,17 @@ static int serial_setup(Serial *s)
         if (r < 0)
                 return serial_fail_errno(s, r, "watch the pty"), r;
         s->watching = true;
-        serial_watch_opens(s);
+        if (s->pty.kernel) {
+                /* A restart resumes what the port was doing: open or not, its lines, its break. */
+                r = serial_front_changed(s);
+                if (r < 0)
+                        return serial_fail_errno(s, r, "read the port's state"), r;
+        } else
+                serial_watch_opens(s);
 
-        (void)drvhost_driver_log(s->driver, LOG_INFO, "Serving the device on %s.", s->pty.path);
-        return 0;
+        (void)drvhost_driver_log(s->driver, LOG_INFO, "Serving the device on %s (%s).", s->pty.path,
+                                 s->pty.kernel ? "kernel tty" : "pty");
+        return serial_update_events(s);
 }
 
 static void help(void)

@@ -17,6 +17,7 @@
 
 #include "acm-descriptors.h"
 #include "cdc-notification.h"
+#include "kernel-tty.h"
 #include "line-coding.h"
 #include "pty-port.h"
 
@@ -47,6 +48,10 @@ enum {
         CDC_REQUEST_TYPE_OUT = LIBUSB_ENDPOINT_OUT | LIBUSB_REQUEST_TYPE_CLASS | LIBUSB_RECIPIENT_INTERFACE,
         CDC_SET_LINE_CODING = 0x20,
         CDC_SET_CONTROL_LINE_STATE = 0x22,
+        CDC_SEND_BREAK = 0x23,
+        /* SEND_BREAK's wValue: on until told otherwise, and off. */
+        CDC_BREAK_ON = 0xffff,
+        CDC_BREAK_OFF = 0,
         CDC_CONTROL_DTR = 1 << 0,
         CDC_CONTROL_RTS = 1 << 1,
 };
@@ -109,6 +114,10 @@ struct Serial {
         bool coding_wanted_valid, coding_sent_valid, coding_unsupported;
         uint16_t lines_wanted, lines_sent;
         bool lines_sent_valid, lines_unsupported;
+        /* Break, asked for on the kernel front end. A break begun and ended between two looks at the
+         * front end's state is still sent (on, then off): break_pulse. */
+        bool break_wanted, break_sent, break_pulse, break_inflight, break_unsupported;
+        uint32_t breaks_seen;
 
         bool slave_open; /* a user has the pty open */
         bool slave_hup;  /* ... but the master reported the last close: drain, then it is closed */
@@ -140,11 +149,15 @@ bool in_waiting(const Serial *s);
  * polled to drain it: poll() would report POLLHUP on every iteration otherwise. */
 int serial_update_events(Serial *s);
 
+bool break_dirty(const Serial *s);
+
 /* serial-control.c */
 /* Sends what the device should know and does not yet: the line coding first, so that the rate is right
  * by the time DTR rises. */
 void control_kick(Serial *s);
 void serial_set_lines(Serial *s, uint16_t lines);
+/* The kernel front end's modem-line and break requests (its TIOCM_DTR/TIOCM_RTS, break counter). */
+void serial_apply_front_state(Serial *s, const struct drvhost_tty_state *st);
 /* Picks up termios changes the user made on the slave. Returns 0 or -errno. */
 int serial_check_termios(Serial *s);
 
@@ -160,3 +173,6 @@ void serial_slave_opened(Serial *s);
 /* Reads what the user wrote into free OUT transfers and sends them. Returns 0 or -errno. */
 int out_fill(Serial *s);
 void notify_done(struct libusb_transfer *t);
+/* The kernel front end reported a change (POLLPRI): open, close, modem lines, break, flush. Returns 0
+ * or -errno. */
+int serial_front_changed(Serial *s);

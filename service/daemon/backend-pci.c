@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
-#include <libkmod.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +9,7 @@
 #include "backend.h"
 #include "binding.h"
 #include "drvhost_irq.h"
+#include "kmod-util.h"
 #include "sysfs-util.h"
 
 /* The PCI backend: the device goes to the drvhost_irq kernel helper (through driver_override), a
@@ -20,9 +20,6 @@
 #define PCI_DRIVERS_PROBE PCI_SYSFS "/drivers_probe"
 #define IRQ_HELPER_DRIVER PCI_SYSFS "/drivers/" DRVHOST_IRQ_DEVICE_NAME
 #define IRQ_HELPER_NODE "/dev/" DRVHOST_IRQ_DEVICE_NAME
-
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct kmod_ctx *, kmod_unref);
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct kmod_module *, kmod_module_unref);
 
 static int write_string(const char *path, const char *value)
 {
@@ -48,19 +45,11 @@ static int write_attr(const char *syspath, const char *attr, const char *value)
 /* Loads drvhost_irq if its PCI driver is not registered yet (DKMS installs it as a module). */
 static int helper_load(void)
 {
-        _cleanup_(kmod_unrefp) struct kmod_ctx *ctx = NULL;
-        _cleanup_(kmod_module_unrefp) struct kmod_module *mod = NULL;
         int r;
 
         if (access(IRQ_HELPER_DRIVER, F_OK) >= 0)
                 return 0;
-        ctx = kmod_new(NULL, NULL);
-        if (!ctx)
-                return -ENOMEM;
-        r = kmod_module_new_from_name(ctx, DRVHOST_IRQ_DEVICE_NAME, &mod);
-        if (r < 0)
-                return r;
-        r = kmod_module_probe_insert_module(mod, 0, NULL, NULL, NULL, NULL);
+        r = kmod_load(DRVHOST_IRQ_DEVICE_NAME);
         if (r < 0)
                 return r;
         return access(IRQ_HELPER_DRIVER, F_OK) < 0 ? -errno : 0;

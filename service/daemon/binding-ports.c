@@ -12,14 +12,19 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <drvhost_tty.h>
+
 #include "binding-ports.h"
 #include "broker-protocol.h"
 #include "device-string.h"
 #include "fdstore.h"
+#include "kmod-util.h"
 #include "macro.h"
 #include "socket-util.h"
 
 #define TTY_GROUP "dialout"
+#define DRVHOST_TTY_CONTROL "/dev/" DRVHOST_TTY_DEVICE_NAME
+#define DRVHOST_TTY_MODULE "drvhost_tty"
 #define LINK_TMP_SUFFIX ".new"
 /* Where a second device with the same identity gets its link: the first keeps the plain name. */
 #define LINK_PORT_INFIX "-port"
@@ -133,6 +138,39 @@ static int tty_defaults(int slave)
         return 0;
 }
 
+/* The kernel front end (drvhost_tty): a real tty whose device is the USB interface's child, which udev
+ * names /dev/ttyACM<n>, links under /dev/serial/by-id and gives to dialout as for cdc_acm. Fails with
+ * -ENOENT when the module is not loaded, -ENODEV when the binding is not an interface's. */
+static int tty_open_kernel(Binding *b)
+{
+        _cleanup_close_ int fd = -EBADF;
+        struct drvhost_tty_create create = {};
+        char path[PATH_MAX];
+        int r;
+
+        if (strlen(b->sysname) >= sizeof(create.parent))
+                return -ENODEV;
+        strncpy(create.parent, b->sysname, sizeof(create.parent) - 1);
+        fd = open(DRVHOST_TTY_CONTROL, O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (fd < 0 && errno == ENOENT) {
+                /* Not loaded yet (DKMS installs it as a module), or not installed at all. */
+                if (kmod_load(DRVHOST_TTY_MODULE) < 0)
+                        return -ENOENT;
+                fd = open(DRVHOST_TTY_CONTROL, O_RDWR | O_NOCTTY | O_CLOEXEC);
+        }
+        if (fd < 0)
+                return -errno;
+        if (ioctl(fd, DRVHOST_TTY_CREATE, &create) < 0)
+                return -errno;
+        (void)snprintf(path, sizeof(path), "/dev/" DRVHOST_TTY_NAME "%u", create.index);
+        r = tty_link_make(b, path);
+        if (r < 0)
+                return r;
+        b->tty_fd = TAKE_FD(fd);
+        b->tty_kernel = true;
+        return 0;
+}
+
 static int tty_open(Binding *b)
 {
         _cleanup_close_ int master = -EBADF, slave = -EBADF;
@@ -191,7 +229,10 @@ int binding_ports_open(Binding *b)
         int r = 0;
 
         if (b->want_tty && b->tty_fd < 0) {
-                r = tty_open(b);
+                /* A pty where the kernel front end is not to be had. */
+                r = tty_open_kernel(b);
+                if (r == -ENOENT || r == -ENODEV)
+                        r = tty_open(b);
                 if (r >= 0)
                         (void)fdstore_push(FDSTORE_TTY, b->driver, b->sysname, b->tty_fd);
         }
@@ -228,7 +269,14 @@ int binding_ports_adopt(Binding *b, FdstoreKind kind, int fd)
                 if (b->tty_fd >= 0)
                         return -EEXIST;
                 r = ptsname_r(fd, path, sizeof(path));
-                if (r != 0)
+                if (r == ENOTTY) {
+                        struct drvhost_tty_state st;
+
+                        if (ioctl(fd, DRVHOST_TTY_GET_STATE, &st) < 0)
+                                return -errno;
+                        (void)snprintf(path, sizeof(path), "/dev/" DRVHOST_TTY_NAME "%u", st.index);
+                        b->tty_kernel = true;
+                } else if (r != 0)
                         return -r;
                 r = tty_link_make(b, path); /* the link may be gone with /run, or never made */
                 if (r < 0)
@@ -257,6 +305,7 @@ void binding_ports_close(Binding *b)
         if (b->tty_fd >= 0) {
                 fdstore_remove(FDSTORE_TTY, b->driver, b->sysname);
                 b->tty_fd = safe_close(b->tty_fd);
+                b->tty_kernel = false;
         }
         if (b->socket_path) {
                 (void)unlink(b->socket_path);

@@ -102,7 +102,8 @@ struct Binding {
         /* binding-ports.c: made by drvhostd, passed to each driver process; -EBADF/NULL if none. */
         bool want_tty;     /* manifest TTYLink= */
         bool want_socket;  /* manifest JobSocket= */
-        int tty_fd;        /* the pty master */
+        int tty_fd;        /* the pty master, or the kernel front end's file (tty_kernel) */
+        bool tty_kernel;
         char *tty_link;    /* /run/drvhost/tty/usb-VID_PID_SERIAL-ifNN: its name until made */
         bool tty_linked;   /* the link exists and is ours to remove */
         int socket_fd;     /* the listening job socket */

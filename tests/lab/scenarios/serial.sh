@@ -9,72 +9,8 @@
 # lab-timeout: 240
 
 readonly SIZE=$((1024 * 1024))
-readonly TRACEFS=/sys/kernel/tracing
-readonly KPROBE=drvhost_lab/acm_line_coding
+. /lab/guest/acm.sh
 work=$(mktemp -d)
-
-# f_acm's dev_dbg lines for one request type (bRequestType.bRequest, e.g. 21.20) on our port.
-acm_requests() { dmesg | grep -c "acm ttyGS$port req$1" || true; }
-acm_requests_more_than() { [ "$(acm_requests "$1")" -gt "$2" ]; }
-acm_last_request() { dmesg | grep "acm ttyGS$port req$1" | tail -n 1; }
-
-acm_debug_on() {
-        local control=/proc/dynamic_debug/control
-        [ -w "$control" ] || {
-                mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
-                control=/sys/kernel/debug/dynamic_debug/control
-        }
-        echo 'module usb_f_acm +p' > "$control"
-}
-
-acm_kprobe_on() {
-        mountpoint -q "$TRACEFS" || mount -t tracefs nodev "$TRACEFS" || return 1
-        # x86-64 passes ep in %di and req in %si. Where req->buf is depends on the kernel: stable
-        # kernels (Debian's 6.1 included) gained a first member req->ep, which moved buf from offset 0
-        # to 8. So the probe records both candidates, and the first member to tell them apart.
-        echo "p:$KPROBE usb_f_acm:acm_complete_set_line_coding ep=%di:x64 first=+0(%si):x64" \
-                "lc0=+0(+0(%si)):x64 lc8=+0(+8(%si)):x64" >> "$TRACEFS/kprobe_events" &&
-                echo 1 > "$TRACEFS/events/$KPROBE/enable" && echo > "$TRACEFS/trace"
-}
-
-# The line codings f_acm stored since the trace was cleared, one a line: "rate=57600 stop=0 parity=0
-# bits=8" (dwDTERate, bCharFormat, bParityType, bDataBits: the first 7 bytes, little-endian).
-acm_line_codings() {
-        local ep first lc0 lc8 lc
-        sed -n 's/.* ep=\(0x[0-9a-f]*\) first=\(0x[0-9a-f]*\) lc0=\(0x[0-9a-f]*\) lc8=\(0x[0-9a-f]*\).*/\1 \2 \3 \4/p' \
-                "$TRACEFS/trace" | while read -r ep first lc0 lc8; do
-                if [ "$first" = "$ep" ]; then lc=$lc8; else lc=$lc0; fi
-                echo "rate=$((lc & 0xffffffff)) stop=$(((lc >> 32) & 0xff))" \
-                        "parity=$(((lc >> 40) & 0xff)) bits=$(((lc >> 48) & 0xff))"
-        done
-}
-
-# acm_got LINE_CODING: waits for f_acm to store it; shows what it stored instead if it does not come.
-acm_has() { acm_line_codings | grep -qx "$1"; }
-acm_got() {
-        wait_for 5 acm_has "$1" && return 0
-        echo "f_acm stored:"
-        acm_line_codings
-        return 1
-}
-
-acm_kprobe_off() {
-        [ -e "$TRACEFS/events/$KPROBE/enable" ] || return 0
-        echo 0 > "$TRACEFS/events/$KPROBE/enable"
-        echo "-:$KPROBE" >> "$TRACEFS/kprobe_events"
-}
-
-# Both ends raw, each set on the open file that then moves the data, readers started first (they touch
-# a file once ready), everything bounded by timeouts.
-start_reader() { # DEVICE OUTPUT READY
-        (stty raw -echo && touch "$3" && exec timeout 60 head -c "$SIZE") < "$1" > "$2" &
-}
-write_to() { # DEVICE INPUT
-        (stty raw -echo && exec timeout 60 cat "$2" >&0) <> "$1"
-}
-same_file() { [ "$(sha256sum < "$1")" = "$(sha256sum < "$2")" ]; }
-# wait cannot run inside check (a subshell, not the reader's parent): wait here, check the status.
-reader_ok() { test "$1" -eq 0 && test "$(stat -c %s "$2")" -eq "$SIZE"; }
 
 # Coldplug, so that the kernel's choice can be seen first.
 systemctl stop drvhost.service

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <sys/ioctl.h>
+
+#include "kernel-tty.h"
+
+int kernel_tty_get_state(int fd, struct drvhost_tty_state *ret)
+{
+        if (ioctl(fd, DRVHOST_TTY_GET_STATE, ret) < 0)
+                return -errno;
+        return 0;
+}
+
+int kernel_tty_path(int fd, char *buf, size_t n)
+{
+        struct drvhost_tty_state st;
+        int r;
+
+        r = kernel_tty_get_state(fd, &st);
+        if (r < 0)
+                return r;
+        r = snprintf(buf, n, "/dev/" DRVHOST_TTY_NAME "%u", st.index);
+        return r < 0 || (size_t)r >= n ? -ENAMETOOLONG : 0;
+}
+
+int kernel_tty_set_msr(int fd, uint32_t msr)
+{
+        if (ioctl(fd, DRVHOST_TTY_SET_MSR, &msr) < 0)
+                return -errno;
+        return 0;
+}
+
+int kernel_tty_hangup(int fd)
+{
+        if (ioctl(fd, DRVHOST_TTY_HANGUP) < 0)
+                return -errno;
+        return 0;
+}

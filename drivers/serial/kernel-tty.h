@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+/* The kernel front end (drvhost_tty, kernel/include/uapi/drvhost_tty.h): a real tty the kernel keeps,
+ * served through a file drvhostd made for the driver. These are the calls on that file beyond read(),
+ * write() and TCGETS2, which work as on a pty master. */
+#include <stddef.h>
+#include <stdint.h>
+
+#include <drvhost_tty.h>
+
+/* The front end's state: the modem lines and break the applications ask for, whether one has the port
+ * open, what changed since the last call (which clears that). Returns 0 or -errno (-ENOTTY: not a
+ * kernel front end's file). */
+int kernel_tty_get_state(int fd, struct drvhost_tty_state *ret);
+/* "/dev/ttyACM<n>" of the port. Returns 0 or -errno. */
+int kernel_tty_path(int fd, char *buf, size_t n);
+/* The device's modem status, TIOCM_CAR | TIOCM_DSR | TIOCM_RI | TIOCM_CTS, for TIOCMGET and TIOCMIWAIT.
+ * Returns 0 or -errno. */
+int kernel_tty_set_msr(int fd, uint32_t msr);
+/* The device is gone: the applications get a hang-up. Returns 0 or -errno. */
+int kernel_tty_hangup(int fd);

@@ -1,0 +1,122 @@
+#!/usr/bin/python3
+"""What an application does with a serial port, through pyserial (the lab's serial scenarios).
+
+  serial-app.py control PATH    open at 57600 7E1, toggle DTR/RTS, an avrdude-style reset, a break,
+                                print the modem status; one line per step
+  serial-app.py waitcd PATH     wait (TIOCMIWAIT) for DCD to change, print the new state
+  serial-app.py stream PATH SECONDS OUT
+                                write a counter pattern and read what the far end echoes for SECONDS
+                                without ever reopening; a line of JSON on OUT: errors, hang-ups, termios
+                                and modem lines before and after
+"""
+import fcntl
+import json
+import os
+import select
+import struct
+import sys
+import termios
+import time
+
+import serial
+
+STEP_SEC = 0.3
+TIOCMIWAIT = 0x545C
+TIOCMGET = 0x5415
+
+
+def control(path):
+    s = serial.Serial(path, 57600, bytesize=serial.SEVENBITS, parity=serial.PARITY_EVEN,
+                      stopbits=serial.STOPBITS_ONE, timeout=1)
+    print("opened 57600 7E1", flush=True)
+    time.sleep(STEP_SEC)
+    s.dtr = False
+    print("dtr off", flush=True)
+    time.sleep(STEP_SEC)
+    s.rts = False
+    print("rts off", flush=True)
+    time.sleep(STEP_SEC)
+    s.dtr = True
+    s.rts = True
+    print("dtr rts on", flush=True)
+    time.sleep(STEP_SEC)
+    # avrdude / the Arduino tools reset a board by dropping DTR (and RTS) and raising them again.
+    s.dtr = False
+    s.rts = False
+    time.sleep(0.25)
+    s.dtr = True
+    s.rts = True
+    print("reset pulse", flush=True)
+    time.sleep(STEP_SEC)
+    print("modem cd=%d dsr=%d ri=%d cts=%d" % (s.cd, s.dsr, s.ri, s.cts), flush=True)
+    s.send_break(0.25)
+    print("break sent", flush=True)
+    time.sleep(STEP_SEC)
+    s.close()
+    print("closed", flush=True)
+
+
+def waitcd(path):
+    s = serial.Serial(path, 9600, timeout=1)
+    before = s.cd
+    print("waiting cd=%d" % before, flush=True)
+    fcntl.ioctl(s.fileno(), TIOCMIWAIT, 0x040)  # TIOCM_CD
+    print("changed cd=%d" % s.cd, flush=True)
+
+
+def modem_lines(fd):
+    return struct.unpack("I", fcntl.ioctl(fd, TIOCMGET, struct.pack("I", 0)))[0]
+
+
+def stream(path, seconds, out):
+    """Writes a running byte counter and reads what comes back; counts what is missing."""
+    s = serial.Serial(path, 115200, timeout=0)
+    s.dtr = True
+    fd = s.fileno()
+    before = {"termios": termios.tcgetattr(fd)[:6], "mctrl": modem_lines(fd) & 0x006}
+    res = {"errors": [], "written": 0, "read": 0, "hangups": 0, "gaps": 0}
+    pattern = bytes(range(256)) * 64
+    sent = 0
+    expect = 0
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        try:
+            r, w, _ = select.select([fd], [fd], [], 0.2)
+            if w:
+                n = os.write(fd, pattern[sent % 256:sent % 256 + 4096])
+                sent += n
+            if r:
+                data = os.read(fd, 65536)
+                if not data:
+                    res["hangups"] += 1
+                    time.sleep(0.1)
+                    continue
+                for b in data:
+                    if b != expect % 256:
+                        res["gaps"] += 1
+                        expect = b
+                    expect += 1
+                res["read"] += len(data)
+        except OSError as e:
+            res["errors"].append(str(e))
+            time.sleep(0.1)
+    res["written"] = sent
+    after = {"termios": termios.tcgetattr(fd)[:6], "mctrl": modem_lines(fd) & 0x006}
+    res["termios_same"] = before["termios"] == after["termios"]
+    res["mctrl_before"] = before["mctrl"]
+    res["mctrl_after"] = after["mctrl"]
+    s.close()
+    with open(out, "w") as f:
+        json.dump(res, f)
+
+
+if __name__ == "__main__":
+    cmd = sys.argv[1]
+    if cmd == "control":
+        control(sys.argv[2])
+    elif cmd == "waitcd":
+        waitcd(sys.argv[2])
+    elif cmd == "stream":
+        stream(sys.argv[2], float(sys.argv[3]), sys.argv[4])
+    else:
+        sys.exit("unknown command " + cmd)

@@ -1,0 +1,125 @@
+# serial-dropin: with the kernel front end (drvhost_tty) loaded, drvhost-serial serves a CDC-ACM gadget
+# as a real serial port, not a pty: the same /dev/serial/by-id name udev gives the port under cdc_acm,
+# a /dev/ttyACM node of group dialout, termios (7E1 at 57600) reaching the device as SET_LINE_CODING,
+# DTR/RTS as SET_CONTROL_LINE_STATE, a break, the device's DCD/DSR as TIOCMGET bits and TIOCMIWAIT,
+# pyserial's list_ports, 1 MiB each way, and a hang-up at the unplug. The application is pyserial,
+# run as a user in dialout (and refused to one outside it).
+# lab-timeout: 300
+
+readonly SIZE=$((1024 * 1024))
+. /lab/guest/acm.sh
+. /lab/guest/irq.sh # where the lab's kernel modules are
+work=$(mktemp -d)
+TTY_KO=${IRQ_KO%/*}/drvhost_tty.ko
+app=/lab/guest/serial-app.py
+
+id labdial >/dev/null 2>&1 || useradd --no-create-home --shell /bin/sh --groups dialout labdial
+id labuser >/dev/null 2>&1 || useradd --no-create-home --shell /bin/sh labuser
+as_user() { local u=$1; shift; runuser -u "$u" -- "$@"; }
+
+by_id_of() { # TTY: the /dev/serial/by-id link pointing at /dev/TTY
+        local l
+        for l in /dev/serial/by-id/*; do
+                [ "$(readlink -f "$l")" = "/dev/$1" ] && { echo "$l"; return 0; }
+        done
+        return 1
+}
+acm_line_states_since() { dmesg | grep "acm ttyGS$port req21.22" | tail -n +$(($1 + 1)) | sed 's/.* v\([0-9a-f]*\) .*/\1/'; }
+
+systemctl stop drvhost.service
+check "the kernel front end drvhost_tty loads" eval '[ -d /sys/module/drvhost_tty ] || insmod "$TTY_KO"'
+check "it offers /dev/drvhost-tty to root only" eval '[ "$(stat -c %a:%U "/dev/drvhost-tty")" = 600:root ]'
+check "an ACM gadget is set up" gadget_acm dropin
+port=$(cat "$GADGET_ROOT/dropin/functions/acm.dropin/port_num")
+gs=/dev/ttyGS$port
+check "f_acm's debug messages are on (dynamic debug)" acm_debug_on
+check "a kprobe reads the line coding f_acm stores" acm_kprobe_on
+check "the gadget is plugged in while drvhost is stopped" gadget_plug dropin
+intf=$(interface_of dropin 0)
+unit=$(driver_unit usb-serial "$intf")
+
+# The kernel's cdc_acm first: the name udev gives its port is the name applications know.
+check "without drvhost, cdc_acm drives the function" wait_for 10 bound_to "$intf" cdc_acm
+acm_tty=$(ls "/sys/bus/usb/devices/$intf/tty" 2>/dev/null | head -n 1)
+check "udev links cdc_acm's $acm_tty under /dev/serial/by-id" wait_for 10 by_id_of "$acm_tty"
+byid=$(by_id_of "$acm_tty")
+say "cdc_acm's port: $byid -> /dev/$acm_tty"
+
+echo > "$TRACEFS/trace"
+check "drvhost starts" drvhost_start
+check "$unit is active" wait_for 20 unit_active "$unit"
+check "the interface is claimed through usbfs, not by cdc_acm" bound_to "$intf" usbfs
+tty=$(ls "/sys/bus/usb/devices/$intf/tty" 2>/dev/null | head -n 1)
+check "a tty of drvhost_tty's sits under the USB interface ($tty)" \
+        eval '[[ $tty == ttyACM* ]] && [ "$(basename "$(readlink -f "/sys/class/tty/$tty/device/driver" 2>/dev/null)")" = usbfs ] &&
+                [ "$(cat "/sys/class/tty/$tty/device/../idVendor")" = 1d6b ]'
+check "udev gives it the same by-id name cdc_acm's port had" wait_for 10 eval '[ "$(readlink -f "$byid")" = "/dev/$tty" ]'
+check "/dev/$tty is root:dialout 0660, like cdc_acm's" eval '[ "$(stat -c %a:%U:%G "/dev/$tty")" = 660:root:dialout ]'
+check "drvhostd links /run/drvhost/tty to it too" \
+        eval '[ "$(readlink /run/drvhost/tty/usb-1d6b_0106_LAB-dropin-if00)" = "/dev/$tty" ]'
+check "the unit's status says it serves a kernel tty" \
+        sh -c "systemctl show -P StatusText '$unit' | grep -F '/dev/$tty (kernel tty)'"
+check "pyserial's list_ports lists the port with its USB identity" \
+        sh -c "python3 -m serial.tools.list_ports -v | grep -A2 -x '/dev/$tty' | grep -q 'VID:PID=1D6B:0106'"
+check "a user outside dialout cannot open it" eval '! as_user labuser python3 -c "import serial; serial.Serial(\"$byid\")"'
+
+# The device's modem status: f_acm raises DCD and DSR while its ttyGS is open.
+exec 9<>"$gs"
+check "the gadget's DCD and DSR show as TIOCMGET bits" \
+        wait_for 5 eval 'as_user labdial python3 -c "import serial,sys; s=serial.Serial(\"$byid\"); sys.exit(not (s.cd and s.dsr and s.cts))"'
+
+before=$(acm_requests 21.22)
+breaks_before=$(acm_requests 21.23)
+echo > "$TRACEFS/trace"
+check "pyserial (a user in dialout) opens the by-id path, sets 7E1, toggles the lines, sends a break" \
+        as_user labdial timeout 30 python3 "$app" control "$byid"
+check "the gadget receives SET_LINE_CODING 57600 7E1 (kprobe)" acm_got 'rate=57600 stop=0 parity=2 bits=7'
+lines=$(acm_line_states_since "$before" | tr '\n' ' ')
+say "SET_CONTROL_LINE_STATE since: $lines"
+check "DTR dropped alone arrives (SET_CONTROL_LINE_STATE 2)" eval '[[ " $lines" == *" 0002 "* ]]'
+check "the reset pulse arrives: both down, then both up" eval '[[ " $lines" == *" 0000 "*" 0003 "* ]]'
+check "the last close drops DTR and RTS (HUPCL)" eval '[ "$(echo $lines | awk "{print \$NF}")" = 0000 ]'
+check "the break arrives (SEND_BREAK)" wait_for 5 acm_requests_more_than 21.23 "$breaks_before"
+
+# TIOCMIWAIT: DCD drops when the gadget's ttyGS closes.
+as_user labdial timeout 20 python3 "$app" waitcd "$byid" > "$work/waitcd" 2>&1 &
+waiter=$!
+check "an application waits in TIOCMIWAIT" wait_for 10 grep -q "waiting cd=1" "$work/waitcd"
+exec 9<&-
+wait "$waiter"
+check "DCD's drop wakes it (TIOCMIWAIT) and TIOCMGET shows it" eval 'grep -q "changed cd=0" "$work/waitcd"'
+cat "$work/waitcd"
+
+dd if=/dev/urandom of="$work/to-host" bs=64k count=$((SIZE / 65536)) status=none
+dd if=/dev/urandom of="$work/to-gadget" bs=64k count=$((SIZE / 65536)) status=none
+start_reader "$byid" "$work/got-host" "$work/tty-ready"
+reader=$!
+check "a reader has the port open" wait_for 10 test -e "$work/tty-ready"
+check "1 MiB written to the gadget's $gs is sent" write_to "$gs" "$work/to-host"
+wait "$reader"
+check "the port's reader gets 1 MiB" reader_ok $? "$work/got-host"
+check "it is the same 1 MiB (sha256)" same_file "$work/to-host" "$work/got-host"
+start_reader "$gs" "$work/got-gadget" "$work/gs-ready"
+reader=$!
+check "a reader has $gs open" wait_for 10 test -e "$work/gs-ready"
+check "1 MiB written to the port is sent" write_to "$byid" "$work/to-gadget"
+wait "$reader"
+check "the gadget's reader gets 1 MiB" reader_ok $? "$work/got-gadget"
+check "it is the same 1 MiB (sha256)" same_file "$work/to-gadget" "$work/got-gadget"
+
+# Unplug with the port open: the application gets a hang-up (EOF), the tty goes.
+exec 8<"$byid"
+stty -F "/dev/$tty" raw -echo clocal
+check "the gadget is unplugged" gadget_unplug dropin
+check "the application holding the port gets a hang-up (read returns at once)" \
+        eval 'timeout 10 cat <&8 >/dev/null; [ $? -ne 124 ]'
+exec 8<&-
+check "the driver unit stops" wait_for 20 unit_gone "$unit"
+check "the tty is gone" wait_for 10 eval '! test -e "/dev/$tty"'
+check "so is the by-id link" wait_for 10 eval '! test -e "$byid"'
+check "no kernel warning from the tty's removal" eval '! dmesg | grep -E "WARNING|BUG|kernfs: can not" '
+
+acm_kprobe_off
+gadget_remove dropin
+check "drvhost_tty unloads once nothing holds it" rmmod drvhost_tty
+rm -rf "$work"
