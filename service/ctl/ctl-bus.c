@@ -79,7 +79,7 @@ int ctl_read_device(sd_bus_message *m, Device *d)
         return sd_bus_message_read(m, DRVHOST_BUS_DEVICE_TYPE, &d->sysname, &d->syspath, &d->subsystem,
                                    &d->devtype, &d->parent, &d->modalias, &d->description, &d->decision,
                                    &d->driver, &d->unit, &d->state, &d->kernel_driver, &d->crashes,
-                                   &d->n_restarts);
+                                   &d->n_restarts, &d->port, &d->front_end);
 }
 
 void ctl_read_unit_status(sd_bus *bus, Device *d)

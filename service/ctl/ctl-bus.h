@@ -12,7 +12,7 @@
  * message ("" for none). */
 typedef struct Device {
         const char *sysname, *syspath, *subsystem, *devtype, *parent, *modalias, *description, *decision,
-            *driver, *unit, *state, *kernel_driver;
+            *driver, *unit, *state, *kernel_driver, *port, *front_end;
         uint32_t crashes;    /* deaths of the driver, counted by drvhostd */
         uint32_t n_restarts; /* restarts after them, by drvhostd */
         char *active_state, *sub_state; /* from systemd, for bound devices; NULL if unknown */

@@ -30,6 +30,8 @@ typedef enum DeviceField {
         DF_STATE,
         DF_KERNEL_DRIVER,
         DF_CRASHES,
+        DF_PORT, /* a serial port's node, and which front end serves it */
+        DF_FRONT_END,
         DF_ACTIVE_STATE, /* these three only for a device with a unit */
         DF_SUB_STATE,
         DF_RESTARTS,
@@ -56,6 +58,8 @@ static int device_set_cells(Table *t, size_t row, const size_t columns[_DF_MAX],
         r = r < 0 ? r : table_set_string_or_null(t, row, columns[DF_STATE], d->state);
         r = r < 0 ? r : table_set_string_or_null(t, row, columns[DF_KERNEL_DRIVER], d->kernel_driver);
         r = r < 0 ? r : table_set_uint(t, row, columns[DF_CRASHES], d->crashes);
+        r = r < 0 ? r : table_set_string_or_null(t, row, columns[DF_PORT], d->port);
+        r = r < 0 ? r : table_set_string_or_null(t, row, columns[DF_FRONT_END], d->front_end);
         if (r < 0 || !*d->unit)
                 return r;
         r = table_set_string(t, row, columns[DF_ACTIVE_STATE], d->active_state);
@@ -79,6 +83,8 @@ enum {
         L_STATE,
         L_KERNEL_DRIVER,
         L_CRASHES,
+        L_PORT,
+        L_FRONT_END,
         L_ACTIVE_STATE,
         L_SUB_STATE,
         L_RESTARTS,
@@ -103,6 +109,8 @@ static const Column list_columns[_L_MAX] = {
     [L_STATE] = {.json_key = "state", .flags = COLUMN_TEXT_HIDDEN},
     [L_KERNEL_DRIVER] = {.json_key = "kernel_driver", .flags = COLUMN_TEXT_HIDDEN},
     [L_CRASHES] = {.json_key = "crashes", .flags = COLUMN_TEXT_HIDDEN},
+    [L_PORT] = {.json_key = "port", .flags = COLUMN_TEXT_HIDDEN},
+    [L_FRONT_END] = {.json_key = "port_front_end", .flags = COLUMN_TEXT_HIDDEN},
     [L_ACTIVE_STATE] = {.json_key = "active_state", .flags = COLUMN_TEXT_HIDDEN},
     [L_SUB_STATE] = {.json_key = "sub_state", .flags = COLUMN_TEXT_HIDDEN},
     [L_RESTARTS] = {.json_key = "restarts", .flags = COLUMN_TEXT_HIDDEN},
@@ -123,6 +131,8 @@ static const size_t list_device_columns[_DF_MAX] = {
     [DF_STATE] = L_STATE,
     [DF_KERNEL_DRIVER] = L_KERNEL_DRIVER,
     [DF_CRASHES] = L_CRASHES,
+    [DF_PORT] = L_PORT,
+    [DF_FRONT_END] = L_FRONT_END,
     [DF_ACTIVE_STATE] = L_ACTIVE_STATE,
     [DF_SUB_STATE] = L_SUB_STATE,
     [DF_RESTARTS] = L_RESTARTS,
@@ -255,6 +265,9 @@ enum {
         S_RESTARTS_TEXT,
         S_KERNEL_DRIVER,
         S_CRASHES,
+        S_PORT,
+        S_FRONT_END,
+        S_PORT_TEXT,
         S_ACTIVE_STATE,
         S_SUB_STATE,
         S_RESTARTS,
@@ -287,6 +300,9 @@ static const Column status_columns[_S_MAX] = {
     [S_RESTARTS_TEXT] = {.header = "Restarts", .flags = COLUMN_JSON_HIDDEN},
     [S_KERNEL_DRIVER] = {.header = "Kernel driver", .json_key = "kernel_driver", .empty_text = "none bound"},
     [S_CRASHES] = {.json_key = "crashes", .flags = COLUMN_TEXT_HIDDEN},
+    [S_PORT] = {.json_key = "port", .flags = COLUMN_TEXT_HIDDEN},
+    [S_FRONT_END] = {.json_key = "port_front_end", .flags = COLUMN_TEXT_HIDDEN},
+    [S_PORT_TEXT] = {.header = "Port", .flags = COLUMN_JSON_HIDDEN},
     [S_ACTIVE_STATE] = {.json_key = "active_state", .flags = COLUMN_TEXT_HIDDEN},
     [S_SUB_STATE] = {.json_key = "sub_state", .flags = COLUMN_TEXT_HIDDEN},
     [S_RESTARTS] = {.json_key = "restarts", .flags = COLUMN_TEXT_HIDDEN},
@@ -312,6 +328,8 @@ static const size_t status_device_columns[_DF_MAX] = {
     [DF_STATE] = S_STATE,
     [DF_KERNEL_DRIVER] = S_KERNEL_DRIVER,
     [DF_CRASHES] = S_CRASHES,
+    [DF_PORT] = S_PORT,
+    [DF_FRONT_END] = S_FRONT_END,
     [DF_ACTIVE_STATE] = S_ACTIVE_STATE,
     [DF_SUB_STATE] = S_SUB_STATE,
     [DF_RESTARTS] = S_RESTARTS,
@@ -331,6 +349,9 @@ static int status_set_text_fields(Table *t, const Device *d)
         if (r >= 0 && *d->driver)
                 r = table_set_stringf(t, 0, S_DRIVER_TEXT, "%s (%s)", d->driver,
                                       *d->unit ? "user mode" : "kernel");
+        if (r >= 0 && *d->port)
+                r = table_set_stringf(t, 0, S_PORT_TEXT, "%s (%s)", d->port,
+                                      streq(d->front_end, DRVHOST_FRONT_END_KERNEL) ? "kernel tty" : "pty");
         if (r < 0 || !*d->unit)
                 return r;
         r = table_set_stringf(t, 0, S_STATE_TEXT, "%s/%s (binding %s)", d->active_state ?: "?",

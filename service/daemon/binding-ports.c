@@ -94,8 +94,14 @@ static bool link_taken(const Binding *b, const char *link)
 static int tty_link_make(Binding *b, const char *target)
 {
         _cleanup_free_ char *tmp = NULL;
+        char *path;
         int r;
 
+        path = strdup(target);
+        if (!path)
+                return -ENOMEM;
+        free(b->tty_path);
+        b->tty_path = path;
         if (!b->tty_link)
                 return 0;
         r = mkdir_root(DRVHOST_TTY_DIR);
@@ -306,6 +312,7 @@ void binding_ports_close(Binding *b)
                 fdstore_remove(FDSTORE_TTY, b->driver, b->sysname);
                 b->tty_fd = safe_close(b->tty_fd);
                 b->tty_kernel = false;
+                b->tty_path = mfree(b->tty_path);
         }
         if (b->socket_path) {
                 (void)unlink(b->socket_path);

@@ -80,6 +80,7 @@ Binding *binding_free(Binding *b)
         binding_ports_close(b);
         binding_control_close(b);
         free(b->tty_link);
+        free(b->tty_path);
         sd_event_source_disable_unref(b->timer);
         safe_close(b->fd);
         safe_close(b->irq_fd);

@@ -105,6 +105,7 @@ struct Binding {
         int tty_fd;        /* the pty master, or the kernel front end's file (tty_kernel) */
         bool tty_kernel;
         char *tty_link;    /* /run/drvhost/tty/usb-VID_PID_SERIAL-ifNN: its name until made */
+        char *tty_path;    /* what it links to: /dev/pts/N or /dev/ttyACM<n> */
         bool tty_linked;   /* the link exists and is ours to remove */
         int socket_fd;     /* the listening job socket */
         char *socket_path; /* /run/drvhost/printer/<sysname> while it exists */

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "binding.h"
+#include "bus-names.h"
 #include "classify.h"
 #include "device-info.h"
 #include "device-record.h"
@@ -111,6 +112,8 @@ int device_info_get(Context *c, sd_device *dev, DeviceInfo *ret)
             .unit = "",
             .state = "",
             .kernel_driver = strempty(device_kernel_driver(dev)),
+            .port = "",
+            .front_end = "",
         };
         (void)device_string_for_log_buf(strempty(description_of(dev, kind)), ret->description,
                                         sizeof(ret->description));
@@ -123,6 +126,10 @@ int device_info_get(Context *c, sd_device *dev, DeviceInfo *ret)
                 ret->state = binding_state_to_string(b->state);
                 ret->crashes = b->history.n_deaths;
                 ret->restarts = b->n_restarts;
+                if (b->tty_path) {
+                        ret->port = b->tty_path;
+                        ret->front_end = b->tty_kernel ? DRVHOST_FRONT_END_KERNEL : DRVHOST_FRONT_END_PTY;
+                }
         }
         return 0;
 }

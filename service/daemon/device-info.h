@@ -39,6 +39,8 @@ typedef struct DeviceInfo {
         const char *kernel_driver; /* bound in sysfs right now */
         unsigned crashes;          /* deaths of its driver, counted by drvhostd */
         unsigned restarts;         /* restarts after those deaths */
+        const char *port;          /* a serial port's node, "" for none */
+        const char *front_end;     /* DRVHOST_FRONT_END_*, "" without a port */
 } DeviceInfo;
 
 /* Fills ret for a device drvhostd decides about (USB device or interface, PCI function, non-virtual

@@ -15,7 +15,10 @@
 /* One device: sysname, syspath, subsystem, devtype, parent sysname, modalias, description,
  * decision, driver, unit, binding state, kernel driver, crashes, restarts (both counted by drvhostd,
  * which restarts drivers itself). */
-#define DRVHOST_BUS_DEVICE_TYPE "(ssssssssssssuu)"
+#define DRVHOST_BUS_DEVICE_TYPE "(ssssssssssssuuss)"
+/* The last two: a serial port's node ("" for none) and its front end, one of these. */
+#define DRVHOST_FRONT_END_KERNEL "kernel-tty"
+#define DRVHOST_FRONT_END_PTY "pty"
 /* The last death of a device's driver (GetLastCrash): when drvhostd saw it (CLOCK_REALTIME µs, 0 for
  * none), how it ended (CLD_EXITED, CLD_KILLED, CLD_DUMPED or 0 when unknown), the exit status or
  * signal, the pid that died (its core dump's COREDUMP_PID), systemd's Result=. */

@@ -3,12 +3,15 @@
 
   serial-app.py control PATH    open at 57600 7E1, toggle DTR/RTS, an avrdude-style reset, a break,
                                 print the modem status; one line per step
+  serial-app.py refused PATH    succeed only if opening the port is refused (EACCES)
   serial-app.py waitcd PATH     wait (TIOCMIWAIT) for DCD to change, print the new state
+  serial-app.py echo PATH       the far end (a gadget's ttyGS): send back what arrives, until killed
   serial-app.py stream PATH SECONDS OUT
                                 write a counter pattern and read what the far end echoes for SECONDS
                                 without ever reopening; a line of JSON on OUT: errors, hang-ups, termios
                                 and modem lines before and after
 """
+import errno
 import fcntl
 import json
 import os
@@ -23,6 +26,8 @@ import serial
 STEP_SEC = 0.3
 TIOCMIWAIT = 0x545C
 TIOCMGET = 0x5415
+# After streaming: how long to keep reading what is still on its way back.
+DRAIN_SEC = 5
 
 
 def control(path):
@@ -56,6 +61,16 @@ def control(path):
     print("closed", flush=True)
 
 
+def refused(path):
+    """Succeeds only if opening the port is refused for want of permission."""
+    try:
+        serial.Serial(path).close()
+    except serial.SerialException as e:
+        print(e)
+        sys.exit(0 if e.errno == errno.EACCES else 1)
+    sys.exit("opened")
+
+
 def waitcd(path):
     s = serial.Serial(path, 9600, timeout=1)
     before = s.cd
@@ -68,26 +83,54 @@ def modem_lines(fd):
     return struct.unpack("I", fcntl.ioctl(fd, TIOCMGET, struct.pack("I", 0)))[0]
 
 
+def raw(fd, rate):
+    t = termios.tcgetattr(fd)
+    t[0] = 0  # iflag
+    t[1] = 0  # oflag
+    t[2] = termios.CS8 | termios.CREAD | termios.CLOCAL | termios.HUPCL
+    t[3] = 0  # lflag
+    t[4] = t[5] = rate
+    t[6][termios.VMIN] = 1
+    t[6][termios.VTIME] = 0
+    termios.tcsetattr(fd, termios.TCSANOW, t)
+
+
+def echo(path):
+    """The far end: sends back what it receives, until killed."""
+    fd = os.open(path, os.O_RDWR | os.O_NOCTTY)
+    raw(fd, termios.B115200)
+    print("ready", flush=True)
+    while True:
+        data = os.read(fd, 65536)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+
+
 def stream(path, seconds, out):
-    """Writes a running byte counter and reads what comes back; counts what is missing."""
+    """Writes a running byte counter and reads what comes back, never reopening; counts what is
+    missing and everything unusual the port reports."""
     s = serial.Serial(path, 115200, timeout=0)
     s.dtr = True
+    s.rts = True
     fd = s.fileno()
-    before = {"termios": termios.tcgetattr(fd)[:6], "mctrl": modem_lines(fd) & 0x006}
+    before = {"termios": termios.tcgetattr(fd), "mctrl": modem_lines(fd) & 0x006}
     res = {"errors": [], "written": 0, "read": 0, "hangups": 0, "gaps": 0}
     pattern = bytes(range(256)) * 64
     sent = 0
     expect = 0
+    print("streaming", flush=True)
     end = time.monotonic() + seconds
-    while time.monotonic() < end:
+    drain_end = end + DRAIN_SEC
+    while time.monotonic() < drain_end:
+        writing = time.monotonic() < end
         try:
-            r, w, _ = select.select([fd], [fd], [], 0.2)
+            r, w, _ = select.select([fd], [fd] if writing else [], [], 0.2)
             if w:
-                n = os.write(fd, pattern[sent % 256:sent % 256 + 4096])
-                sent += n
+                sent += os.write(fd, pattern[sent % 256:sent % 256 + 4096])
             if r:
                 data = os.read(fd, 65536)
-                if not data:
+                if not data:  # a hang-up reads as end of file
                     res["hangups"] += 1
                     time.sleep(0.1)
                     continue
@@ -97,11 +140,13 @@ def stream(path, seconds, out):
                         expect = b
                     expect += 1
                 res["read"] += len(data)
+        except BlockingIOError:
+            pass
         except OSError as e:
             res["errors"].append(str(e))
             time.sleep(0.1)
     res["written"] = sent
-    after = {"termios": termios.tcgetattr(fd)[:6], "mctrl": modem_lines(fd) & 0x006}
+    after = {"termios": termios.tcgetattr(fd), "mctrl": modem_lines(fd) & 0x006}
     res["termios_same"] = before["termios"] == after["termios"]
     res["mctrl_before"] = before["mctrl"]
     res["mctrl_after"] = after["mctrl"]
@@ -114,8 +159,12 @@ if __name__ == "__main__":
     cmd = sys.argv[1]
     if cmd == "control":
         control(sys.argv[2])
+    elif cmd == "refused":
+        refused(sys.argv[2])
     elif cmd == "waitcd":
         waitcd(sys.argv[2])
+    elif cmd == "echo":
+        echo(sys.argv[2])
     elif cmd == "stream":
         stream(sys.argv[2], float(sys.argv[3]), sys.argv[4])
     else:
