@@ -18,13 +18,12 @@
 #include "broker-protocol.h"
 #include "device-string.h"
 #include "fdstore.h"
-#include "kmod-util.h"
+#include "log.h"
 #include "macro.h"
 #include "socket-util.h"
 
 #define TTY_GROUP "dialout"
 #define DRVHOST_TTY_CONTROL "/dev/" DRVHOST_TTY_DEVICE_NAME
-#define DRVHOST_TTY_MODULE "drvhost_tty"
 #define LINK_TMP_SUFFIX ".new"
 /* Where a second device with the same identity gets its link: the first keeps the plain name. */
 #define LINK_PORT_INFIX "-port"
@@ -157,13 +156,9 @@ static int tty_open_kernel(Binding *b)
         if (strlen(b->sysname) >= sizeof(create.parent))
                 return -ENODEV;
         strncpy(create.parent, b->sysname, sizeof(create.parent) - 1);
+        /* drvhost.service loads the module before drvhostd starts (modprobe@drvhost_tty), where it is
+         * installed: only then does its DeviceAllow= for the node take effect. */
         fd = open(DRVHOST_TTY_CONTROL, O_RDWR | O_NOCTTY | O_CLOEXEC);
-        if (fd < 0 && errno == ENOENT) {
-                /* Not loaded yet (DKMS installs it as a module), or not installed at all. */
-                if (kmod_load(DRVHOST_TTY_MODULE) < 0)
-                        return -ENOENT;
-                fd = open(DRVHOST_TTY_CONTROL, O_RDWR | O_NOCTTY | O_CLOEXEC);
-        }
         if (fd < 0)
                 return -errno;
         if (ioctl(fd, DRVHOST_TTY_CREATE, &create) < 0)
@@ -235,9 +230,13 @@ int binding_ports_open(Binding *b)
         int r = 0;
 
         if (b->want_tty && b->tty_fd < 0) {
-                /* A pty where the kernel front end is not to be had. */
+                /* A pty where the kernel front end is not to be had: not installed (ENOENT), or the
+                 * binding is not an interface's (ENODEV). Anything else is worth a word. */
                 r = tty_open_kernel(b);
-                if (r == -ENOENT || r == -ENODEV)
+                if (r < 0 && r != -ENOENT && r != -ENODEV)
+                        log_warning_errno(r, "%s: the kernel serial front end failed, serving a pty instead: %m",
+                                          b->sysname);
+                if (r < 0)
                         r = tty_open(b);
                 if (r >= 0)
                         (void)fdstore_push(FDSTORE_TTY, b->driver, b->sysname, b->tty_fd);

@@ -10,13 +10,20 @@
                                 write a counter pattern and read what the far end echoes for SECONDS
                                 without ever reopening; a line of JSON on OUT: errors, hang-ups, termios
                                 and modem lines before and after
+  serial-app.py rtt PATH N      the 1-byte echo round trip N times (the far end echoes): median, p90 µs
+  serial-app.py recover PATH UNIT N
+                                kill UNIT's driver N times with the port open: µs until a byte
+                                round-trips again, each
 """
 import errno
 import fcntl
 import json
 import os
 import select
+import signal
+import statistics
 import struct
+import subprocess
 import sys
 import termios
 import time
@@ -28,6 +35,12 @@ TIOCMIWAIT = 0x545C
 TIOCMGET = 0x5415
 # After streaming: how long to keep reading what is still on its way back.
 DRAIN_SEC = 5
+RTT_TIMEOUT_SEC = 2
+# While the driver restarts: how often a byte is sent to see whether the port is back, and for how long.
+PROBE_SEC = 0.02
+RECOVER_TIMEOUT_SEC = 30
+# Crashes this far apart stay under drvhost's default crash-loop limit (5 within 10 s).
+CRASH_SPACING_SEC = 3
 
 
 def control(path):
@@ -155,6 +168,62 @@ def stream(path, seconds, out):
         json.dump(res, f)
 
 
+def open_raw(path):
+    s = serial.Serial(path, 115200, timeout=0)
+    return s, s.fileno()
+
+
+def round_trip(fd, timeout):
+    """Writes one byte and waits for it to come back; returns µs, or None after timeout seconds."""
+    t0 = time.monotonic()
+    os.write(fd, b"x")
+    while True:
+        left = t0 + timeout - time.monotonic()
+        if left <= 0:
+            return None
+        r, _, _ = select.select([fd], [], [], left)
+        if r and os.read(fd, 4096):
+            return (time.monotonic() - t0) * 1e6
+
+
+def percentiles(values):
+    v = sorted(values)
+    p90 = v[min(len(v) - 1, int(len(v) * 0.9 + 0.999) - 1)]
+    return statistics.median(v), p90
+
+
+def rtt(path, n):
+    """The 1-byte echo round trip, n times: prints median and p90 in µs."""
+    s, fd = open_raw(path)
+    times = [t for t in (round_trip(fd, RTT_TIMEOUT_SEC) for _ in range(n)) if t is not None]
+    s.close()
+    if len(times) != n:
+        sys.exit("%d of %d round trips timed out" % (n - len(times), n))
+    print("%.0f %.0f" % percentiles(times))
+
+
+def recover(path, unit, n):
+    """Kills the unit's driver n times with the port open; prints, in µs each, how long until a byte
+    round-trips again."""
+    s, fd = open_raw(path)
+    out = []
+    for _ in range(n):
+        time.sleep(CRASH_SPACING_SEC)
+        if round_trip(fd, RTT_TIMEOUT_SEC) is None:
+            sys.exit("the port does not echo before the crash")
+        pid = int(subprocess.check_output(["systemctl", "show", "-P", "MainPID", unit]))
+        t0 = time.monotonic()
+        os.kill(pid, signal.SIGSEGV)
+        while round_trip(fd, PROBE_SEC) is None:
+            if time.monotonic() - t0 > RECOVER_TIMEOUT_SEC:
+                sys.exit("the port did not come back")
+        out.append("%.0f" % ((time.monotonic() - t0) * 1e6))
+        time.sleep(PROBE_SEC)
+        s.reset_input_buffer()
+    s.close()
+    print(" ".join(out))
+
+
 if __name__ == "__main__":
     cmd = sys.argv[1]
     if cmd == "control":
@@ -165,6 +234,10 @@ if __name__ == "__main__":
         waitcd(sys.argv[2])
     elif cmd == "echo":
         echo(sys.argv[2])
+    elif cmd == "rtt":
+        rtt(sys.argv[2], int(sys.argv[3]))
+    elif cmd == "recover":
+        recover(sys.argv[2], sys.argv[3], int(sys.argv[4]))
     elif cmd == "stream":
         stream(sys.argv[2], float(sys.argv[3]), sys.argv[4])
     else:

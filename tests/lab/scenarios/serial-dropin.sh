@@ -49,6 +49,7 @@ say "cdc_acm's port: $byid -> /dev/$acm_tty"
 echo > "$TRACEFS/trace"
 check "drvhost starts" drvhost_start
 check "$unit is active" wait_for 20 unit_active "$unit"
+journalctl --no-pager -o cat -n 20 -u drvhost.service -u "$unit" | sed 's/^/    /'
 check "the interface is claimed through usbfs, not by cdc_acm" bound_to "$intf" usbfs
 tty=$(ls "$intf/tty" 2>/dev/null | head -n 1)
 check "a tty of drvhost_tty's sits under the USB interface ($tty)" \
