@@ -35,6 +35,15 @@ int cdc_notification_parse(const uint8_t *buf, size_t n, CdcNotification *ret)
         return 0;
 }
 
+bool cdc_notification_incomplete(const uint8_t *buf, size_t n)
+{
+        CdcNotification c;
+
+        if (cdc_notification_parse(buf, n, &c) < 0)
+                return true;
+        return c.n_data < c.length;
+}
+
 int cdc_notification_serial_state(const uint8_t *buf, size_t n, uint16_t *ret)
 {
         CdcNotification c;

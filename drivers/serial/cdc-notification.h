@@ -5,6 +5,7 @@
  * SERIAL_STATE): an 8-byte header like a setup packet, then wLength bytes of data. Pure: the fuzzer and
  * a unit test feed it device bytes. */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,6 +31,10 @@ int cdc_notification_parse(const uint8_t *buf, size_t n, CdcNotification *ret);
  * or -EBADMSG for one too short to carry them. Devices are lax about wLength: two data bytes are
  * what counts. */
 int cdc_notification_serial_state(const uint8_t *buf, size_t n, uint16_t *ret);
+
+/* Whether buf (n bytes) is the start of a notification still missing bytes: its header, or data up to
+ * its wLength. A notification longer than the endpoint's packets arrives in pieces. */
+bool cdc_notification_incomplete(const uint8_t *buf, size_t n);
 
 /* SERIAL_STATE's bits (PSTN 1.2, table 31) that are modem lines. */
 enum {

@@ -29,14 +29,20 @@ static void control_done(struct libusb_transfer *t)
         case LIBUSB_TRANSFER_COMPLETED:
                 break;
         case LIBUSB_TRANSFER_STALL:
+                if (is_break) {
+                        /* Kept on asking, as cdc_acm does: some devices (Linux's f_acm among them)
+                         * send the break and still stall the request. */
+                        if (!s->break_stall_logged)
+                                (void)drvhost_driver_log(s->driver, LOG_NOTICE, "The device stalled SEND_BREAK.");
+                        s->break_stall_logged = true;
+                        break;
+                }
                 /* The request is optional (the ACM descriptor's bmCapabilities may say so, but devices
                  * lie both ways, so like the kernel's cdc-acm we try and take no for an answer). */
                 (void)drvhost_driver_log(s->driver, LOG_NOTICE,
                                          "The device does not support %s, not sending it again.", name);
                 if (is_coding)
                         s->coding_unsupported = true;
-                else if (is_break)
-                        s->break_unsupported = true;
                 else
                         s->lines_unsupported = true;
                 break;

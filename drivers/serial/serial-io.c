@@ -176,6 +176,7 @@ void notify_done(struct libusb_transfer *t)
 {
         Serial *s = t->user_data;
         uint16_t state;
+        size_t n;
         int r;
 
         s->notify_pending = false;
@@ -188,9 +189,19 @@ void notify_done(struct libusb_transfer *t)
                 return;
         }
 
+        n = MIN((size_t)MAX(t->actual_length, 0), sizeof(s->notify_acc) - s->notify_len);
+        memcpy(s->notify_acc + s->notify_len, t->buffer, n);
+        s->notify_len += n;
+        /* A full packet of a notification not complete yet: the rest follows. A short packet ends it. */
+        if (t->actual_length == t->length && s->notify_len < sizeof(s->notify_acc) &&
+            cdc_notification_incomplete(s->notify_acc, s->notify_len))
+                goto resubmit;
+
         /* A pty has no modem status lines to show DCD, DSR, RING or errors on: logged for debugging.
          * The kernel front end's tty has them, for TIOCMGET and TIOCMIWAIT. */
-        if (cdc_notification_serial_state(t->buffer, (size_t)MAX(t->actual_length, 0), &state) >= 0) {
+        r = cdc_notification_serial_state(s->notify_acc, s->notify_len, &state);
+        s->notify_len = 0;
+        if (r >= 0) {
                 if (state != s->serial_state)
                         (void)drvhost_driver_log(s->driver, LOG_DEBUG, "Serial state 0x%04x.", state);
                 s->serial_state = state;
@@ -203,6 +214,7 @@ void notify_done(struct libusb_transfer *t)
                 }
         }
 
+resubmit:
         r = drvhost_driver_submit(s->driver, t);
         if (r < 0) {
                 serial_fail_submit(s, r, "wait for notifications");

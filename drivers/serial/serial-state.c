@@ -99,7 +99,7 @@ bool lines_dirty(const Serial *s)
 
 bool break_dirty(const Serial *s)
 {
-        return !s->break_unsupported && (s->break_pulse || s->break_sent != s->break_wanted);
+        return s->break_pulse || s->break_sent != s->break_wanted;
 }
 
 /* Data read from the pty waits while a new line coding is not on the device yet, so that it goes out

@@ -159,11 +159,15 @@ static int serial_alloc_transfers(Serial *s)
         if (!s->control)
                 return -ENOMEM;
         if (s->acm.notify_ep != 0) {
-                s->notify = drvhost_driver_transfer_new(s->driver, NOTIFY_BUFFER_SIZE);
+                /* One packet per transfer: a transfer longer than the packets completes only at a short
+                 * one, and a notification is usually exactly one full packet (f_acm's: 10 bytes). */
+                int len = CLAMP(s->acm.notify_max_packet & USB_MAX_PACKET_SIZE_MASK, 1, NOTIFY_BUFFER_SIZE);
+
+                s->notify = drvhost_driver_transfer_new(s->driver, len);
                 if (!s->notify)
                         return -ENOMEM;
-                libusb_fill_interrupt_transfer(s->notify, s->handle, s->acm.notify_ep, s->notify->buffer,
-                                               NOTIFY_BUFFER_SIZE, notify_done, s, 0);
+                libusb_fill_interrupt_transfer(s->notify, s->handle, s->acm.notify_ep, s->notify->buffer, len,
+                                               notify_done, s, 0);
         }
         return 0;
 }

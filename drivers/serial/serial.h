@@ -28,6 +28,8 @@ enum {
         BULK_BUFFER_SIZE = 16 * 1024,
         /* A CDC notification is an 8-byte header and a little data; SERIAL_STATE has 2 bytes. */
         NOTIFY_BUFFER_SIZE = 64,
+        /* wMaxPacketSize's size bits (USB 2.0, 9.6.6): the rest count extra transactions. */
+        USB_MAX_PACKET_SIZE_MASK = 0x7ff,
         CONTROL_TIMEOUT_MSEC = 5000,
         /* Dropping DTR at exit must fit well within the unit's TimeoutStopSec=. */
         EXIT_CONTROL_TIMEOUT_MSEC = 1000,
@@ -95,8 +97,10 @@ struct Serial {
         unsigned in_head, in_count;
         OutSlot out[OUT_TRANSFERS];
         unsigned out_busy;
-        struct libusb_transfer *notify;
+        struct libusb_transfer *notify; /* one packet (wMaxPacketSize) at a time, as cdc_acm reads them */
         bool notify_pending;
+        uint8_t notify_acc[NOTIFY_BUFFER_SIZE]; /* the notification being put together */
+        size_t notify_len;
         uint16_t serial_state;
         int notify_error; /* a failure of the notification endpoint not logged yet, else 0 */
         bool failure_logged;
@@ -116,7 +120,7 @@ struct Serial {
         bool lines_sent_valid, lines_unsupported;
         /* Break, asked for on the kernel front end. A break begun and ended between two looks at the
          * front end's state is still sent (on, then off): break_pulse. */
-        bool break_wanted, break_sent, break_pulse, break_inflight, break_unsupported;
+        bool break_wanted, break_sent, break_pulse, break_inflight, break_stall_logged;
         uint32_t breaks_seen;
 
         bool slave_open; /* a user has the pty open */

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/ioctl.h>
 
 #include <cmocka.h>
 
@@ -67,11 +68,25 @@ static void test_other_and_short(void **state)
         assert_int_equal(bits, 0);
 }
 
+/* What a serial port shows for SERIAL_STATE: DCD and DSR from the carriers, RI from the ring signal,
+ * CTS always (CDC-ACM has none), and nothing from the error bits. */
+static void test_serial_state_to_tiocm(void **state)
+{
+        enum { STATE_BREAK = 1 << 2, STATE_FRAMING = 1 << 4, STATE_OVERRUN = 1 << 6 };
+
+        assert_int_equal(cdc_serial_state_to_tiocm(0), TIOCM_CTS);
+        assert_int_equal(cdc_serial_state_to_tiocm(STATE_DCD_DSR), TIOCM_CTS | TIOCM_CAR | TIOCM_DSR);
+        assert_int_equal(cdc_serial_state_to_tiocm(CDC_SERIAL_STATE_RING), TIOCM_CTS | TIOCM_RI);
+        assert_int_equal(cdc_serial_state_to_tiocm(STATE_BREAK | STATE_FRAMING | STATE_OVERRUN), TIOCM_CTS);
+        assert_int_equal(cdc_serial_state_to_tiocm(UINT16_MAX), TIOCM_CTS | TIOCM_CAR | TIOCM_DSR | TIOCM_RI);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_serial_state),
             cmocka_unit_test(test_other_and_short),
+            cmocka_unit_test(test_serial_state_to_tiocm),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -62,16 +62,22 @@ check "drvhostd links /run/drvhost/tty to it too" \
 check "the unit's status says it serves a kernel tty" \
         sh -c "systemctl show -P StatusText '$unit' | grep -F '/dev/$tty (kernel tty)'"
 check "pyserial's list_ports lists the port with its USB identity" \
-        sh -c "python3 -m serial.tools.list_ports -v | grep -A2 -x '/dev/$tty' | grep -q 'VID:PID=1D6B:0106'"
+        sh -c "python3 -m serial.tools.list_ports -v | grep -A2 '^/dev/$tty *$' | grep -q 'VID:PID=1D6B:0106'"
 check "a user outside dialout cannot open it (EACCES)" as_user labuser python3 "$app" refused "$byid"
 
 # The device's modem status: f_acm raises DCD and DSR while its ttyGS is open.
 exec 9<>"$gs"
 check "the gadget's DCD and DSR show as TIOCMGET bits" \
         wait_for 5 eval 'as_user labdial python3 -c "import serial,sys; s=serial.Serial(\"$byid\"); sys.exit(not (s.cd and s.dsr and s.cts))"'
+dmesg | grep "acm ttyGS$port serial state" | sed 's/^/    /'
 
 before=$(acm_requests 21.22)
-breaks_before=$(acm_requests 21.23)
+# f_acm does not log SEND_BREAK: usbmon, on the host side of the bus, shows every control request.
+modprobe usbmon
+mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
+bus=$(cat "$(dirname "$intf")/busnum")
+timeout 60 cat "/sys/kernel/debug/usb/usbmon/${bus}u" > "$work/usbmon" &
+usbmon=$!
 echo > "$TRACEFS/trace"
 check "pyserial (a user in dialout) opens the by-id path, sets 7E1, toggles the lines, sends a break" \
         as_user labdial timeout 30 python3 "$app" control "$byid"
@@ -81,7 +87,11 @@ say "SET_CONTROL_LINE_STATE since: $lines"
 check "DTR dropped alone arrives (SET_CONTROL_LINE_STATE 2)" eval '[[ " $lines" == *" 0002 "* ]]'
 check "the reset pulse arrives: both down, then both up" eval '[[ " $lines" == *" 0000 "*" 0003 "* ]]'
 check "the last close drops DTR and RTS (HUPCL)" eval '[ "$(echo $lines | awk "{print \$NF}")" = 0000 ]'
-check "the break arrives (SEND_BREAK)" wait_for 5 acm_requests_more_than 21.23 "$breaks_before"
+# usbmon's setup packet: "s 21 23 ffff 0000 0000" (class, interface, SEND_BREAK, on until further notice).
+check "the break arrives: SEND_BREAK on, then off (usbmon)" \
+        eval 'grep -q " s 21 23 ffff 0000 0000 " "$work/usbmon" && grep -q " s 21 23 0000 0000 0000 " "$work/usbmon"'
+kill "$usbmon" 2>/dev/null
+grep " s 21 2[023] " "$work/usbmon" | sed 's/^/    /' | tail -n 12
 
 # TIOCMIWAIT: DCD drops when the gadget's ttyGS closes.
 as_user labdial timeout 20 python3 "$app" waitcd "$byid" > "$work/waitcd" 2>&1 &

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* drvhost_tty's parts: drvhost_tty_main.c (the tty, the module) and drvhost_tty_file.c (the driver's
+ * file, which makes and serves a port). */
+#ifndef DRVHOST_TTY_INTERNAL_H
+#define DRVHOST_TTY_INTERNAL_H
+
+#include <linux/kfifo.h>
+#include <linux/mutex.h>
+#include <linux/serial.h>
+#include <linux/spinlock.h>
+#include <linux/tty.h>
+#include <linux/tty_driver.h>
+#include <linux/usb.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+
+/* Applications' output waiting for the driver: what a USB serial driver's write buffers hold, and
+ * what keeps an application writing (not blocked) while its driver restarts. */
+#define DRVHOST_TTY_FIFO_SIZE (64 * 1024)
+/* How soon to look again for room in a full tty buffer. */
+#define DRVHOST_TTY_ROOM_RETRY_MS 5
+/* One read() or write() of the driver moves at most this much (one bounce buffer). */
+#define DRVHOST_TTY_CHUNK (16 * 1024)
+#define DRVHOST_TTY_MSR_MASK (TIOCM_CAR | TIOCM_DSR | TIOCM_RI | TIOCM_CTS)
+#define DRVHOST_TTY_MCTRL_MASK (TIOCM_DTR | TIOCM_RTS)
+
+struct drvhost_tty_port {
+	struct tty_port port;
+	int index;
+	struct usb_interface *intf;
+	struct device *tty_dev;
+	bool registered; /* the tty device exists; under drvhost_tty_lock */
+	/* The USB bus's BUS_NOTIFY_DEL_DEVICE for the interface: the tty, its child in sysfs, must go
+	 * before the interface does. */
+	struct notifier_block bus_nb;
+
+	spinlock_t lock; /* protects everything below up to the wait queue */
+	DECLARE_KFIFO_PTR(out, u8);
+	struct ktermios termios; /* the tty's, kept while no one has it open */
+	u32 changed, mctrl, msr, breaks;
+	bool open, break_on, dead;
+	struct async_icount icount;
+	wait_queue_head_t wait; /* the driver's poll() */
+	/* The tty's buffer was full: nothing says when the line discipline takes from it (only an
+	 * unthrottle, when its own buffer was full too), so the driver's poll() is woken to look again. */
+	struct delayed_work room_work;
+};
+
+extern struct tty_driver *drvhost_tty_driver;
+extern struct idr drvhost_tty_idr;
+extern struct mutex drvhost_tty_lock; /* guards drvhost_tty_idr */
+extern const struct tty_port_operations drvhost_tty_port_ops;
+extern const struct file_operations drvhost_tty_fops;
+
+#endif
