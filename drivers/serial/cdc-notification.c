@@ -63,5 +63,6 @@ int cdc_notification_serial_state(const uint8_t *buf, size_t n, uint16_t *ret)
 uint32_t cdc_serial_state_to_tiocm(uint16_t state)
 {
         return TIOCM_CTS | (state & CDC_SERIAL_STATE_DCD ? TIOCM_CAR : 0) |
-               (state & CDC_SERIAL_STATE_DSR ? TIOCM_DSR : 0) | (state & CDC_SERIAL_STATE_RING ? TIOCM_RI : 0);
+               (state & CDC_SERIAL_STATE_DSR ? TIOCM_DSR : 0) |
+               (state & CDC_SERIAL_STATE_RING ? TIOCM_RI : 0);
 }

@@ -34,7 +34,8 @@ int pty_port_open(PtyPort *ret);
  * The copy is made nonblocking. Returns 0 or -errno. */
 int pty_port_from_fd(int master, PtyPort *ret);
 
-/* Closes the master, which hangs up the slave's users unless another copy stays open. Safe on a closed port. */
+/* Closes the master, which hangs up the slave's users unless another copy stays open. Safe on a
+ * closed port. */
 void pty_port_close(PtyPort *p);
 
 /* The slave's termios. Read through the master: the kernel applies termios ioctls on a master to its

@@ -18,7 +18,9 @@ static void control_done(struct libusb_transfer *t)
         Serial *s = t->user_data;
         bool is_coding = s->control_request == CDC_SET_LINE_CODING;
         bool is_break = s->control_request == CDC_SEND_BREAK;
-        const char *name = is_coding ? "SET_LINE_CODING" : is_break ? "SEND_BREAK" : "SET_CONTROL_LINE_STATE";
+        const char *name = is_coding  ? "SET_LINE_CODING"
+                           : is_break ? "SEND_BREAK"
+                                      : "SET_CONTROL_LINE_STATE";
 
         s->control_pending = false;
         (void)drvhost_driver_io_end(s->driver);
@@ -33,7 +35,8 @@ static void control_done(struct libusb_transfer *t)
                         /* Kept on asking, as cdc_acm does: some devices (Linux's f_acm among them)
                          * send the break and still stall the request. */
                         if (!s->break_stall_logged)
-                                (void)drvhost_driver_log(s->driver, LOG_NOTICE, "The device stalled SEND_BREAK.");
+                                (void)drvhost_driver_log(s->driver, LOG_NOTICE,
+                                                         "The device stalled SEND_BREAK.");
                         s->break_stall_logged = true;
                         break;
                 }
@@ -117,7 +120,8 @@ void serial_set_lines(Serial *s, uint16_t lines)
 
 void serial_apply_front_state(Serial *s, const struct drvhost_tty_state *st)
 {
-        s->lines_wanted = (st->mctrl & TIOCM_DTR ? CDC_CONTROL_DTR : 0) | (st->mctrl & TIOCM_RTS ? CDC_CONTROL_RTS : 0);
+        s->lines_wanted =
+            (st->mctrl & TIOCM_DTR ? CDC_CONTROL_DTR : 0) | (st->mctrl & TIOCM_RTS ? CDC_CONTROL_RTS : 0);
         if (st->breaks != s->breaks_seen && !st->break_on && !s->break_sent)
                 s->break_pulse = true;
         s->breaks_seen = st->breaks;

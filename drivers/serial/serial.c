@@ -166,8 +166,8 @@ static int serial_alloc_transfers(Serial *s)
                 s->notify = drvhost_driver_transfer_new(s->driver, len);
                 if (!s->notify)
                         return -ENOMEM;
-                libusb_fill_interrupt_transfer(s->notify, s->handle, s->acm.notify_ep, s->notify->buffer, len,
-                                               notify_done, s, 0);
+                libusb_fill_interrupt_transfer(s->notify, s->handle, s->acm.notify_ep, s->notify->buffer,
+                                               len, notify_done, s, 0);
         }
         return 0;
 }

@@ -234,8 +234,9 @@ int binding_ports_open(Binding *b)
                  * binding is not an interface's (ENODEV). Anything else is worth a word. */
                 r = tty_open_kernel(b);
                 if (r < 0 && r != -ENOENT && r != -ENODEV)
-                        log_warning_errno(r, "%s: the kernel serial front end failed, serving a pty instead: %m",
-                                          b->sysname);
+                        log_warning_errno(
+                            r, "%s: the kernel serial front end failed, serving a pty instead: %m",
+                            b->sysname);
                 if (r < 0)
                         r = tty_open(b);
                 if (r >= 0)

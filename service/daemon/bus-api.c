@@ -79,8 +79,8 @@ static int append_device(sd_bus_message *reply, const DeviceInfo *i)
 {
         return sd_bus_message_append(reply, DRVHOST_BUS_DEVICE_TYPE, i->sysname, i->syspath, i->subsystem,
                                      i->devtype, i->parent, i->modalias, i->description, i->decision,
-                                     i->driver, i->unit, i->state, i->kernel_driver, i->crashes,
-                                     i->restarts, i->port, i->front_end);
+                                     i->driver, i->unit, i->state, i->kernel_driver, i->crashes, i->restarts,
+                                     i->port, i->front_end);
 }
 
 static int append_device_cb(const DeviceInfo *info, void *userdata)

@@ -78,7 +78,8 @@ static void test_serial_state_to_tiocm(void **state)
         assert_int_equal(cdc_serial_state_to_tiocm(STATE_DCD_DSR), TIOCM_CTS | TIOCM_CAR | TIOCM_DSR);
         assert_int_equal(cdc_serial_state_to_tiocm(CDC_SERIAL_STATE_RING), TIOCM_CTS | TIOCM_RI);
         assert_int_equal(cdc_serial_state_to_tiocm(STATE_BREAK | STATE_FRAMING | STATE_OVERRUN), TIOCM_CTS);
-        assert_int_equal(cdc_serial_state_to_tiocm(UINT16_MAX), TIOCM_CTS | TIOCM_CAR | TIOCM_DSR | TIOCM_RI);
+        assert_int_equal(cdc_serial_state_to_tiocm(UINT16_MAX),
+                         TIOCM_CTS | TIOCM_CAR | TIOCM_DSR | TIOCM_RI);
 }
 
 int main(void)

@@ -76,7 +76,8 @@ before=$(acm_requests 21.22)
 modprobe usbmon
 mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
 bus=$(cat "$(dirname "$intf")/busnum")
-timeout 60 cat "/sys/kernel/debug/usb/usbmon/${bus}u" > "$work/usbmon" &
+# (Background processes must not inherit fd 9, the gadget's ttyGS: its last close drops DCD below.)
+timeout 60 cat "/sys/kernel/debug/usb/usbmon/${bus}u" > "$work/usbmon" 9>&- &
 usbmon=$!
 echo > "$TRACEFS/trace"
 check "pyserial (a user in dialout) opens the by-id path, sets 7E1, toggles the lines, sends a break" \
@@ -94,7 +95,7 @@ kill "$usbmon" 2>/dev/null
 grep " s 21 2[023] " "$work/usbmon" | sed 's/^/    /' | tail -n 12
 
 # TIOCMIWAIT: DCD drops when the gadget's ttyGS closes.
-as_user labdial timeout 20 python3 "$app" waitcd "$byid" > "$work/waitcd" 2>&1 &
+as_user labdial timeout 20 python3 "$app" waitcd "$byid" > "$work/waitcd" 2>&1 9>&- &
 waiter=$!
 check "an application waits in TIOCMIWAIT" wait_for 10 grep -q "waiting cd=1" "$work/waitcd"
 exec 9<&-
