@@ -260,15 +260,16 @@ static ssize_t drvhost_tty_read(struct file *file, char __user *buf, size_t coun
 		return -ENOMEM;
 	for (;;) {
 		n = kfifo_out_spinlocked(&p->out, chunk, count, &p->lock);
-		if (n || (file->f_flags & O_NONBLOCK))
+		if (n || (file->f_flags & O_NONBLOCK) || READ_ONCE(p->dead))
 			break;
-		r = wait_event_interruptible(p->wait, !kfifo_is_empty(&p->out));
+		r = wait_event_interruptible(p->wait, !kfifo_is_empty(&p->out) || READ_ONCE(p->dead));
 		if (r) {
 			kfree(chunk);
 			return r;
 		}
 	}
-	r = n ? (copy_to_user(buf, chunk, n) ? -EFAULT : n) : -EAGAIN;
+	/* A dead port (its device gone) reads as the end of the file. */
+	r = n ? (copy_to_user(buf, chunk, n) ? -EFAULT : n) : READ_ONCE(p->dead) ? 0 : -EAGAIN;
 	kfree(chunk);
 	if (n) {
 		spin_lock_irq(&p->lock);

@@ -7,8 +7,9 @@
  * does for cdc_acm. The kernel keeps termios and the line discipline; a user-mode driver serves the
  * port through a file of /dev/drvhost-tty:
  *  - DRVHOST_TTY_CREATE (root, once per file) makes the port under the named USB interface;
- *  - read() returns what applications wrote to the tty, write() hands data from the device to them
- *    (dropped while no application has the port open, as a UART drops it);
+ *  - read() returns what applications wrote to the tty (0, end of file, once the USB interface is
+ *    gone), write() hands data from the device to them (dropped while no application has the port
+ *    open, as a UART drops it);
  *  - poll(): POLLIN data to read, POLLOUT room for write(), POLLPRI something in
  *    DRVHOST_TTY_GET_STATE changed (an application opened or closed the port among others);
  *  - TCGETS2 reads the port's termios (also while it is closed);
