@@ -61,6 +61,10 @@ check "drvhostd links /run/drvhost/tty to it too" \
         eval '[ "$(readlink /run/drvhost/tty/usb-1d6b_0106_LAB-dropin-if00)" = "/dev/$tty" ]'
 check "the unit's status says it serves a kernel tty" \
         sh -c "systemctl show -P StatusText '$unit' | grep -F '/dev/$tty (kernel tty)'"
+check "drvhostctl status names the port and its front end" \
+        sh -c "drvhostctl status '$(basename "$intf")' | grep -E '^ *Port: /dev/$tty \\(kernel tty\\)$'"
+check "and so does its JSON" \
+        eval '[ "$(drvhostctl --json status "$(basename "$intf")" | jq -r ".port + \" \" + .port_front_end")" = "/dev/$tty kernel-tty" ]'
 check "pyserial's list_ports lists the port with its USB identity" \
         sh -c "python3 -m serial.tools.list_ports -v | grep -A2 '^/dev/$tty *$' | grep -q 'VID:PID=1D6B:0106'"
 check "a user outside dialout cannot open it (EACCES)" as_user labuser python3 "$app" refused "$byid"
