@@ -42,13 +42,6 @@ static int drvhost_tty_find_intf(struct usb_device *udev, void *data)
 	return 0;
 }
 
-static void drvhost_tty_room(struct work_struct *work)
-{
-	struct drvhost_tty_port *p = container_of(to_delayed_work(work), struct drvhost_tty_port, room_work);
-
-	wake_up_interruptible(&p->wait);
-}
-
 /* The device is gone, or the driver's file is: the applications get their hang-up, the tty goes (once).
  * The port's memory stays until its last reference. */
 static void drvhost_tty_detach(struct drvhost_tty_port *p)
@@ -78,6 +71,13 @@ static int drvhost_tty_bus_event(struct notifier_block *nb, unsigned long action
 	return NOTIFY_OK;
 }
 
+static void drvhost_tty_room(struct work_struct *work)
+{
+	struct drvhost_tty_port *p = container_of(to_delayed_work(work), struct drvhost_tty_port, room_work);
+
+	wake_up_interruptible(&p->wait);
+}
+
 static int drvhost_tty_create(struct file *file, struct drvhost_tty_create __user *uarg)
 {
 	struct drvhost_tty_create arg;
@@ -105,6 +105,7 @@ static int drvhost_tty_create(struct file *file, struct drvhost_tty_create __use
 	p->intf = find.intf;
 	spin_lock_init(&p->lock);
 	init_waitqueue_head(&p->wait);
+	p->port.client_ops = &drvhost_tty_client_ops;
 	INIT_DELAYED_WORK(&p->room_work, drvhost_tty_room);
 	p->termios = drvhost_tty_driver->init_termios;
 	r = kfifo_alloc(&p->out, DRVHOST_TTY_FIFO_SIZE, GFP_KERNEL);
@@ -298,7 +299,7 @@ static ssize_t drvhost_tty_fwrite(struct file *file, const char __user *buf, siz
 	n = tty_insert_flip_string(&p->port, chunk, count);
 	kfree(chunk);
 	if (n < count)
-		schedule_delayed_work(&p->room_work, msecs_to_jiffies(DRVHOST_TTY_ROOM_RETRY_MS));
+		schedule_delayed_work(&p->room_work, 1);
 	if (!n)
 		return -EAGAIN;
 	tty_flip_buffer_push(&p->port);

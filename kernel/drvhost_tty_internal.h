@@ -17,8 +17,6 @@
 /* Applications' output waiting for the driver: what a USB serial driver's write buffers hold, and
  * what keeps an application writing (not blocked) while its driver restarts. */
 #define DRVHOST_TTY_FIFO_SIZE (64 * 1024)
-/* How soon to look again for room in a full tty buffer. */
-#define DRVHOST_TTY_ROOM_RETRY_MS 5
 /* One read() or write() of the driver moves at most this much (one bounce buffer). */
 #define DRVHOST_TTY_CHUNK (16 * 1024)
 #define DRVHOST_TTY_MSR_MASK (TIOCM_CAR | TIOCM_DSR | TIOCM_RI | TIOCM_CTS)
@@ -41,8 +39,8 @@ struct drvhost_tty_port {
 	bool open, break_on, dead;
 	struct async_icount icount;
 	wait_queue_head_t wait; /* the driver's poll() */
-	/* The tty's buffer was full: nothing says when the line discipline takes from it (only an
-	 * unthrottle, when its own buffer was full too), so the driver's poll() is woken to look again. */
+	/* A safety net to drvhost_tty_client_ops' wake-up: the tty buffer frees what the line
+	 * discipline took only after receive_buf(), so the driver's poll() looks once more a tick later. */
 	struct delayed_work room_work;
 };
 
@@ -51,5 +49,7 @@ extern struct idr drvhost_tty_idr;
 extern struct mutex drvhost_tty_lock; /* guards drvhost_tty_idr */
 extern const struct tty_port_operations drvhost_tty_port_ops;
 extern const struct file_operations drvhost_tty_fops;
+/* The tty buffer's hand-over to the line discipline, which also tells the driver there is room. */
+extern struct tty_port_client_operations drvhost_tty_client_ops;
 
 #endif

@@ -96,6 +96,22 @@ const struct tty_port_operations drvhost_tty_port_ops = {
 	.destruct = drvhost_tty_destruct,
 };
 
+/* The default hand-over from the tty's buffer to its line discipline, and a wake-up of the driver
+ * when that made room: nothing else says so (an unthrottle only when the line discipline's own
+ * buffer was full too). Filled in at load from tty_port_default_client_ops. */
+struct tty_port_client_operations drvhost_tty_client_ops;
+
+static int drvhost_tty_receive_buf(struct tty_port *port, const unsigned char *cp, const unsigned char *fp,
+				   size_t count)
+{
+	struct drvhost_tty_port *p = container_of(port, struct drvhost_tty_port, port);
+	int n = tty_port_default_client_ops.receive_buf(port, cp, fp, count);
+
+	if (n > 0)
+		wake_up_interruptible(&p->wait);
+	return n;
+}
+
 /* --- tty --- */
 
 static int drvhost_tty_install(struct tty_driver *driver, struct tty_struct *tty)
@@ -350,6 +366,8 @@ static int __init drvhost_tty_init(void)
 	struct tty_driver *d;
 	int r;
 
+	drvhost_tty_client_ops = tty_port_default_client_ops;
+	drvhost_tty_client_ops.receive_buf = drvhost_tty_receive_buf;
 	d = tty_alloc_driver(DRVHOST_TTY_PORTS, TTY_DRIVER_REAL_RAW | TTY_DRIVER_DYNAMIC_DEV);
 	if (IS_ERR(d))
 		return PTR_ERR(d);
