@@ -236,6 +236,8 @@ static long drvhost_tty_fioctl(struct file *file, unsigned int cmd, unsigned lon
 			return -EFAULT;
 		drvhost_tty_set_msr(p, msr);
 		return 0;
+	case DRVHOST_TTY_GET_INDEX:
+		return put_user((u32)(p->index + DRVHOST_TTY_NAME_BASE), (u32 __user *)arg);
 	case DRVHOST_TTY_HANGUP:
 		tty_port_tty_hangup(&p->port, false);
 		return 0;

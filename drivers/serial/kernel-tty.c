@@ -14,13 +14,12 @@ int kernel_tty_get_state(int fd, struct drvhost_tty_state *ret)
 
 int kernel_tty_path(int fd, char *buf, size_t n)
 {
-        struct drvhost_tty_state st;
+        uint32_t index;
         int r;
 
-        r = kernel_tty_get_state(fd, &st);
-        if (r < 0)
-                return r;
-        r = snprintf(buf, n, "/dev/" DRVHOST_TTY_NAME "%u", st.index);
+        if (ioctl(fd, DRVHOST_TTY_GET_INDEX, &index) < 0)
+                return -errno;
+        r = snprintf(buf, n, "/dev/" DRVHOST_TTY_NAME "%u", index);
         return r < 0 || (size_t)r >= n ? -ENAMETOOLONG : 0;
 }
 

@@ -276,11 +276,11 @@ int binding_ports_adopt(Binding *b, FdstoreKind kind, int fd)
                         return -EEXIST;
                 r = ptsname_r(fd, path, sizeof(path));
                 if (r == ENOTTY) {
-                        struct drvhost_tty_state st;
+                        uint32_t index;
 
-                        if (ioctl(fd, DRVHOST_TTY_GET_STATE, &st) < 0)
+                        if (ioctl(fd, DRVHOST_TTY_GET_INDEX, &index) < 0)
                                 return -errno;
-                        (void)snprintf(path, sizeof(path), "/dev/" DRVHOST_TTY_NAME "%u", st.index);
+                        (void)snprintf(path, sizeof(path), "/dev/" DRVHOST_TTY_NAME "%u", index);
                         b->tty_kernel = true;
                 } else if (r != 0)
                         return -r;

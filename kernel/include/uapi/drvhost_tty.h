@@ -62,5 +62,8 @@ struct drvhost_tty_state {
 /* Argument: TIOCM_CAR | TIOCM_DSR | TIOCM_RI | TIOCM_CTS (__u32). */
 #define DRVHOST_TTY_SET_MSR _IOW(DRVHOST_TTY_IOC_MAGIC, 3, __u32)
 #define DRVHOST_TTY_HANGUP _IO(DRVHOST_TTY_IOC_MAGIC, 4)
+/* The port's number (__u32), without touching what GET_STATE reports as changed: for whoever holds
+ * the file besides the driver (drvhostd, taking it back from its fd store). */
+#define DRVHOST_TTY_GET_INDEX _IOR(DRVHOST_TTY_IOC_MAGIC, 5, __u32)
 
 #endif /* _UAPI_DRVHOST_TTY_H */

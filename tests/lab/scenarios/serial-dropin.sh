@@ -124,6 +124,28 @@ wait "$reader"
 check "the gadget's reader gets 1 MiB" reader_ok $? "$work/got-gadget"
 check "it is the same 1 MiB (sha256)" same_file "$work/to-gadget" "$work/got-gadget"
 
+# drvhostd killed while an application holds the port: the tty lives on in drvhost.service's fd store,
+# the new drvhostd takes it back, the application notices nothing.
+daemon_pid=$(unit_pid drvhost.service)
+driver_pid=$(unit_pid "$unit")
+exec 7<>"$byid"
+stty -F "/dev/$tty" raw -echo clocal
+check "drvhostd is killed with SIGKILL while an application holds the port" systemctl kill -s KILL drvhost.service
+check "systemd restarts drvhostd" \
+        wait_for 30 eval 'unit_active drvhost.service && [ "$(unit_pid drvhost.service)" != "$daemon_pid" ]'
+check "the new drvhostd adopts the running driver" \
+        wait_for 10 sh -c "journalctl -u drvhost.service -o cat | grep -q 'Adopted $unit'"
+check "the driver was not restarted" test "$(unit_pid "$unit")" = "$driver_pid"
+check "the same tty is there, linked as before" \
+        eval 'test -c "/dev/$tty" && [ "$(readlink -f "$byid")" = "/dev/$tty" ] &&
+                [ "$(readlink /run/drvhost/tty/usb-1d6b_0106_LAB-dropin-if00)" = "/dev/$tty" ]'
+check "drvhostctl status still names it a kernel tty" \
+        sh -c "drvhostctl status '$(basename "$intf")' | grep -E '^ *Port: /dev/$tty \\(kernel tty\\)$'"
+printf 'after-drvhostd' > "$work/after"
+check "the device's data reaches the file held across the restart" \
+        eval 'write_to "$gs" "$work/after" && [ "$(timeout 10 head -c 14 <&7)" = after-drvhostd ]'
+exec 7<&-
+
 # Unplug with the port open: the application gets a hang-up (EOF), the tty goes.
 exec 8<"$byid"
 stty -F "/dev/$tty" raw -echo clocal
