@@ -258,7 +258,7 @@ static ssize_t drvhost_tty_read(struct file *file, char __user *buf, size_t coun
 	if (!p)
 		return -ENOTTY;
 	count = min_t(size_t, count, DRVHOST_TTY_CHUNK);
-	chunk = kmalloc(count, GFP_KERNEL);
+	chunk = kvmalloc(count, GFP_KERNEL);
 	if (!chunk)
 		return -ENOMEM;
 	for (;;) {
@@ -267,13 +267,13 @@ static ssize_t drvhost_tty_read(struct file *file, char __user *buf, size_t coun
 			break;
 		r = wait_event_interruptible(p->wait, !kfifo_is_empty(&p->out) || READ_ONCE(p->dead));
 		if (r) {
-			kfree(chunk);
+			kvfree(chunk);
 			return r;
 		}
 	}
 	/* A dead port (its device gone) reads as the end of the file. */
 	r = n ? (copy_to_user(buf, chunk, n) ? -EFAULT : n) : READ_ONCE(p->dead) ? 0 : -EAGAIN;
-	kfree(chunk);
+	kvfree(chunk);
 	if (n) {
 		spin_lock_irq(&p->lock);
 		p->icount.tx += n;
@@ -295,11 +295,11 @@ static ssize_t drvhost_tty_fwrite(struct file *file, const char __user *buf, siz
 	if (!READ_ONCE(p->open))
 		return count; /* nobody listening: dropped, as a UART's input with the port closed */
 	count = min_t(size_t, count, DRVHOST_TTY_CHUNK);
-	chunk = memdup_user(buf, count);
+	chunk = vmemdup_user(buf, count);
 	if (IS_ERR(chunk))
 		return PTR_ERR(chunk);
 	n = tty_insert_flip_string(&p->port, chunk, count);
-	kfree(chunk);
+	kvfree(chunk);
 	if (n < count)
 		schedule_delayed_work(&p->room_work, 1);
 	if (!n)

@@ -16,9 +16,9 @@
 
 /* Applications' output waiting for the driver: what a USB serial driver's write buffers hold, and
  * what keeps an application writing (not blocked) while its driver restarts. */
-#define DRVHOST_TTY_FIFO_SIZE (64 * 1024)
+#define DRVHOST_TTY_FIFO_SIZE (128 * 1024)
 /* One read() or write() of the driver moves at most this much (one bounce buffer). */
-#define DRVHOST_TTY_CHUNK (16 * 1024)
+#define DRVHOST_TTY_CHUNK (64 * 1024)
 #define DRVHOST_TTY_MSR_MASK (TIOCM_CAR | TIOCM_DSR | TIOCM_RI | TIOCM_CTS)
 #define DRVHOST_TTY_MCTRL_MASK (TIOCM_DTR | TIOCM_RTS)
 

@@ -24,14 +24,14 @@ best() { printf '%s\n' "$@" | sort -n | head -n 1; }
 # pump FROM TO: ns for SIZE_MB written raw to FROM until all of it was read raw from TO.
 pump() {
         local t0 reader
+        rm -f /tmp/bench-ready
         (stty raw -echo && touch /tmp/bench-ready && exec timeout 120 head -c "$bytes") < "$2" > /tmp/bench-got &
         reader=$!
         wait_for 10 test -e /tmp/bench-ready || return 1
         t0=$(now_ns)
         (stty raw -echo && exec timeout 120 cat "$file" >&0) <> "$1"
-        wait "$reader" || return 1
-        rm -f /tmp/bench-ready
-        [ "$(stat -c %s /tmp/bench-got)" -eq "$bytes" ] || return 1
+        wait "$reader"
+        [ "$(stat -c %s /tmp/bench-got)" -eq "$bytes" ] || { echo "incomplete: $(stat -c %s /tmp/bench-got) of $bytes bytes" >&2; return 1; }
         echo $(($(now_ns) - t0))
 }
 

@@ -25,7 +25,9 @@ enum {
         /* Several IN transfers in flight keep the device streaming while one is written to the pty. */
         IN_TRANSFERS = 4,
         OUT_TRANSFERS = 4,
-        BULK_BUFFER_SIZE = 16 * 1024,
+        /* Large: what a transfer costs is mostly the driver's wake-up, not the bytes. A device's short
+         * packet completes an IN transfer at once, so interactive data does not wait for it to fill. */
+        BULK_BUFFER_SIZE = 64 * 1024,
         /* A CDC notification is an 8-byte header and a little data; SERIAL_STATE has 2 bytes. */
         NOTIFY_BUFFER_SIZE = 64,
         /* wMaxPacketSize's size bits (USB 2.0, 9.6.6): the rest count extra transactions. */

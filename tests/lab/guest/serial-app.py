@@ -41,6 +41,8 @@ PROBE_SEC = 0.02
 RECOVER_TIMEOUT_SEC = 30
 # Crashes this far apart stay under drvhost's default crash-loop limit (5 within 10 s).
 CRASH_SPACING_SEC = 3
+# Before each crash the port must echo; the far end may still be starting.
+ECHO_ATTEMPTS = 5
 
 
 def control(path):
@@ -209,7 +211,7 @@ def recover(path, unit, n):
     out = []
     for _ in range(n):
         time.sleep(CRASH_SPACING_SEC)
-        if round_trip(fd, RTT_TIMEOUT_SEC) is None:
+        if not any(round_trip(fd, RTT_TIMEOUT_SEC) is not None for _ in range(ECHO_ATTEMPTS)):
             sys.exit("the port does not echo before the crash")
         pid = int(subprocess.check_output(["systemctl", "show", "-P", "MainPID", unit]))
         t0 = time.monotonic()
