@@ -129,7 +129,6 @@ static int drvhost_tty_create(struct file *file, struct drvhost_tty_create __use
 		idr_remove(&drvhost_tty_idr, p->index);
 		goto fail;
 	}
-	p->tty_dev = dev;
 	p->registered = true;
 	file->private_data = p;
 	mutex_unlock(&drvhost_tty_lock);
@@ -165,7 +164,6 @@ static void drvhost_tty_get_state(struct drvhost_tty_port *p, struct drvhost_tty
 	s->open = p->open;
 	s->break_on = p->break_on;
 	s->breaks = p->breaks;
-	s->index = p->index + DRVHOST_TTY_NAME_BASE;
 	spin_unlock_irqrestore(&p->lock, flags);
 }
 

@@ -26,7 +26,6 @@ struct drvhost_tty_port {
 	struct tty_port port;
 	int index;
 	struct usb_interface *intf;
-	struct device *tty_dev;
 	bool registered; /* the tty device exists; under drvhost_tty_lock */
 	/* The USB bus's BUS_NOTIFY_DEL_DEVICE for the interface: the tty, its child in sysfs, must go
 	 * before the interface does. */

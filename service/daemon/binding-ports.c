@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
 #include <grp.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,6 +144,12 @@ static int tty_defaults(int slave)
         return 0;
 }
 
+/* The node of the kernel front end's port number index. */
+static void kernel_tty_node(uint32_t index, char path[static PATH_MAX])
+{
+        (void)snprintf(path, PATH_MAX, "/dev/" DRVHOST_TTY_NAME "%" PRIu32, index);
+}
+
 /* The kernel front end (drvhost_tty): a real tty whose device is the USB interface's child, which udev
  * names /dev/ttyACM<n>, links under /dev/serial/by-id and gives to dialout as for cdc_acm. Fails with
  * -ENOENT when the module is not loaded, -ENODEV when the binding is not an interface's. */
@@ -163,7 +170,7 @@ static int tty_open_kernel(Binding *b)
                 return -errno;
         if (ioctl(fd, DRVHOST_TTY_CREATE, &create) < 0)
                 return -errno;
-        (void)snprintf(path, sizeof(path), "/dev/" DRVHOST_TTY_NAME "%u", create.index);
+        kernel_tty_node(create.index, path);
         r = tty_link_make(b, path);
         if (r < 0)
                 return r;
@@ -280,7 +287,7 @@ int binding_ports_adopt(Binding *b, FdstoreKind kind, int fd)
 
                         if (ioctl(fd, DRVHOST_TTY_GET_INDEX, &index) < 0)
                                 return -errno;
-                        (void)snprintf(path, sizeof(path), "/dev/" DRVHOST_TTY_NAME "%u", index);
+                        kernel_tty_node(index, path);
                         b->tty_kernel = true;
                 } else if (r != 0)
                         return -r;

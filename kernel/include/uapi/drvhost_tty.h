@@ -53,7 +53,7 @@ struct drvhost_tty_state {
 	__u32 open;     /* an application has the port open */
 	__u32 break_on; /* break is on now */
 	__u32 breaks;   /* breaks started so far: one on and off between two reads is not lost */
-	__u32 index;    /* the tty is DRVHOST_TTY_NAME<index> */
+	__u32 reserved; /* 0 (the port's number: DRVHOST_TTY_GET_INDEX) */
 };
 
 #define DRVHOST_TTY_IOC_MAGIC 0xd6

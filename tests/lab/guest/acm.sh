@@ -72,3 +72,16 @@ same_file() { [ "$(sha256sum < "$1")" = "$(sha256sum < "$2")" ]; }
 # wait cannot run inside check (a subshell, not the reader's parent): wait here, check the status.
 reader_ok() { test "$1" -eq 0 && test "$(stat -c %s "$2")" -eq "$SIZE"; }
 
+# check_one_way FROM TO INPUT "TO's name" "FROM's name" "whose reader": SIZE random bytes (INPUT) written
+# to FROM arrive whole at a reader of TO, one check per step; the names are how the checks call the ends.
+check_one_way() {
+        local from=$1 to=$2 input=$3 reader
+        dd if=/dev/urandom of="$input" bs=64k count=$((SIZE / 65536)) status=none
+        start_reader "$to" "$input.got" "$input.ready"
+        reader=$!
+        check "a reader has $4 open" wait_for 10 test -e "$input.ready"
+        check "1 MiB written to $5 is sent" write_to "$from" "$input"
+        wait "$reader"
+        check "$6 reader gets 1 MiB" reader_ok $? "$input.got"
+        check "it is the same 1 MiB (sha256)" same_file "$input" "$input.got"
+}

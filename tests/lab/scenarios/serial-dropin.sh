@@ -107,22 +107,8 @@ wait "$waiter"
 check "DCD's drop wakes it (TIOCMIWAIT) and TIOCMGET shows it" eval 'grep -q "changed cd=0" "$work/waitcd"'
 cat "$work/waitcd"
 
-dd if=/dev/urandom of="$work/to-host" bs=64k count=$((SIZE / 65536)) status=none
-dd if=/dev/urandom of="$work/to-gadget" bs=64k count=$((SIZE / 65536)) status=none
-start_reader "$byid" "$work/got-host" "$work/tty-ready"
-reader=$!
-check "a reader has the port open" wait_for 10 test -e "$work/tty-ready"
-check "1 MiB written to the gadget's $gs is sent" write_to "$gs" "$work/to-host"
-wait "$reader"
-check "the port's reader gets 1 MiB" reader_ok $? "$work/got-host"
-check "it is the same 1 MiB (sha256)" same_file "$work/to-host" "$work/got-host"
-start_reader "$gs" "$work/got-gadget" "$work/gs-ready"
-reader=$!
-check "a reader has $gs open" wait_for 10 test -e "$work/gs-ready"
-check "1 MiB written to the port is sent" write_to "$byid" "$work/to-gadget"
-wait "$reader"
-check "the gadget's reader gets 1 MiB" reader_ok $? "$work/got-gadget"
-check "it is the same 1 MiB (sha256)" same_file "$work/to-gadget" "$work/got-gadget"
+check_one_way "$gs" "$byid" "$work/to-host" "the port" "the gadget's $gs" "the port's"
+check_one_way "$byid" "$gs" "$work/to-gadget" "$gs" "the port" "the gadget's"
 
 # drvhostd killed while an application holds the port: the tty lives on in drvhost.service's fd store,
 # the new drvhostd takes it back, the application notices nothing.
