@@ -92,6 +92,7 @@ int line_coding_from_termios(const struct termios2 *t, LineCoding *ret)
             .stop_bits = t->c_cflag & CSTOPB ? LINE_CODING_STOP_BITS_2 : LINE_CODING_STOP_BITS_1,
             .parity = parity_from_cflag(t->c_cflag),
             .data_bits = data_bits_from_cflag(t->c_cflag),
+            .rtscts = t->c_cflag & CRTSCTS,
         };
         return 0;
 }
@@ -105,10 +106,15 @@ void line_coding_pack(const LineCoding *lc, uint8_t buf[static LINE_CODING_SIZE]
         buf[DATA_BITS_OFFSET] = lc->data_bits;
 }
 
-bool line_coding_equal(const LineCoding *a, const LineCoding *b)
+bool line_coding_equal_cdc(const LineCoding *a, const LineCoding *b)
 {
         return a->rate == b->rate && a->stop_bits == b->stop_bits && a->parity == b->parity &&
                a->data_bits == b->data_bits;
+}
+
+bool line_coding_equal(const LineCoding *a, const LineCoding *b)
+{
+        return line_coding_equal_cdc(a, b) && a->rtscts == b->rtscts;
 }
 
 const char *line_coding_to_string(const LineCoding *lc, char buf[static LINE_CODING_STRING_MAX])
@@ -116,9 +122,10 @@ const char *line_coding_to_string(const LineCoding *lc, char buf[static LINE_COD
         static const char parity_letters[] = "NOEMS";
         static const char *const stop_bits[] = {"1", "1.5", "2"};
 
-        (void)snprintf(buf, LINE_CODING_STRING_MAX, "%" PRIu32 " %u%c%s", lc->rate, lc->data_bits,
+        (void)snprintf(buf, LINE_CODING_STRING_MAX, "%" PRIu32 " %u%c%s%s", lc->rate, lc->data_bits,
                        lc->parity < sizeof(parity_letters) - 1 ? parity_letters[lc->parity] : '?',
                        lc->stop_bits < sizeof(stop_bits) / sizeof(stop_bits[0]) ? stop_bits[lc->stop_bits]
-                                                                                : "?");
+                                                                                : "?",
+                       lc->rtscts ? " rtscts" : "");
         return buf;
 }

@@ -41,12 +41,13 @@ typedef struct LineCoding {
         uint8_t stop_bits; /* LineCodingStopBits */
         uint8_t parity;    /* LineCodingParity */
         uint8_t data_bits; /* 5..8 */
+        bool rtscts;       /* CRTSCTS: hardware flow control, for the chips that have it (CDC has not) */
 } LineCoding;
 
 /* True if t asks to hang up (speed B0): the caller drops DTR and RTS and keeps the line coding. */
 bool line_coding_termios_hangup(const struct termios2 *t);
 
-/* Translates the output speed, CSIZE, CSTOPB, PARENB, PARODD and CMSPAR of t, as the kernel's cdc-acm
+/* Translates the output speed, CSIZE, CSTOPB, PARENB, PARODD, CMSPAR and CRTSCTS of t, as the kernel's cdc-acm
  * does: CSTOPB is two stop bits whatever the character size, CMSPAR turns odd/even into mark/space.
  * The input speed is ignored: the line has one rate. Returns 0, or -EINVAL for B0 (no rate: see
  * line_coding_termios_hangup()), BOTHER with speed 0, or a speed code that is no Bnnn constant (every
@@ -57,6 +58,8 @@ int line_coding_from_termios(const struct termios2 *t, LineCoding *ret);
 void line_coding_pack(const LineCoding *lc, uint8_t buf[static LINE_CODING_SIZE]);
 
 bool line_coding_equal(const LineCoding *a, const LineCoding *b);
+/* Equal in what SET_LINE_CODING carries (rate, stop bits, parity, data bits). */
+bool line_coding_equal_cdc(const LineCoding *a, const LineCoding *b);
 
 /* "57600 8N1", "300 7E2", "110 5N1.5"; values outside the spec show as '?'. Returns buf. */
 const char *line_coding_to_string(const LineCoding *lc, char buf[static LINE_CODING_STRING_MAX]);

@@ -68,6 +68,14 @@ void in_done(struct libusb_transfer *t)
         case LIBUSB_TRANSFER_COMPLETED:
                 slot->state = IN_FILLED;
                 slot->written = 0;
+                if (s->port.chip->in_data) {
+                        uint32_t msr = s->port.msr;
+
+                        t->actual_length = (int)s->port.chip->in_data(&s->port, t->buffer,
+                                                                      (size_t)MAX(t->actual_length, 0));
+                        if (msr != s->port.msr && serial_pass_msr(s) < 0)
+                                return;
+                }
                 r = in_deliver(s);
                 if (r < 0) {
                         serial_fail_errno(s, r, "write to the pty");
@@ -109,6 +117,7 @@ void serial_slave_closed(Serial *s)
 {
         s->slave_open = false;
         s->slave_hup = false;
+        s->close_pending = s->port.chip->close != NULL;
         (void)drvhost_driver_log(s->driver, LOG_DEBUG, "Port closed.");
         /* HUPCL is the serial port's "hang up on last close"; the pty starts with it set. The kernel
          * front end's tty does that itself and says so in its modem lines. */
@@ -120,9 +129,14 @@ void serial_slave_closed(Serial *s)
 void serial_slave_opened(Serial *s)
 {
         s->slave_open = true;
+        s->open_pending = s->port.chip->open != NULL;
+        s->close_pending = false;
+        /* The kernel's drivers of these chips set the line in full at every open. */
+        if (s->port.chip->coding_at_open)
+                s->coding_sent_valid = false;
         (void)drvhost_driver_log(s->driver, LOG_DEBUG, "Port opened.");
         if (!s->pty.kernel && !(s->termios_known && line_coding_termios_hangup(&s->termios)))
-                serial_set_lines(s, CDC_CONTROL_DTR | CDC_CONTROL_RTS);
+                serial_set_lines(s, SERIAL_LINE_DTR | SERIAL_LINE_RTS);
         in_submit(s);
         serial_update_status(s);
 }
@@ -175,7 +189,6 @@ int out_fill(Serial *s)
 void notify_done(struct libusb_transfer *t)
 {
         Serial *s = t->user_data;
-        uint16_t state;
         size_t n;
         int r;
 
@@ -194,25 +207,15 @@ void notify_done(struct libusb_transfer *t)
         s->notify_len += n;
         /* A full packet of a notification not complete yet: the rest follows. A short packet ends it. */
         if (t->actual_length == t->length && s->notify_len < sizeof(s->notify_acc) &&
-            cdc_notification_incomplete(s->notify_acc, s->notify_len))
+            s->port.chip->notify_incomplete && s->port.chip->notify_incomplete(s->notify_acc, s->notify_len))
                 goto resubmit;
 
         /* A pty has no modem status lines to show DCD, DSR, RING or errors on: logged for debugging.
          * The kernel front end's tty has them, for TIOCMGET and TIOCMIWAIT. */
-        r = cdc_notification_serial_state(s->notify_acc, s->notify_len, &state);
+        r = s->port.chip->notify(&s->port, s->notify_acc, s->notify_len);
         s->notify_len = 0;
-        if (r >= 0) {
-                if (state != s->serial_state)
-                        (void)drvhost_driver_log(s->driver, LOG_DEBUG, "Serial state 0x%04x.", state);
-                s->serial_state = state;
-                if (s->pty.kernel) {
-                        r = kernel_tty_set_msr(s->pty.master, cdc_serial_state_to_tiocm(state));
-                        if (r < 0) {
-                                serial_fail_errno(s, r, "pass on the modem status");
-                                return;
-                        }
-                }
-        }
+        if (r > 0 && serial_pass_msr(s) < 0)
+                return;
 
 resubmit:
         r = drvhost_driver_submit(s->driver, t);

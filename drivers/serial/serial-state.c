@@ -2,6 +2,7 @@
 /* The leaf of drvhost-serial: how a failure ends the driver, what STATUS= says, and what the pty's
  * master is polled for, from the state the other parts keep. */
 #include <errno.h>
+#include <sys/ioctl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,6 +87,24 @@ void serial_update_status(Serial *s)
         (void)drvhost_driver_notify_status(s->driver, "%s", s->status);
 }
 
+/* The device's modem status changed (s->port.msr): to the kernel front end's tty, for TIOCMGET and
+ * TIOCMIWAIT; a pty has no modem status lines, so it is logged for debugging. Returns 0, or -errno
+ * after stopping the driver. */
+int serial_pass_msr(Serial *s)
+{
+        int r;
+
+        (void)drvhost_driver_log(s->driver, LOG_DEBUG, "Modem status:%s%s%s%s.",
+                                 s->port.msr & TIOCM_CAR ? " DCD" : "", s->port.msr & TIOCM_DSR ? " DSR" : "",
+                                 s->port.msr & TIOCM_RI ? " RI" : "", s->port.msr & TIOCM_CTS ? " CTS" : "");
+        if (!s->pty.kernel)
+                return 0;
+        r = kernel_tty_set_msr(s->pty.master, s->port.msr);
+        if (r < 0)
+                serial_fail_errno(s, r, "pass on the modem status");
+        return r;
+}
+
 bool coding_dirty(const Serial *s)
 {
         return s->coding_wanted_valid && !s->coding_unsupported &&
@@ -106,7 +125,7 @@ bool break_dirty(const Serial *s)
  * with the settings the user made before writing it. */
 bool serial_reads_held(const Serial *s)
 {
-        return coding_dirty(s) || (s->control_pending && s->control_request == CDC_SET_LINE_CODING);
+        return coding_dirty(s) || (s->batch.n > 0 && s->batch_kind == CONTROL_CODING);
 }
 
 bool in_waiting(const Serial *s)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* drvhost-serial: the USB CDC-ACM driver. It serves the device as a pty: what a user writes to the pty's
+/* drvhost-serial: the USB serial driver (CDC-ACM and the USB-serial chips of serial-chip.h, --chip=).
+ * It serves the device as a pty or a drvhost_tty(4) port: what a user writes to the pty's
  * slave goes out on the bulk OUT endpoint, what comes in on bulk IN is written to the pty, and the line
  * settings the user makes with tcsetattr()/stty reach the device as SET_LINE_CODING, the open state of
  * the port as DTR/RTS (SET_CONTROL_LINE_STATE). drvhostd makes the pty (DRVHOST_TTY_FD) and links it;
@@ -22,6 +23,7 @@
  * only the rate and the stop bits can change; the translation handles all of termios regardless. */
 
 #include <errno.h>
+#include <getopt.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -36,6 +38,7 @@
 #include <drvhost-driver.h>
 
 #include "macro.h"
+#include "time-util.h"
 #include "serial.h"
 
 /* --- The pty in the event loop --- */
@@ -97,8 +100,15 @@ static int on_tick(DrvhostDriver *d, void *userdata)
         r = serial_check_termios(s);
         if (r < 0)
                 return log_pty_error(d, r);
+        /* A chip that tells its modem status only when asked is asked while the port is open. */
+        if (s->port.chip->poll && s->slave_open && !s->poll_pending && now_usec() >= s->poll_next_usec) {
+                s->poll_pending = true;
+                s->poll_next_usec = now_usec() + TICK_OPEN_USEC;
+                control_kick(s);
+        }
         /* The kernel front end reports termios changes too: the tick is only a safety net. */
-        (void)drvhost_driver_set_tick_interval(d, s->pty.kernel        ? TICK_CLOSED_USEC
+        (void)drvhost_driver_set_tick_interval(d, s->port.chip->poll && s->slave_open ? TICK_OPEN_USEC
+                                                  : s->pty.kernel                     ? TICK_CLOSED_USEC
                                                   : s->slave_open      ? TICK_OPEN_USEC
                                                   : s->open_watch >= 0 ? TICK_CLOSED_USEC
                                                                        : TICK_UNWATCHED_USEC);
@@ -142,7 +152,7 @@ static int serial_alloc_transfers(Serial *s)
                 if (!s->in[i].t)
                         return -ENOMEM;
                 /* No timeout: a serial device may stay silent for as long as it likes. */
-                libusb_fill_bulk_transfer(s->in[i].t, s->handle, s->acm.bulk_in_ep, s->in[i].t->buffer,
+                libusb_fill_bulk_transfer(s->in[i].t, s->handle, s->port.ep.bulk_in, s->in[i].t->buffer,
                                           BULK_BUFFER_SIZE, in_done, &s->in[i], 0);
         }
         for (unsigned i = 0; i < OUT_TRANSFERS; i++) {
@@ -152,21 +162,21 @@ static int serial_alloc_transfers(Serial *s)
                         return -ENOMEM;
                 /* No timeout either: a device applying flow control may hold data back indefinitely,
                  * which is why OUT transfers are not marked with drvhost_driver_io_begin(). */
-                libusb_fill_bulk_transfer(s->out[i].t, s->handle, s->acm.bulk_out_ep, s->out[i].t->buffer, 0,
+                libusb_fill_bulk_transfer(s->out[i].t, s->handle, s->port.ep.bulk_out, s->out[i].t->buffer, 0,
                                           out_done, &s->out[i], 0);
         }
-        s->control = drvhost_driver_transfer_new(s->driver, LIBUSB_CONTROL_SETUP_SIZE + LINE_CODING_SIZE);
+        s->control = drvhost_driver_transfer_new(s->driver, LIBUSB_CONTROL_SETUP_SIZE + SERIAL_REQUEST_DATA_MAX);
         if (!s->control)
                 return -ENOMEM;
-        if (s->acm.notify_ep != 0) {
+        if (s->port.ep.notify != 0 && s->port.chip->notify) {
                 /* One packet per transfer: a transfer longer than the packets completes only at a short
                  * one, and a notification is usually exactly one full packet (f_acm's: 10 bytes). */
-                int len = CLAMP(s->acm.notify_max_packet & USB_MAX_PACKET_SIZE_MASK, 1, NOTIFY_BUFFER_SIZE);
+                int len = CLAMP(s->port.ep.notify_max_packet & USB_MAX_PACKET_SIZE_MASK, 1, NOTIFY_BUFFER_SIZE);
 
                 s->notify = drvhost_driver_transfer_new(s->driver, len);
                 if (!s->notify)
                         return -ENOMEM;
-                libusb_fill_interrupt_transfer(s->notify, s->handle, s->acm.notify_ep, s->notify->buffer,
+                libusb_fill_interrupt_transfer(s->notify, s->handle, s->port.ep.notify, s->notify->buffer,
                                                len, notify_done, s, 0);
         }
         return 0;
@@ -191,8 +201,7 @@ static void serial_shutdown(Serial *s)
         /* Stopped with the device still there: leave it as a closed port would, DTR and RTS down. */
         if (drvhost_driver_exit_status(s->driver) != DRVHOST_EXIT_UNPLUGGED && !s->lines_unsupported &&
             s->lines_sent_valid && s->lines_sent != 0)
-                (void)libusb_control_transfer(s->handle, CDC_REQUEST_TYPE_OUT, CDC_SET_CONTROL_LINE_STATE, 0,
-                                              s->acm.comm_interface, NULL, 0, EXIT_CONTROL_TIMEOUT_MSEC);
+                serial_lines_down_now(s);
 
         /* The link goes first, so that it never names a pty number someone else may get next. */
         if (s->runtime_dir)
@@ -212,11 +221,12 @@ static const char *runtime_directory(void)
         return dir;
 }
 
-static int serial_find_function(Serial *s)
+static int serial_find_port(Serial *s)
 {
         libusb_device *dev = libusb_get_device(s->handle);
         struct libusb_config_descriptor *config;
         struct libusb_device_descriptor desc;
+        const SerialEndpoints *ep = &s->port.ep;
         const uint8_t *granted;
         size_t n;
         int r;
@@ -231,34 +241,37 @@ static int serial_find_function(Serial *s)
         if (r < 0)
                 return serial_fail_libusb(s, r, "read the configuration descriptor"), r;
         n = drvhost_driver_get_interfaces(s->driver, &granted);
-        r = acm_find_endpoints(config, granted, n, &s->acm);
+        r = s->port.chip->probe(&s->port, &desc, config, granted, n);
         libusb_free_config_descriptor(config);
         switch (r) {
         case 0:
                 break;
         case -EACCES:
                 (void)drvhost_driver_log(s->driver, LOG_ERR,
-                                         "The ACM function's data interface was not granted (the manifest "
-                                         "needs ClaimInterfaces=function).");
+                                         "The port's second interface was not granted (the manifest needs "
+                                         "ClaimInterfaces=function).");
                 return r;
         case -ENOENT:
+                (void)drvhost_driver_log(s->driver, LOG_ERR, "No %s port among the interfaces granted.",
+                                         s->port.chip->description);
+                return r;
+        case -ENODEV:
                 (void)drvhost_driver_log(s->driver, LOG_ERR,
-                                         "No CDC-ACM communication and data interface among those granted.");
+                                         "A %s chip of a model not known (release %x.%02x): not serving it.",
+                                         s->port.chip->name, desc.bcdDevice >> 8, desc.bcdDevice & 0xff);
                 return r;
         default:
-                (void)drvhost_driver_log(s->driver, LOG_ERR,
-                                         "The CDC data interface has no bulk IN/OUT pair.");
+                (void)drvhost_driver_log(s->driver, LOG_ERR, "The port's interface has no bulk IN/OUT pair.");
                 return r;
         }
         (void)drvhost_driver_log(s->driver, LOG_INFO,
-                                 "CDC-ACM function: interfaces %u and %u, bulk IN 0x%02x, OUT 0x%02x, "
+                                 "%s port: interfaces %u and %u, bulk IN 0x%02x, OUT 0x%02x, "
                                  "notifications 0x%02x.",
-                                 s->acm.comm_interface, s->acm.data_interface, s->acm.bulk_in_ep,
-                                 s->acm.bulk_out_ep, s->acm.notify_ep);
+                                 s->port.chip->name, ep->interface, ep->data_interface, ep->bulk_in, ep->bulk_out,
+                                 ep->notify);
 
-        if (s->acm.data_altsetting != 0) {
-                r = libusb_set_interface_alt_setting(s->handle, s->acm.data_interface,
-                                                     s->acm.data_altsetting);
+        if (ep->data_altsetting != 0) {
+                r = libusb_set_interface_alt_setting(s->handle, ep->data_interface, ep->data_altsetting);
                 if (r < 0)
                         return serial_fail_libusb(s, r, "select the data interface's alternate setting"), r;
         }
@@ -270,9 +283,12 @@ static int serial_setup(Serial *s)
 {
         int tty_fd, r;
 
-        r = serial_find_function(s);
+        r = serial_find_port(s);
         if (r < 0)
                 return r;
+        s->start_pending = s->port.chip->start != NULL;
+        /* A chip whose kernel driver leaves the lines alone until the port opens: they are down. */
+        s->lines_sent_valid = !s->port.chip->lines_at_start;
         r = serial_alloc_transfers(s);
         if (r < 0)
                 return serial_fail_errno(s, r, "allocate transfers"), r;
@@ -329,11 +345,48 @@ static int serial_setup(Serial *s)
 static void help(void)
 {
         printf("Usage: drvhost-serial [OPTIONS]\n"
-               "drvhost user-mode USB CDC-ACM driver: serves the device as a pty. Started by\n"
-               "drvhost-driver@.service, which hands it the device on fd 3 and the pty drvhostd made\n"
-               "(DRVHOST_TTY_FD) and describes them in DRVHOST_* environment variables. Without\n"
-               "DRVHOST_TTY_FD it makes its own pty and links it as $RUNTIME_DIRECTORY/tty.\n\n"
-               "  -h --help  Show this help\n");
+               "drvhost user-mode USB serial driver: serves a USB serial port (CDC-ACM or a USB-serial\n"
+               "chip) as a serial port. Started by drvhost-driver@.service, which hands it the device on\n"
+               "fd 3 and the port drvhostd made (DRVHOST_TTY_FD: a drvhost_tty(4) file or a pty's master)\n"
+               "and describes them in DRVHOST_* environment variables. Without DRVHOST_TTY_FD it makes\n"
+               "its own pty and links it as $RUNTIME_DIRECTORY/tty.\n\n"
+               "  -c --chip=NAME  The device's protocol (default cdc-acm):\n");
+        for (size_t i = 0; serial_chip_at(i); i++)
+                printf("                    %-8s %s\n", serial_chip_at(i)->name, serial_chip_at(i)->description);
+        printf("  -h --help       Show this help\n");
+}
+
+/* Returns 0 to run, 1 to exit successfully (--help), -EINVAL for a bad command line (said on stderr). */
+static int parse_argv(int argc, char *argv[], Serial *s)
+{
+        static const struct option options[] = {
+                {"chip", required_argument, NULL, 'c'},
+                {"help", no_argument, NULL, 'h'},
+                {},
+        };
+        int c;
+
+        s->port.chip = serial_chip_find("cdc-acm");
+        while ((c = getopt_long(argc, argv, "c:h", options, NULL)) >= 0)
+                switch (c) {
+                case 'c':
+                        s->port.chip = serial_chip_find(optarg);
+                        if (!s->port.chip) {
+                                fprintf(stderr, "Unknown chip: %s (see --help)\n", optarg);
+                                return -EINVAL;
+                        }
+                        break;
+                case 'h':
+                        help();
+                        return 1;
+                default:
+                        return -EINVAL;
+                }
+        if (optind < argc) {
+                fprintf(stderr, "Unexpected argument: %s (see --help)\n", argv[optind]);
+                return -EINVAL;
+        }
+        return 0;
 }
 
 static int on_start(DrvhostDriver *d, void *userdata)
@@ -362,15 +415,10 @@ int main(int argc, char *argv[])
 {
         static const DrvhostDriverOps ops = {.start = on_start, .stop = on_stop, .tick = on_tick};
         Serial s = {.pty.master = -EBADF, .open_watch = -EBADF};
+        int r;
 
-        if (argc > 1) {
-                bool asked = streq(argv[1], "-h") || streq(argv[1], "--help");
-
-                if (asked)
-                        help();
-                else
-                        fprintf(stderr, "Unexpected argument: %s (see --help)\n", argv[1]);
-                return asked && argc == 2 ? EXIT_SUCCESS : EXIT_FAILURE;
-        }
+        r = parse_argv(argc, argv, &s);
+        if (r != 0)
+                return r > 0 ? EXIT_SUCCESS : EXIT_FAILURE;
         return drvhost_driver_main(&ops, &s);
 }

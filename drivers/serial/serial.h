@@ -15,11 +15,10 @@
 
 #include <drvhost-driver.h>
 
-#include "acm-descriptors.h"
-#include "cdc-notification.h"
 #include "kernel-tty.h"
 #include "line-coding.h"
 #include "pty-port.h"
+#include "serial-chip.h"
 
 enum {
         /* Several IN transfers in flight keep the device streaming while one is written to the pty. */
@@ -47,19 +46,6 @@ enum {
         TICK_UNWATCHED_USEC = 1000 * 1000,
 };
 
-/* USB CDC PSTN 1.2, 6.3: the class requests the driver uses (the notification: cdc-notification.h). */
-enum {
-        CDC_REQUEST_TYPE_OUT = LIBUSB_ENDPOINT_OUT | LIBUSB_REQUEST_TYPE_CLASS | LIBUSB_RECIPIENT_INTERFACE,
-        CDC_SET_LINE_CODING = 0x20,
-        CDC_SET_CONTROL_LINE_STATE = 0x22,
-        CDC_SEND_BREAK = 0x23,
-        /* SEND_BREAK's wValue: on until told otherwise, and off. */
-        CDC_BREAK_ON = 0xffff,
-        CDC_BREAK_OFF = 0,
-        CDC_CONTROL_DTR = 1 << 0,
-        CDC_CONTROL_RTS = 1 << 1,
-};
-
 #define TTY_LINK_NAME "tty"
 
 typedef enum InState {
@@ -67,6 +53,17 @@ typedef enum InState {
         IN_PENDING,
         IN_FILLED, /* completed, data not (all) written to the pty yet */
 } InState;
+
+/* What a batch of control requests changes. */
+typedef enum ControlKind {
+        CONTROL_START,
+        CONTROL_OPEN,
+        CONTROL_CLOSE,
+        CONTROL_CODING,
+        CONTROL_LINES,
+        CONTROL_BREAK,
+        CONTROL_POLL,
+} ControlKind;
 
 typedef struct Serial Serial;
 
@@ -86,7 +83,7 @@ typedef struct OutSlot {
 struct Serial {
         DrvhostDriver *driver;
         libusb_device_handle *handle;
-        AcmEndpoints acm;
+        ChipPort port; /* the chip's protocol and where the port is */
         uint16_t vendor, product;
         PtyPort pty;
         const char *runtime_dir; /* where the tty link goes; NULL when started by hand */
@@ -103,14 +100,21 @@ struct Serial {
         bool notify_pending;
         uint8_t notify_acc[NOTIFY_BUFFER_SIZE]; /* the notification being put together */
         size_t notify_len;
-        uint16_t serial_state;
         int notify_error; /* a failure of the notification endpoint not logged yet, else 0 */
         bool failure_logged;
 
-        /* One control request at a time; what it carries becomes "sent" when it completes. */
+        /* One control request at a time, from a batch that makes one change (a line setting takes
+         * FTDI three requests); what the batch carries becomes "sent" when its last one completes. */
         struct libusb_transfer *control;
         bool control_pending;
-        uint8_t control_request;
+        SerialRequests batch;
+        unsigned batch_next; /* the request of batch to send next */
+        ControlKind batch_kind;
+        bool batch_failed;
+        bool start_pending;               /* the chip's start-up requests are not sent yet */
+        bool open_pending, close_pending; /* the chip's requests for an open or a close */
+        bool poll_pending;                /* the chip's modem status is to be read */
+        uint64_t poll_next_usec;          /* ... not before this (CLOCK_MONOTONIC) */
         LineCoding coding_inflight;
         uint16_t lines_inflight;
 
@@ -118,7 +122,7 @@ struct Serial {
         bool termios_known;
         LineCoding coding_wanted, coding_sent;
         bool coding_wanted_valid, coding_sent_valid, coding_unsupported;
-        uint16_t lines_wanted, lines_sent;
+        uint16_t lines_wanted, lines_sent; /* SERIAL_LINE_* */
         bool lines_sent_valid, lines_unsupported;
         /* Break, asked for on the kernel front end. A break begun and ended between two looks at the
          * front end's state is still sent (on, then off): break_pulse. */
@@ -145,6 +149,7 @@ void serial_fail_transfer(Serial *s, const struct libusb_transfer *t, const char
 void serial_fail_submit(Serial *s, int r, const char *what);
 void serial_fail_errno(Serial *s, int r, const char *what);
 void serial_update_status(Serial *s);
+int serial_pass_msr(Serial *s);
 bool coding_dirty(const Serial *s);
 bool lines_dirty(const Serial *s);
 /* Data read from the pty waits while a new line coding is not on the device yet, so that it goes out
@@ -162,6 +167,7 @@ bool break_dirty(const Serial *s);
  * by the time DTR rises. */
 void control_kick(Serial *s);
 void serial_set_lines(Serial *s, uint16_t lines);
+void serial_lines_down_now(Serial *s);
 /* The kernel front end's modem-line and break requests (its TIOCM_DTR/TIOCM_RTS, break counter). */
 void serial_apply_front_state(Serial *s, const struct drvhost_tty_state *st);
 /* Picks up termios changes the user made on the slave. Returns 0 or -errno. */

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* What one model of a chip family differs from another in, as data: the one place of chip knowledge
+ * that is not a protocol. The rows follow the kernel's drivers (ftdi_sio, cp210x), which tell the
+ * models apart the same way. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* FTDI: how the rate becomes a divisor (ftdi-baud.h). */
+typedef enum FtdiDivisorKind {
+        FTDI_DIVISOR_SIO,  /* the original SIO: a code per standard rate, nothing else */
+        FTDI_DIVISOR_AM,   /* FT8U232AM: 3 MHz base, eighths rounded to 0, 1/8, 1/4, 1/2 */
+        FTDI_DIVISOR_BM,   /* FT232BM, FT2232C, FT232R, FT-X: 3 MHz base, any eighth */
+        FTDI_DIVISOR_HIGH, /* FT2232H, FT4232H, FT232H: 12 MHz base from 1200 up, else as BM */
+} FtdiDivisorKind;
+
+typedef struct FtdiModel {
+        const char *name;
+        uint16_t release_min, release_max; /* bcdDevice, both included */
+        bool multi_port;                   /* the row is for devices of more than one interface */
+        FtdiDivisorKind divisor;
+        uint32_t rate_max;
+} FtdiModel;
+
+/* The model of an FTDI device by its bcdDevice and number of interfaces (never NULL: the kernel's
+ * ftdi_sio takes every release for some model, and so does this table). */
+const FtdiModel *ftdi_model_find(uint16_t release, unsigned n_interfaces);
+
+/* CP210x: the part number the chip reports (GET_PARTNUM) and what the kernel's cp210x lets it do. */
+typedef struct Cp210xModel {
+        const char *name;
+        uint8_t part;
+        int8_t interface;  /* the row is for this interface of a multi-port part; -1: any */
+        uint32_t rate_min, rate_max;
+        bool actual_rate;  /* the rate is 48 MHz over a divisor (else AN205's table below 1 MBd) */
+        bool fixed_format; /* CP2101: 8 data bits, 1 stop bit, no mark or space parity */
+} Cp210xModel;
+
+/* The row for part on interface ifnum (never NULL: an unknown part gets the kernel's defaults). */
+const Cp210xModel *cp210x_model_find(uint8_t part, uint8_t ifnum);
+/* The rate the chip is set to for rate (>0) on model m, as the kernel's cp210x computes it. */
+uint32_t cp210x_rate(const Cp210xModel *m, uint32_t rate);
