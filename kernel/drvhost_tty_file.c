@@ -56,7 +56,7 @@ static void drvhost_tty_detach(struct drvhost_tty_port *p)
 	tty_port_tty_hangup(&p->port, false);
 	mutex_lock(&drvhost_tty_lock);
 	if (p->registered)
-		tty_port_unregister_device(&p->port, drvhost_tty_driver, p->index);
+		tty_port_unregister_device(&p->port, drvhost_tty_drivers[p->family], drvhost_tty_line(p));
 	p->registered = false;
 	mutex_unlock(&drvhost_tty_lock);
 }
@@ -88,7 +88,8 @@ static int drvhost_tty_create(struct file *file, struct drvhost_tty_create __use
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
-	if (arg.flags || strnlen(arg.parent, sizeof(arg.parent)) == sizeof(arg.parent))
+	if ((arg.flags & ~DRVHOST_TTY_CREATE_USB_SERIAL) ||
+	    strnlen(arg.parent, sizeof(arg.parent)) == sizeof(arg.parent))
 		return -EINVAL;
 	find.name = arg.parent;
 	usb_for_each_dev(&find, drvhost_tty_find_intf);
@@ -107,7 +108,8 @@ static int drvhost_tty_create(struct file *file, struct drvhost_tty_create __use
 	init_waitqueue_head(&p->wait);
 	p->port.client_ops = &drvhost_tty_client_ops;
 	INIT_DELAYED_WORK(&p->room_work, drvhost_tty_room);
-	p->termios = drvhost_tty_driver->init_termios;
+	p->family = arg.flags & DRVHOST_TTY_CREATE_USB_SERIAL ? DRVHOST_TTY_USB : DRVHOST_TTY_ACM;
+	p->termios = drvhost_tty_drivers[p->family]->init_termios;
 	r = kfifo_alloc(&p->out, DRVHOST_TTY_FIFO_SIZE, GFP_KERNEL);
 	if (r) {
 		tty_port_put(&p->port);
@@ -119,11 +121,14 @@ static int drvhost_tty_create(struct file *file, struct drvhost_tty_create __use
 		r = -EBUSY;
 		goto fail;
 	}
-	r = idr_alloc(&drvhost_tty_idr, p, 0, DRVHOST_TTY_PORTS, GFP_KERNEL);
+	r = idr_alloc(&drvhost_tty_idr, p, p->family * DRVHOST_TTY_PORTS, (p->family + 1) * DRVHOST_TTY_PORTS,
+		      GFP_KERNEL);
 	if (r < 0)
 		goto fail;
 	p->index = r;
-	dev = tty_port_register_device(&p->port, drvhost_tty_driver, p->index, &p->intf->dev);
+	dev = tty_port_register_device_attr(&p->port, drvhost_tty_drivers[p->family], drvhost_tty_line(p),
+					    &p->intf->dev, NULL,
+					    p->family == DRVHOST_TTY_USB ? drvhost_tty_usb_groups : NULL);
 	if (IS_ERR(dev)) {
 		r = PTR_ERR(dev);
 		idr_remove(&drvhost_tty_idr, p->index);
@@ -144,12 +149,85 @@ static int drvhost_tty_create(struct file *file, struct drvhost_tty_create __use
 	if (!device_is_registered(&p->intf->dev))
 		drvhost_tty_detach(p);
 
-	arg.index = p->index + DRVHOST_TTY_NAME_BASE;
+	arg.index = drvhost_tty_line(p) + drvhost_tty_drivers[p->family]->name_base;
 	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
 fail:
 	mutex_unlock(&drvhost_tty_lock);
 	tty_port_put(&p->port);
 	return r;
+}
+
+static void drvhost_tty_snapshot_locked(struct drvhost_tty_port *p, struct drvhost_tty_event *e, u32 kind)
+{
+	const struct ktermios *k = &p->termios;
+
+	memset(e, 0, sizeof(*e));
+	e->kind = kind;
+	e->open = p->open;
+	e->mctrl = p->mctrl;
+	e->break_on = p->break_on;
+	e->termios.c_iflag = k->c_iflag;
+	e->termios.c_oflag = k->c_oflag;
+	e->termios.c_cflag = k->c_cflag;
+	e->termios.c_lflag = k->c_lflag;
+	e->termios.c_line = k->c_line;
+	memcpy(e->termios.c_cc, k->c_cc, min(sizeof(e->termios.c_cc), sizeof(k->c_cc)));
+	e->termios.c_ispeed = k->c_ispeed;
+	e->termios.c_ospeed = k->c_ospeed;
+}
+
+void drvhost_tty_push_locked(struct drvhost_tty_port *p, u32 kind, u32 set, u32 clear)
+{
+	struct drvhost_tty_event *e;
+
+	if (p->ev_lost)
+		return; /* the driver starts over from the state anyway */
+	if (p->ev_count == DRVHOST_TTY_EVENTS) {
+		p->ev_lost = true;
+		p->ev_count = 0;
+		return;
+	}
+	e = &p->events[(p->ev_head + p->ev_count) % DRVHOST_TTY_EVENTS];
+	drvhost_tty_snapshot_locked(p, e, kind);
+	e->set = set;
+	e->clear = clear;
+	p->ev_count++;
+}
+
+/* DRVHOST_TTY_NEXT_EVENT: 0 with an event, -EAGAIN without. */
+static int drvhost_tty_next_event(struct drvhost_tty_port *p, struct drvhost_tty_event *e)
+{
+	unsigned long flags;
+	int r = 0;
+
+	spin_lock_irqsave(&p->lock, flags);
+	if (p->ev_lost) {
+		memset(e, 0, sizeof(*e));
+		e->kind = DRVHOST_TTY_EVENT_LOST;
+		p->ev_lost = false;
+	} else if (p->ev_count) {
+		*e = p->events[p->ev_head];
+		p->ev_head = (p->ev_head + 1) % DRVHOST_TTY_EVENTS;
+		p->ev_count--;
+	} else
+		r = -EAGAIN;
+	/* Read in full: nothing left for POLLPRI (GET_STATE's bits say the same in less detail). */
+	if (!p->ev_count && !p->ev_lost)
+		p->changed = 0;
+	spin_unlock_irqrestore(&p->lock, flags);
+	return r;
+}
+
+static void drvhost_tty_sync(struct drvhost_tty_port *p, struct drvhost_tty_event *e)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&p->lock, flags);
+	drvhost_tty_snapshot_locked(p, e, 0);
+	p->ev_count = 0;
+	p->ev_lost = false;
+	p->changed = 0;
+	spin_unlock_irqrestore(&p->lock, flags);
 }
 
 static void drvhost_tty_get_state(struct drvhost_tty_port *p, struct drvhost_tty_state *s)
@@ -160,6 +238,9 @@ static void drvhost_tty_get_state(struct drvhost_tty_port *p, struct drvhost_tty
 	spin_lock_irqsave(&p->lock, flags);
 	s->changed = p->changed;
 	p->changed = 0;
+	/* A driver of GET_STATE reads no events: they would keep POLLPRI up for ever. */
+	p->ev_count = 0;
+	p->ev_lost = false;
 	s->mctrl = p->mctrl;
 	s->open = p->open;
 	s->break_on = p->break_on;
@@ -219,6 +300,9 @@ static long drvhost_tty_fioctl(struct file *file, unsigned int cmd, unsigned lon
 {
 	struct drvhost_tty_port *p = READ_ONCE(file->private_data);
 	struct drvhost_tty_state state;
+	struct drvhost_tty_event event;
+	char name[DRVHOST_TTY_NAME_MAX];
+	int r;
 	u32 msr;
 
 	if (cmd == DRVHOST_TTY_CREATE)
@@ -229,13 +313,27 @@ static long drvhost_tty_fioctl(struct file *file, unsigned int cmd, unsigned lon
 	case DRVHOST_TTY_GET_STATE:
 		drvhost_tty_get_state(p, &state);
 		return copy_to_user((void __user *)arg, &state, sizeof(state)) ? -EFAULT : 0;
+	case DRVHOST_TTY_NEXT_EVENT:
+		r = drvhost_tty_next_event(p, &event);
+		if (r)
+			return r;
+		return copy_to_user((void __user *)arg, &event, sizeof(event)) ? -EFAULT : 0;
+	case DRVHOST_TTY_SYNC:
+		drvhost_tty_sync(p, &event);
+		return copy_to_user((void __user *)arg, &event, sizeof(event)) ? -EFAULT : 0;
 	case DRVHOST_TTY_SET_MSR:
 		if (get_user(msr, (u32 __user *)arg))
 			return -EFAULT;
 		drvhost_tty_set_msr(p, msr);
 		return 0;
 	case DRVHOST_TTY_GET_INDEX:
-		return put_user((u32)(p->index + DRVHOST_TTY_NAME_BASE), (u32 __user *)arg);
+		return put_user((u32)(drvhost_tty_line(p) + drvhost_tty_drivers[p->family]->name_base),
+				(u32 __user *)arg);
+	case DRVHOST_TTY_GET_NAME:
+		memset(name, 0, sizeof(name));
+		snprintf(name, sizeof(name), "%s%d", drvhost_tty_drivers[p->family]->name,
+			 drvhost_tty_line(p) + drvhost_tty_drivers[p->family]->name_base);
+		return copy_to_user((void __user *)arg, name, sizeof(name)) ? -EFAULT : 0;
 	case DRVHOST_TTY_HANGUP:
 		tty_port_tty_hangup(&p->port, false);
 		return 0;
@@ -322,7 +420,7 @@ static __poll_t drvhost_tty_poll(struct file *file, poll_table *wait)
 	spin_lock_irqsave(&p->lock, flags);
 	if (!kfifo_is_empty(&p->out))
 		mask |= EPOLLIN | EPOLLRDNORM;
-	if (p->changed)
+	if (p->changed || p->ev_count || p->ev_lost)
 		mask |= EPOLLPRI;
 	open = p->open;
 	spin_unlock_irqrestore(&p->lock, flags);

@@ -23,7 +23,7 @@
 #include "include/uapi/drvhost_tty.h"
 #include "drvhost_tty_internal.h"
 
-struct tty_driver *drvhost_tty_driver;
+struct tty_driver *drvhost_tty_drivers[DRVHOST_TTY_FAMILIES];
 DEFINE_IDR(drvhost_tty_idr);
 DEFINE_MUTEX(drvhost_tty_lock);
 
@@ -44,6 +44,8 @@ static void drvhost_tty_dtr_rts(struct tty_port *port, int raise)
 	spin_lock_irqsave(&p->lock, flags);
 	p->mctrl = raise ? DRVHOST_TTY_MCTRL_MASK : 0;
 	p->changed |= DRVHOST_TTY_CHANGED_MCTRL;
+	drvhost_tty_push_locked(p, DRVHOST_TTY_EVENT_DTR_RTS, raise ? DRVHOST_TTY_MCTRL_MASK : 0,
+				 raise ? 0 : DRVHOST_TTY_MCTRL_MASK);
 	spin_unlock_irqrestore(&p->lock, flags);
 	wake_up_interruptible(&p->wait);
 }
@@ -61,6 +63,7 @@ static int drvhost_tty_activate(struct tty_port *port, struct tty_struct *tty)
 	p->open = true;
 	p->termios = tty->termios;
 	p->changed |= DRVHOST_TTY_CHANGED_OPEN | DRVHOST_TTY_CHANGED_TERMIOS;
+	drvhost_tty_push_locked(p, DRVHOST_TTY_EVENT_OPEN, 0, 0);
 	spin_unlock_irqrestore(&p->lock, flags);
 	wake_up_interruptible(&p->wait);
 	return 0;
@@ -74,6 +77,7 @@ static void drvhost_tty_port_shutdown(struct tty_port *port)
 	spin_lock_irqsave(&p->lock, flags);
 	p->open = false;
 	p->changed |= DRVHOST_TTY_CHANGED_OPEN;
+	drvhost_tty_push_locked(p, DRVHOST_TTY_EVENT_CLOSE, 0, 0);
 	spin_unlock_irqrestore(&p->lock, flags);
 	wake_up_interruptible(&p->wait);
 }
@@ -119,8 +123,11 @@ static int drvhost_tty_install(struct tty_driver *driver, struct tty_struct *tty
 	struct drvhost_tty_port *p;
 	int r;
 
+	enum drvhost_tty_family family = driver == drvhost_tty_drivers[DRVHOST_TTY_USB] ? DRVHOST_TTY_USB
+										    : DRVHOST_TTY_ACM;
+
 	mutex_lock(&drvhost_tty_lock);
-	p = idr_find(&drvhost_tty_idr, tty->index);
+	p = idr_find(&drvhost_tty_idr, family * DRVHOST_TTY_PORTS + tty->index);
 	if (p && !READ_ONCE(p->dead))
 		tty_port_get(&p->port);
 	else
@@ -209,6 +216,7 @@ static void drvhost_tty_flush_buffer(struct tty_struct *tty)
 	spin_lock_irqsave(&p->lock, flags);
 	kfifo_reset(&p->out);
 	p->changed |= DRVHOST_TTY_CHANGED_FLUSH;
+	drvhost_tty_push_locked(p, DRVHOST_TTY_EVENT_FLUSH, 0, 0);
 	spin_unlock_irqrestore(&p->lock, flags);
 	wake_up_interruptible(&p->wait);
 	tty_wakeup(tty);
@@ -230,6 +238,7 @@ static void drvhost_tty_set_termios(struct tty_struct *tty, const struct ktermio
 		p->mctrl = DRVHOST_TTY_MCTRL_MASK;
 		p->changed |= DRVHOST_TTY_CHANGED_MCTRL;
 	}
+	drvhost_tty_push_locked(p, DRVHOST_TTY_EVENT_TERMIOS, 0, 0);
 	spin_unlock_irqrestore(&p->lock, flags);
 	wake_up_interruptible(&p->wait);
 }
@@ -252,6 +261,7 @@ static int drvhost_tty_break_ctl(struct tty_struct *tty, int state)
 		p->breaks++;
 	p->break_on = state != 0;
 	p->changed |= DRVHOST_TTY_CHANGED_BREAK;
+	drvhost_tty_push_locked(p, DRVHOST_TTY_EVENT_BREAK, 0, 0);
 	spin_unlock_irqrestore(&p->lock, flags);
 	wake_up_interruptible(&p->wait);
 	return 0;
@@ -277,6 +287,7 @@ static int drvhost_tty_tiocmset(struct tty_struct *tty, unsigned int set, unsign
 	spin_lock_irqsave(&p->lock, flags);
 	p->mctrl = (p->mctrl | (set & DRVHOST_TTY_MCTRL_MASK)) & ~(clear & DRVHOST_TTY_MCTRL_MASK);
 	p->changed |= DRVHOST_TTY_CHANGED_MCTRL;
+	drvhost_tty_push_locked(p, DRVHOST_TTY_EVENT_MCTRL, set & DRVHOST_TTY_MCTRL_MASK, clear & DRVHOST_TTY_MCTRL_MASK);
 	spin_unlock_irqrestore(&p->lock, flags);
 	wake_up_interruptible(&p->wait);
 	return 0;
@@ -361,23 +372,62 @@ static struct miscdevice drvhost_tty_misc = {
 	.mode = 0600,
 };
 
-static int __init drvhost_tty_init(void)
+/* Every port of usbserial's is port 0 of its interface for the chips drvhost drives (one port an
+ * interface), and so are drvhost's. */
+static ssize_t port_number_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "0\n");
+}
+static DEVICE_ATTR_RO(port_number);
+
+static struct attribute *drvhost_tty_usb_attrs[] = {
+	&dev_attr_port_number.attr,
+	NULL,
+};
+static const struct attribute_group drvhost_tty_usb_group = {
+	.attrs = drvhost_tty_usb_attrs,
+};
+
+const struct attribute_group *drvhost_tty_usb_groups[] = {
+	&drvhost_tty_usb_group,
+	NULL,
+};
+
+static const struct {
+	const char *name;
+	int name_base;
+} drvhost_tty_names[DRVHOST_TTY_FAMILIES] = {
+	[DRVHOST_TTY_ACM] = {DRVHOST_TTY_NAME, DRVHOST_TTY_NAME_BASE},
+	[DRVHOST_TTY_USB] = {DRVHOST_TTY_USB_NAME, DRVHOST_TTY_USB_NAME_BASE},
+};
+
+static void drvhost_tty_unregister(void)
+{
+	for (int i = 0; i < DRVHOST_TTY_FAMILIES; i++) {
+		if (!drvhost_tty_drivers[i])
+			continue;
+		tty_unregister_driver(drvhost_tty_drivers[i]);
+		tty_driver_kref_put(drvhost_tty_drivers[i]);
+		drvhost_tty_drivers[i] = NULL;
+	}
+}
+
+static int drvhost_tty_register(enum drvhost_tty_family family)
 {
 	struct tty_driver *d;
 	int r;
 
-	drvhost_tty_client_ops = tty_port_default_client_ops;
-	drvhost_tty_client_ops.receive_buf = drvhost_tty_receive_buf;
 	d = tty_alloc_driver(DRVHOST_TTY_PORTS, TTY_DRIVER_REAL_RAW | TTY_DRIVER_DYNAMIC_DEV);
 	if (IS_ERR(d))
 		return PTR_ERR(d);
-	d->driver_name = "drvhost_tty";
-	d->name = DRVHOST_TTY_NAME;
-	d->name_base = DRVHOST_TTY_NAME_BASE;
+	d->driver_name = family == DRVHOST_TTY_USB ? "drvhost_tty_usb" : "drvhost_tty";
+	d->name = drvhost_tty_names[family].name;
+	d->name_base = drvhost_tty_names[family].name_base;
 	d->major = 0; /* dynamic */
 	d->type = TTY_DRIVER_TYPE_SERIAL;
 	d->subtype = SERIAL_TYPE_NORMAL;
-	/* What cdc_acm starts a port with: 9600 8N1, lines dropped on the last close, no carrier needed. */
+	/* What cdc_acm and usbserial start a port with: 9600 8N1, lines dropped on the last close, no
+	 * carrier needed. */
 	d->init_termios = tty_std_termios;
 	d->init_termios.c_cflag = B9600 | CS8 | CREAD | HUPCL | CLOCAL;
 	d->init_termios.c_ispeed = 9600;
@@ -388,21 +438,34 @@ static int __init drvhost_tty_init(void)
 		tty_driver_kref_put(d);
 		return r;
 	}
-	drvhost_tty_driver = d;
-	r = misc_register(&drvhost_tty_misc);
-	if (r) {
-		tty_unregister_driver(d);
-		tty_driver_kref_put(d);
-		return r;
-	}
+	drvhost_tty_drivers[family] = d;
 	return 0;
+}
+
+static int __init drvhost_tty_init(void)
+{
+	int r;
+
+	drvhost_tty_client_ops = tty_port_default_client_ops;
+	drvhost_tty_client_ops.receive_buf = drvhost_tty_receive_buf;
+	for (int i = 0; i < DRVHOST_TTY_FAMILIES; i++) {
+		r = drvhost_tty_register(i);
+		if (r)
+			goto fail;
+	}
+	r = misc_register(&drvhost_tty_misc);
+	if (r)
+		goto fail;
+	return 0;
+fail:
+	drvhost_tty_unregister();
+	return r;
 }
 
 static void __exit drvhost_tty_exit(void)
 {
 	misc_deregister(&drvhost_tty_misc);
-	tty_unregister_driver(drvhost_tty_driver);
-	tty_driver_kref_put(drvhost_tty_driver);
+	drvhost_tty_unregister();
 	idr_destroy(&drvhost_tty_idr);
 }
 

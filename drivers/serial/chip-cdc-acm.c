@@ -57,12 +57,12 @@ static int acm_coding(ChipPort *p, const LineCoding *want, const LineCoding *sen
                                    sizeof(data));
 }
 
-static int acm_lines(ChipPort *p, unsigned lines, int sent, SerialRequests *out)
+static int acm_lines(ChipPort *p, unsigned set, unsigned clear, SerialRequests *out)
 {
+        unsigned lines = (p->lines & ~clear) | set;
         uint16_t value = (lines & SERIAL_LINE_DTR ? CDC_CONTROL_DTR : 0) |
                          (lines & SERIAL_LINE_RTS ? CDC_CONTROL_RTS : 0);
 
-        (void)sent;
         return serial_requests_add(out, CDC_REQUEST_TYPE_OUT, CDC_SET_CONTROL_LINE_STATE, value,
                                    p->ep.interface, NULL, 0);
 }

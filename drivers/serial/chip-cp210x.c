@@ -23,6 +23,8 @@ enum {
         CP210X_GET_MDMSTS = 0x08,
         CP210X_PURGE = 0x12,
         CP210X_SET_FLOW = 0x13,
+        CP210X_EMBED_EVENTS = 0x15,
+        CP210X_SET_CHARS = 0x19,
         CP210X_GET_FLOW = 0x14,
         CP210X_SET_BAUDRATE = 0x1e,
         CP210X_VENDOR_SPECIFIC = 0xff,
@@ -54,6 +56,19 @@ enum {
         CP210X_FLOW_SIZE = 16,
         CP210X_FLOW_HANDSHAKE = 0,
         CP210X_FLOW_REPLACE = 4,
+        CP210X_FLOW_XON_LIMIT = 8,
+        CP210X_FLOW_XOFF_LIMIT = 12,
+        CP210X_XON_XOFF_LIMIT = 128,
+        /* SET_CHARS: eof, error, break, event, xon, xoff. */
+        CP210X_CHARS_SIZE = 6,
+        CP210X_CHARS_XON = 4,
+        CP210X_CHARS_XOFF = 5,
+        /* Event mode (EMBED_EVENTS): the escape byte, then what follows it. */
+        CP210X_ESCAPE = 0xec,
+        CP210X_ESC_DATA = 0,     /* the escape byte as data */
+        CP210X_ESC_LSR_DATA = 1, /* line status, then a data byte */
+        CP210X_ESC_LSR = 2,      /* line status */
+        CP210X_ESC_MSR = 3,      /* modem status (the kernel's cp210x ignores it too) */
         CP210X_HS_DTR_MASK = 3 << 0,
         CP210X_HS_DTR_ACTIVE = 1 << 0,
         CP210X_HS_CTS_HANDSHAKE = 1 << 3,
@@ -113,9 +128,8 @@ static int cp210x_probe(ChipPort *p, const struct libusb_device_descriptor *dev,
 
 static int cp210x_start(ChipPort *p, SerialRequests *out)
 {
-        (void)p;
         return serial_requests_add(out, CP210X_REQUEST_TYPE_DEVICE_IN, CP210X_VENDOR_SPECIFIC, CP210X_GET_PARTNUM,
-                                   0, NULL, CP210X_PARTNUM_SIZE);
+                                   p->ep.interface, NULL, CP210X_PARTNUM_SIZE);
 }
 
 static int cp210x_open(ChipPort *p, SerialRequests *out)
@@ -123,15 +137,16 @@ static int cp210x_open(ChipPort *p, SerialRequests *out)
         return cp210x_request(p, CP210X_IFC_ENABLE, CP210X_UART_ENABLE, NULL, 0, out);
 }
 
-static int cp210x_close(ChipPort *p, bool hangup, SerialRequests *out)
+static int cp210x_close(ChipPort *p, SerialRequests *out)
 {
         int r;
 
-        (void)hangup;
         /* The kernel's cp210x clears both queues first: a CP2108 may hang without. */
         r = cp210x_request(p, CP210X_PURGE, CP210X_PURGE_ALL, NULL, 0, out);
         if (r < 0)
                 return r;
+        p->event_mode = false; /* a disabled interface forgets it */
+        p->in_escape_len = 0;
         return cp210x_request(p, CP210X_IFC_ENABLE, CP210X_UART_DISABLE, NULL, 0, out);
 }
 
@@ -147,24 +162,30 @@ static int cp210x_flow(ChipPort *p, SerialRequests *out)
         return cp210x_request(p, CP210X_SET_FLOW, 0, NULL, CP210X_FLOW_SIZE, out);
 }
 
+/* As cp210x_set_termios(): the rate when it changed (or at an open), the line control, the flow block
+ * when flow control changed, event mode with INPCK. The caller calls only for a change (or an open). */
 static int cp210x_coding(ChipPort *p, const LineCoding *want, const LineCoding *sent, SerialRequests *out)
 {
-        uint8_t rate[CP210X_RATE_SIZE];
         LineCoding lc = *want;
         int r;
 
-        if (model(p)->fixed_format) {
-                lc.data_bits = BITS_PER_BYTE;
-                lc.stop_bits = LINE_CODING_STOP_BITS_1;
-                if (lc.parity == LINE_CODING_PARITY_MARK || lc.parity == LINE_CODING_PARITY_SPACE)
-                        lc.parity = LINE_CODING_PARITY_NONE;
-        }
+        if (sent && line_coding_equal(want, sent))
+                return 0;
         if (!sent || want->rate != sent->rate) {
+                uint8_t rate[CP210X_RATE_SIZE];
+
                 p->rate_set = cp210x_rate(model(p), want->rate);
                 put_le32(rate, p->rate_set);
                 r = cp210x_request(p, CP210X_SET_BAUDRATE, 0, rate, sizeof(rate), out);
                 if (r < 0)
                         return r;
+        }
+        if (model(p)->fixed_format) {
+                lc.data_bits = BITS_PER_BYTE;
+                lc.stop_bits = LINE_CODING_STOP_BITS_1;
+                if (lc.parity == LINE_CODING_PARITY_MARK || lc.parity == LINE_CODING_PARITY_SPACE)
+                        lc.parity = lc.parity == LINE_CODING_PARITY_MARK ? LINE_CODING_PARITY_ODD
+                                                                         : LINE_CODING_PARITY_EVEN;
         }
         r = cp210x_request(p, CP210X_SET_LINE_CTL,
                            (uint16_t)(lc.data_bits << CP210X_LINE_DATA_SHIFT |
@@ -173,30 +194,45 @@ static int cp210x_coding(ChipPort *p, const LineCoding *want, const LineCoding *
                            NULL, 0, out);
         if (r < 0)
                 return r;
-        if (sent && want->rtscts == sent->rtscts)
-                return 0;
-        p->rtscts = want->rtscts;
-        return cp210x_flow(p, out);
+        if (!sent || lc.rtscts != sent->rtscts || lc.ixon != sent->ixon || lc.ixoff != sent->ixoff ||
+            lc.xon != sent->xon || lc.xoff != sent->xoff) {
+                p->rtscts = lc.rtscts;
+                p->ixon = lc.ixon;
+                p->ixoff = lc.ixoff;
+                if (lc.ixon || lc.ixoff) {
+                        uint8_t chars[CP210X_CHARS_SIZE] = {[CP210X_CHARS_XON] = lc.xon, [CP210X_CHARS_XOFF] = lc.xoff};
+
+                        r = cp210x_request(p, CP210X_SET_CHARS, 0, chars, sizeof(chars), out);
+                        if (r < 0)
+                                return r;
+                }
+                r = cp210x_flow(p, out);
+                if (r < 0)
+                        return r;
+        }
+        if (lc.inpck != p->event_mode) {
+                p->event_mode = lc.inpck;
+                p->in_escape_len = 0;
+                return cp210x_request(p, CP210X_EMBED_EVENTS, lc.inpck ? CP210X_ESCAPE : 0, NULL, 0, out);
+        }
+        return 0;
 }
 
-static int cp210x_lines(ChipPort *p, unsigned lines, int sent, SerialRequests *out)
+static int cp210x_lines(ChipPort *p, unsigned set, unsigned clear, SerialRequests *out)
 {
-        unsigned old = sent < 0 ? ~lines : (unsigned)sent;
-        unsigned set = lines & ~old, clear = old & ~lines;
         uint16_t value = 0;
 
+        /* As cp210x_tiocmset_port(): clear wins here, and a request goes even with nothing in it. */
         if (set & SERIAL_LINE_RTS)
                 value |= CP210X_MHS_RTS | CP210X_MHS_WRITE_RTS;
         if (set & SERIAL_LINE_DTR)
                 value |= CP210X_MHS_DTR | CP210X_MHS_WRITE_DTR;
         if (clear & SERIAL_LINE_RTS)
-                value |= CP210X_MHS_WRITE_RTS;
+                value = (value & ~CP210X_MHS_RTS) | CP210X_MHS_WRITE_RTS;
         if (clear & SERIAL_LINE_DTR)
-                value |= CP210X_MHS_WRITE_DTR;
-        p->lines = lines;
-        if (value == 0)
-                return 0;
-        /* With hardware flow control, RTS is the chip's: the flow block says whether it may drive it. */
+                value = (value & ~CP210X_MHS_DTR) | CP210X_MHS_WRITE_DTR;
+        /* With hardware flow control, RTS is the chip's: the flow block says whether it may drive it
+         * (prepare() reads the lines as they are by then). */
         if (p->rtscts && (value & CP210X_MHS_RTS))
                 return cp210x_flow(p, out);
         return cp210x_request(p, CP210X_SET_MHS, value, NULL, 0, out);
@@ -249,6 +285,13 @@ static void cp210x_prepare(ChipPort *p, SerialRequest *req)
         if (p->lines & SERIAL_LINE_DTR)
                 hs |= CP210X_HS_DTR_ACTIVE;
         replace &= ~(uint32_t)(CP210X_REPLACE_RTS_MASK | CP210X_REPLACE_AUTO_RECEIVE | CP210X_REPLACE_AUTO_TRANSMIT);
+        if (p->ixoff) {
+                replace |= CP210X_REPLACE_AUTO_RECEIVE;
+                put_le32(req->data + CP210X_FLOW_XON_LIMIT, CP210X_XON_XOFF_LIMIT);
+                put_le32(req->data + CP210X_FLOW_XOFF_LIMIT, CP210X_XON_XOFF_LIMIT);
+        }
+        if (p->ixon)
+                replace |= CP210X_REPLACE_AUTO_TRANSMIT;
         if (p->rtscts) {
                 hs |= CP210X_HS_CTS_HANDSHAKE;
                 if (p->lines & SERIAL_LINE_RTS)
@@ -262,6 +305,58 @@ static void cp210x_prepare(ChipPort *p, SerialRequest *req)
         put_le32(req->data + CP210X_FLOW_REPLACE, replace);
 }
 
+/* The length of an escape sequence starting with ESC, kind (0 if not known: back to data). */
+static size_t cp210x_escape_length(uint8_t kind)
+{
+        switch (kind) {
+        case CP210X_ESC_DATA:
+                return 2;
+        case CP210X_ESC_LSR_DATA:
+                return 4;
+        case CP210X_ESC_LSR:
+        case CP210X_ESC_MSR:
+                return 3;
+        default:
+                return 0;
+        }
+}
+
+/* In event mode the chip mixes its line status into the data behind an escape byte; the data is what
+ * the kernel's cp210x passes on (line errors are the tty's flags there, which the front end has not). */
+static size_t cp210x_in_data(ChipPort *p, uint8_t *buf, size_t n)
+{
+        size_t out = 0;
+
+        if (!p->event_mode)
+                return n;
+        for (size_t i = 0; i < n; i++) {
+                uint8_t c = buf[i];
+                size_t need;
+
+                if (p->in_escape_len == 0) {
+                        if (c == CP210X_ESCAPE)
+                                p->in_escape[p->in_escape_len++] = c;
+                        else
+                                buf[out++] = c;
+                        continue;
+                }
+                p->in_escape[p->in_escape_len++] = c;
+                need = cp210x_escape_length(p->in_escape[1]);
+                if (need == 0) {
+                        p->in_escape_len = 0; /* not an escape the chip sends: back to data */
+                        continue;
+                }
+                if (p->in_escape_len < need)
+                        continue;
+                if (p->in_escape[1] == CP210X_ESC_DATA)
+                        buf[out++] = CP210X_ESCAPE;
+                else if (p->in_escape[1] == CP210X_ESC_LSR_DATA)
+                        buf[out++] = p->in_escape[need - 1];
+                p->in_escape_len = 0;
+        }
+        return out;
+}
+
 const SerialChip chip_cp210x = {
         .name = "cp210x",
         .description = "Silicon Labs CP2102, CP2104, CP2105, CP2108, CP2102N",
@@ -273,6 +368,7 @@ const SerialChip chip_cp210x = {
         .lines = cp210x_lines,
         .brk = cp210x_break,
         .poll = cp210x_poll,
+        .in_data = cp210x_in_data,
         .reply = cp210x_reply,
         .prepare = cp210x_prepare,
         .coding_at_open = true,

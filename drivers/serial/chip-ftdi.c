@@ -14,12 +14,15 @@
 
 enum {
         FTDI_REQUEST_TYPE_OUT = LIBUSB_ENDPOINT_OUT | LIBUSB_REQUEST_TYPE_VENDOR | LIBUSB_RECIPIENT_DEVICE,
+        FTDI_REQUEST_TYPE_IN = LIBUSB_ENDPOINT_IN | LIBUSB_REQUEST_TYPE_VENDOR | LIBUSB_RECIPIENT_DEVICE,
         FTDI_RESET = 0x00,
         FTDI_SET_MODEM_CTRL = 0x01,
         FTDI_SET_FLOW_CTRL = 0x02,
         FTDI_SET_BAUDRATE = 0x03,
         FTDI_SET_DATA = 0x04,
         FTDI_SET_LATENCY_TIMER = 0x09,
+        FTDI_GET_LATENCY_TIMER = 0x0a,
+        FTDI_LATENCY_SIZE = 1,
 
         FTDI_RESET_SIO = 0,
         /* SET_MODEM_CTRL's wValue: a line's new level in the low byte, which lines to change above. */
@@ -29,6 +32,11 @@ enum {
         /* SET_FLOW_CTRL's wIndex high byte. */
         FTDI_FLOW_NONE = 0,
         FTDI_FLOW_RTS_CTS = 1 << 8,
+        FTDI_FLOW_XON_XOFF = 4 << 8,
+        FTDI_XOFF_SHIFT = 8, /* XON/XOFF flow control's wValue: VSTOP, VSTART */
+        /* SET_BAUDRATE: the divisor's bits above 16 go in wIndex, above the channel if any. */
+        FTDI_DIVISOR_INDEX_SHIFT = 16,
+        FTDI_CHANNEL_BITS = 8,
         /* SET_DATA's wValue: data bits, then parity, stop bits and break. */
         FTDI_DATA_PARITY_SHIFT = 8,
         FTDI_DATA_STOP_BITS_2 = 2 << 11,
@@ -63,10 +71,10 @@ static const FtdiModel *model(const ChipPort *p)
         return p->model;
 }
 
-/* The port's number in wIndex: channel A, B ... on multi-port chips, 0 on the others. */
+/* The port's number in wIndex: channel A, B ... on the chips that name it, 0 on the others. */
 static uint16_t ftdi_channel(const ChipPort *p)
 {
-        return model(p)->multi_port ? FTDI_CHANNEL_A + p->ep.interface : 0;
+        return model(p)->indexed ? FTDI_CHANNEL_A + p->ep.interface : 0;
 }
 
 static int ftdi_request(const ChipPort *p, uint8_t request, uint16_t value, uint16_t index_high,
@@ -86,16 +94,39 @@ static int ftdi_probe(ChipPort *p, const struct libusb_device_descriptor *dev,
                 return r;
         p->bcd_device = dev->bcdDevice;
         p->n_interfaces = config->bNumInterfaces;
-        p->model = ftdi_model_find(dev->bcdDevice, config->bNumInterfaces);
+        p->model = ftdi_model_find(dev->bcdDevice);
+        if (!p->model)
+                return -ENODEV;
         p->port_index = p->ep.interface;
-        /* Until the first status byte says otherwise: a port without a modem is ready. */
-        p->msr = TIOCM_CTS | TIOCM_DSR;
+        p->saved[0] = FTDI_LATENCY_MSEC;
         return 0;
 }
 
+/* The latency timer, read and written back, as ftdi_sio's port probe does (the SIO and FT232A have
+ * none). */
 static int ftdi_start(ChipPort *p, SerialRequests *out)
 {
+        int r;
+
+        if (model(p)->divisor == FTDI_DIVISOR_SIO || model(p)->divisor == FTDI_DIVISOR_AM)
+                return 0;
+        r = serial_requests_add(out, FTDI_REQUEST_TYPE_IN, FTDI_GET_LATENCY_TIMER, 0, ftdi_channel(p), NULL,
+                                FTDI_LATENCY_SIZE);
+        if (r < 0)
+                return r;
         return ftdi_request(p, FTDI_SET_LATENCY_TIMER, FTDI_LATENCY_MSEC, 0, out);
+}
+
+static void ftdi_reply(ChipPort *p, const SerialRequest *req, const uint8_t *data, size_t n)
+{
+        if (req->request == FTDI_GET_LATENCY_TIMER && n >= FTDI_LATENCY_SIZE)
+                p->saved[0] = data[0];
+}
+
+static void ftdi_prepare(ChipPort *p, SerialRequest *req)
+{
+        if (req->request == FTDI_SET_LATENCY_TIMER)
+                req->value = p->saved[0];
 }
 
 static int ftdi_open(ChipPort *p, SerialRequests *out)
@@ -103,10 +134,10 @@ static int ftdi_open(ChipPort *p, SerialRequests *out)
         return ftdi_request(p, FTDI_RESET, FTDI_RESET_SIO, 0, out);
 }
 
-static int ftdi_close(ChipPort *p, bool hangup, SerialRequests *out)
+/* ftdi_sio's dtr_rts(0) turns flow control off before the lines drop. */
+static int ftdi_hangup(ChipPort *p, SerialRequests *out)
 {
-        /* ftdi_sio's dtr_rts(0) turns flow control off before the lines drop. */
-        return hangup ? ftdi_request(p, FTDI_SET_FLOW_CTRL, 0, FTDI_FLOW_NONE, out) : 0;
+        return ftdi_request(p, FTDI_SET_FLOW_CTRL, 0, FTDI_FLOW_NONE, out);
 }
 
 static uint16_t ftdi_data_bits(uint8_t bits)
@@ -121,47 +152,58 @@ static uint16_t ftdi_data_bits(uint8_t bits)
         }
 }
 
+/* As ftdi_set_termios(): the data format when it changed (or at an open), the rate whenever c_cflag or
+ * the speed changed, and flow control every time. */
 static int ftdi_coding(ChipPort *p, const LineCoding *want, const LineCoding *sent, SerialRequests *out)
 {
+        const uint32_t format = CSIZE | PARODD | PARENB | CMSPAR | CSTOPB;
+        LineCoding lc = *want;
         uint32_t divisor, rate;
-        uint16_t data;
         int r;
 
-        /* The UARTs have 7 and 8 data bits; ftdi_sio refuses 6 (keeps what was set) and passes 5 on
-         * as no size at all (a smart-card reader's mode switch). */
-        if (want->data_bits == FTDI_DATA_BITS_CS6 || want->parity >= ELEMENTSOF(ftdi_parity))
+        if (lc.parity >= ELEMENTSOF(ftdi_parity))
                 return -EINVAL;
-        r = ftdi_divisor(model(p), want->rate, &divisor, &rate);
-        if (r < 0)
-                return r;
-
-        data = ftdi_data_bits(want->data_bits) |
-               (uint16_t)(ftdi_parity[want->parity] << FTDI_DATA_PARITY_SHIFT) |
-               (want->stop_bits == LINE_CODING_STOP_BITS_2 ? FTDI_DATA_STOP_BITS_2 : 0);
-        if (!sent || want->data_bits != sent->data_bits || want->parity != sent->parity ||
-            want->stop_bits != sent->stop_bits) {
-                r = ftdi_request(p, FTDI_SET_DATA, data, 0, out);
+        /* The UARTs have no 6 data bits: ftdi_sio keeps the size set before (8 at an open). */
+        if (lc.data_bits == FTDI_DATA_BITS_CS6) {
+                lc.data_bits = sent ? sent->data_bits : FTDI_DATA_BITS_DEFAULT;
+                lc.cflag = (lc.cflag & ~(uint32_t)CSIZE) | (sent ? sent->cflag & CSIZE : CS8);
+        }
+        if (!sent || lc.cflag != sent->cflag || lc.rate != sent->rate) {
+                if (!sent || ((lc.cflag ^ sent->cflag) & format)) {
+                        p->line_control = ftdi_data_bits(lc.data_bits) |
+                                          (uint16_t)(ftdi_parity[lc.parity] << FTDI_DATA_PARITY_SHIFT) |
+                                          (lc.stop_bits == LINE_CODING_STOP_BITS_2 ? FTDI_DATA_STOP_BITS_2 : 0);
+                        r = ftdi_request(p, FTDI_SET_DATA, p->line_control, 0, out);
+                        if (r < 0)
+                                return r;
+                }
+                r = ftdi_divisor(model(p), lc.rate, &divisor, &rate);
+                if (r < 0)
+                        return r;
+                p->rate_set = rate;
+                r = serial_requests_add(out, FTDI_REQUEST_TYPE_OUT, FTDI_SET_BAUDRATE, (uint16_t)divisor,
+                                        ftdi_channel(p) ? (uint16_t)((divisor >> FTDI_DIVISOR_INDEX_SHIFT)
+                                                                         << FTDI_CHANNEL_BITS |
+                                                                     ftdi_channel(p))
+                                                        : (uint16_t)(divisor >> FTDI_DIVISOR_INDEX_SHIFT),
+                                        NULL, 0);
                 if (r < 0)
                         return r;
         }
-        p->rate_set = rate;
-        r = serial_requests_add(out, FTDI_REQUEST_TYPE_OUT, FTDI_SET_BAUDRATE, (uint16_t)divisor,
-                                model(p)->multi_port ? (uint16_t)((divisor >> 16) << 8 | ftdi_channel(p))
-                                                     : (uint16_t)(divisor >> 16),
-                                NULL, 0);
-        if (r < 0)
-                return r;
-        p->line_control = data;
-        return ftdi_request(p, FTDI_SET_FLOW_CTRL, 0, want->rtscts ? FTDI_FLOW_RTS_CTS : FTDI_FLOW_NONE, out);
+        if (lc.rtscts)
+                return ftdi_request(p, FTDI_SET_FLOW_CTRL, 0, FTDI_FLOW_RTS_CTS, out);
+        if (lc.ixon)
+                return ftdi_request(p, FTDI_SET_FLOW_CTRL, (uint16_t)(lc.xoff << FTDI_XOFF_SHIFT | lc.xon),
+                                    FTDI_FLOW_XON_XOFF, out);
+        return ftdi_request(p, FTDI_SET_FLOW_CTRL, 0, FTDI_FLOW_NONE, out);
 }
 
-static int ftdi_lines(ChipPort *p, unsigned lines, int sent, SerialRequests *out)
+static int ftdi_lines(ChipPort *p, unsigned set, unsigned clear, SerialRequests *out)
 {
-        unsigned old = sent < 0 ? ~lines : (unsigned)sent;
-        unsigned set = lines & ~old, clear = old & ~lines;
         uint16_t value = 0;
 
-        /* What changed, as ftdi_sio's update_mctrl() sends it: the lines to change, and their level. */
+        /* As ftdi_sio's update_mctrl() sends it: the lines to change, and their level; set wins. */
+        clear &= ~set;
         if (clear & SERIAL_LINE_DTR)
                 value |= FTDI_MODEM_DTR << FTDI_MODEM_CHANGE_SHIFT;
         if (clear & SERIAL_LINE_RTS)
@@ -211,7 +253,9 @@ const SerialChip chip_ftdi = {
         .probe = ftdi_probe,
         .start = ftdi_start,
         .open = ftdi_open,
-        .close = ftdi_close,
+        .hangup = ftdi_hangup,
+        .reply = ftdi_reply,
+        .prepare = ftdi_prepare,
         .coding = ftdi_coding,
         .lines = ftdi_lines,
         .brk = ftdi_break,

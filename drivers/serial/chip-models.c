@@ -6,7 +6,7 @@ enum {
         FTDI_RATE_MAX_FULL_SPEED = 3000000,
         FTDI_RATE_MAX_HIGH_SPEED = 12000000,
         FTDI_RATE_MAX_SIO = 115200,
-        RELEASE_ANY_MAX = 0xffff,
+        FTDI_RELEASE_FIRST_NOT_SIO = 0x0200,
         CP210X_RATE_MIN = 300,
         CP210X_RATE_MIN_SCI = 2400,
         CP210X_RATE_MAX_DEFAULT = 2000000,
@@ -17,30 +17,34 @@ enum {
         CP210X_TABLE_BELOW = 1000000, /* AN205's table covers the rates below 1 MBd */
 };
 
-/* By release (bcdDevice) as ftdi_sio's ftdi_determine_type() reads it: the first row that fits. */
+/* By release (bcdDevice), as ftdi_sio's ftdi_determine_type() reads it. */
+static const FtdiModel ftdi_sio_model = {"SIO", 0, false, FTDI_DIVISOR_SIO, FTDI_RATE_MAX_SIO};
 static const FtdiModel ftdi_models[] = {
-        {"FT4232H", 0x0800, 0x0800, true, FTDI_DIVISOR_HIGH, FTDI_RATE_MAX_HIGH_SPEED},
-        {"FT2232H", 0x0700, 0x0700, true, FTDI_DIVISOR_HIGH, FTDI_RATE_MAX_HIGH_SPEED},
-        {"FT2232C", 0x0000, RELEASE_ANY_MAX, true, FTDI_DIVISOR_BM, FTDI_RATE_MAX_FULL_SPEED},
-        {"SIO", 0x0000, 0x01ff, false, FTDI_DIVISOR_SIO, FTDI_RATE_MAX_SIO},
-        {"FT8U232AM", 0x0200, 0x03ff, false, FTDI_DIVISOR_AM, FTDI_RATE_MAX_FULL_SPEED},
-        {"FT232BM", 0x0400, 0x05ff, false, FTDI_DIVISOR_BM, FTDI_RATE_MAX_FULL_SPEED},
-        {"FT232R", 0x0600, 0x08ff, false, FTDI_DIVISOR_BM, FTDI_RATE_MAX_FULL_SPEED},
-        {"FT232H", 0x0900, 0x0fff, false, FTDI_DIVISOR_HIGH, FTDI_RATE_MAX_HIGH_SPEED},
-        {"FT-X", 0x1000, RELEASE_ANY_MAX, false, FTDI_DIVISOR_BM, FTDI_RATE_MAX_FULL_SPEED},
+        {"FT232A", 0x0200, false, FTDI_DIVISOR_AM, FTDI_RATE_MAX_FULL_SPEED},
+        {"FT232B", 0x0400, false, FTDI_DIVISOR_BM, FTDI_RATE_MAX_FULL_SPEED},
+        {"FT2232C", 0x0500, true, FTDI_DIVISOR_BM, FTDI_RATE_MAX_FULL_SPEED},
+        {"FT232R", 0x0600, false, FTDI_DIVISOR_BM, FTDI_RATE_MAX_FULL_SPEED},
+        {"FT2232H", 0x0700, true, FTDI_DIVISOR_HIGH, FTDI_RATE_MAX_HIGH_SPEED},
+        {"FT4232H", 0x0800, true, FTDI_DIVISOR_HIGH, FTDI_RATE_MAX_HIGH_SPEED},
+        {"FT232H", 0x0900, true, FTDI_DIVISOR_HIGH, FTDI_RATE_MAX_HIGH_SPEED},
+        {"FT-X", 0x1000, true, FTDI_DIVISOR_BM, FTDI_RATE_MAX_FULL_SPEED},
+        {"FT2233HP", 0x2800, true, FTDI_DIVISOR_HIGH, FTDI_RATE_MAX_HIGH_SPEED},
+        {"FT4233HP", 0x2900, true, FTDI_DIVISOR_HIGH, FTDI_RATE_MAX_HIGH_SPEED},
+        {"FT2232HP", 0x3000, true, FTDI_DIVISOR_HIGH, FTDI_RATE_MAX_HIGH_SPEED},
+        {"FT4232HP", 0x3100, true, FTDI_DIVISOR_HIGH, FTDI_RATE_MAX_HIGH_SPEED},
+        {"FT233HP", 0x3200, true, FTDI_DIVISOR_HIGH, FTDI_RATE_MAX_HIGH_SPEED},
+        {"FT232HP", 0x3300, true, FTDI_DIVISOR_HIGH, FTDI_RATE_MAX_HIGH_SPEED},
+        {"FT4232HA", 0x3600, true, FTDI_DIVISOR_HIGH, FTDI_RATE_MAX_HIGH_SPEED},
 };
 
-const FtdiModel *ftdi_model_find(uint16_t release, unsigned n_interfaces)
+const FtdiModel *ftdi_model_find(uint16_t release)
 {
-        bool multi = n_interfaces > 1;
-
-        for (size_t i = 0; i < ELEMENTSOF(ftdi_models); i++) {
-                const FtdiModel *m = &ftdi_models[i];
-
-                if (m->multi_port == multi && release >= m->release_min && release <= m->release_max)
-                        return m;
-        }
-        return &ftdi_models[ELEMENTSOF(ftdi_models) - 1]; /* not reached: the rows cover every release */
+        if (release < FTDI_RELEASE_FIRST_NOT_SIO)
+                return &ftdi_sio_model;
+        for (size_t i = 0; i < ELEMENTSOF(ftdi_models); i++)
+                if (ftdi_models[i].release == release)
+                        return &ftdi_models[i];
+        return NULL;
 }
 
 static const Cp210xModel cp210x_models[] = {

@@ -19,15 +19,15 @@ typedef enum FtdiDivisorKind {
 
 typedef struct FtdiModel {
         const char *name;
-        uint16_t release_min, release_max; /* bcdDevice, both included */
-        bool multi_port;                   /* the row is for devices of more than one interface */
+        uint16_t release; /* bcdDevice */
+        bool indexed;     /* requests name the port: wIndex 1 + bInterfaceNumber (channel A, B ...) */
         FtdiDivisorKind divisor;
         uint32_t rate_max;
 } FtdiModel;
 
-/* The model of an FTDI device by its bcdDevice and number of interfaces (never NULL: the kernel's
- * ftdi_sio takes every release for some model, and so does this table). */
-const FtdiModel *ftdi_model_find(uint16_t release, unsigned n_interfaces);
+/* The model of an FTDI device by its bcdDevice, as ftdi_sio's ftdi_determine_type() tells them
+ * (releases below 0x200 are the SIO), or NULL for a release ftdi_sio refuses too. */
+const FtdiModel *ftdi_model_find(uint16_t release);
 
 /* CP210x: the part number the chip reports (GET_PARTNUM) and what the kernel's cp210x lets it do. */
 typedef struct Cp210xModel {

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <sys/ioctl.h>
 
+#include "drvhost-tty-util.h"
 #include "kernel-tty.h"
 
 int kernel_tty_get_state(int fd, struct drvhost_tty_state *ret)
@@ -14,13 +15,7 @@ int kernel_tty_get_state(int fd, struct drvhost_tty_state *ret)
 
 int kernel_tty_path(int fd, char *buf, size_t n)
 {
-        uint32_t index;
-        int r;
-
-        if (ioctl(fd, DRVHOST_TTY_GET_INDEX, &index) < 0)
-                return -errno;
-        r = snprintf(buf, n, "/dev/" DRVHOST_TTY_NAME "%u", index);
-        return r < 0 || (size_t)r >= n ? -ENAMETOOLONG : 0;
+        return drvhost_tty_node(fd, buf, n);
 }
 
 int kernel_tty_set_msr(int fd, uint32_t msr)
@@ -33,6 +28,20 @@ int kernel_tty_set_msr(int fd, uint32_t msr)
 int kernel_tty_hangup(int fd)
 {
         if (ioctl(fd, DRVHOST_TTY_HANGUP) < 0)
+                return -errno;
+        return 0;
+}
+
+int kernel_tty_next_event(int fd, struct drvhost_tty_event *ret)
+{
+        if (ioctl(fd, DRVHOST_TTY_NEXT_EVENT, ret) < 0)
+                return -errno;
+        return 0;
+}
+
+int kernel_tty_sync(int fd, struct drvhost_tty_event *ret)
+{
+        if (ioctl(fd, DRVHOST_TTY_SYNC, ret) < 0)
                 return -errno;
         return 0;
 }

@@ -12,6 +12,11 @@
  * open, what changed since the last call (which clears that). Returns 0 or -errno (-ENOTTY: not a
  * kernel front end's file). */
 int kernel_tty_get_state(int fd, struct drvhost_tty_state *ret);
+/* The oldest of what the applications did that the driver has not read yet. Returns 0, -EAGAIN when
+ * there is none, or -errno. */
+int kernel_tty_next_event(int fd, struct drvhost_tty_event *ret);
+/* The port's state now, dropping the events not read yet. Returns 0 or -errno. */
+int kernel_tty_sync(int fd, struct drvhost_tty_event *ret);
 /* "/dev/ttyACM<n>" of the port. Returns 0 or -errno. */
 int kernel_tty_path(int fd, char *buf, size_t n);
 /* The device's modem status, TIOCM_CAR | TIOCM_DSR | TIOCM_RI | TIOCM_CTS, for TIOCMGET and TIOCMIWAIT.

@@ -93,6 +93,12 @@ int line_coding_from_termios(const struct termios2 *t, LineCoding *ret)
             .parity = parity_from_cflag(t->c_cflag),
             .data_bits = data_bits_from_cflag(t->c_cflag),
             .rtscts = t->c_cflag & CRTSCTS,
+            .ixon = t->c_iflag & IXON,
+            .ixoff = t->c_iflag & IXOFF,
+            .xon = t->c_cc[VSTART],
+            .xoff = t->c_cc[VSTOP],
+            .inpck = t->c_iflag & INPCK,
+            .cflag = t->c_cflag,
         };
         return 0;
 }
@@ -114,7 +120,11 @@ bool line_coding_equal_cdc(const LineCoding *a, const LineCoding *b)
 
 bool line_coding_equal(const LineCoding *a, const LineCoding *b)
 {
-        return line_coding_equal_cdc(a, b) && a->rtscts == b->rtscts;
+        const uint32_t local = HUPCL | CREAD | CLOCAL;
+
+        return line_coding_equal_cdc(a, b) && a->rtscts == b->rtscts && a->ixon == b->ixon &&
+               a->ixoff == b->ixoff && a->xon == b->xon && a->xoff == b->xoff && a->inpck == b->inpck &&
+               (a->cflag & ~local) == (b->cflag & ~local);
 }
 
 const char *line_coding_to_string(const LineCoding *lc, char buf[static LINE_CODING_STRING_MAX])

@@ -42,12 +42,17 @@ typedef struct LineCoding {
         uint8_t parity;    /* LineCodingParity */
         uint8_t data_bits; /* 5..8 */
         bool rtscts;       /* CRTSCTS: hardware flow control, for the chips that have it (CDC has not) */
+        bool ixon, ixoff;  /* software flow control, which some chips do themselves */
+        uint8_t xon, xoff; /* VSTART, VSTOP */
+        bool inpck;        /* INPCK: the user wants parity errors reported */
+        uint32_t cflag;    /* all of c_cflag, for chips whose kernel drivers compare it (CLOCAL ...) */
 } LineCoding;
 
 /* True if t asks to hang up (speed B0): the caller drops DTR and RTS and keeps the line coding. */
 bool line_coding_termios_hangup(const struct termios2 *t);
 
-/* Translates the output speed, CSIZE, CSTOPB, PARENB, PARODD, CMSPAR and CRTSCTS of t, as the kernel's cdc-acm
+/* Translates the output speed, CSIZE, CSTOPB, PARENB, PARODD, CMSPAR, CRTSCTS, IXON, IXOFF, INPCK,
+ * VSTART and VSTOP of t, as the kernel's cdc-acm
  * does: CSTOPB is two stop bits whatever the character size, CMSPAR turns odd/even into mark/space.
  * The input speed is ignored: the line has one rate. Returns 0, or -EINVAL for B0 (no rate: see
  * line_coding_termios_hangup()), BOTHER with speed 0, or a speed code that is no Bnnn constant (every
@@ -57,6 +62,7 @@ int line_coding_from_termios(const struct termios2 *t, LineCoding *ret);
 /* The request's data stage: 7 bytes, the rate little-endian. */
 void line_coding_pack(const LineCoding *lc, uint8_t buf[static LINE_CODING_SIZE]);
 
+/* Equal in everything but cflag's bits that reach no device (HUPCL, CREAD, CLOCAL). */
 bool line_coding_equal(const LineCoding *a, const LineCoding *b);
 /* Equal in what SET_LINE_CODING carries (rate, stop bits, parity, data bits). */
 bool line_coding_equal_cdc(const LineCoding *a, const LineCoding *b);

@@ -23,6 +23,7 @@
 enum {
         SERIAL_LINE_DTR = 1 << 0,
         SERIAL_LINE_RTS = 1 << 1,
+        SERIAL_LINES = SERIAL_LINE_DTR | SERIAL_LINE_RTS,
 };
 
 enum {
@@ -31,6 +32,7 @@ enum {
         /* The most requests one change takes (FTDI's line settings: rate, data format, flow). */
         SERIAL_REQUESTS_MAX = 6,
         SERIAL_CHIP_NAME_MAX = 16,
+        SERIAL_IN_ESCAPE_MAX = 4,
 };
 
 typedef struct SerialRequest {
@@ -68,8 +70,11 @@ typedef struct ChipPort {
         uint32_t msr;       /* TIOCM_CAR | TIOCM_DSR | TIOCM_RI | TIOCM_CTS the device reports */
         uint16_t line_control; /* FTDI: SET_DATA's value without break, for the break to keep it */
         uint32_t rate_set;     /* the rate the chip is set to, which may differ from the one asked */
-        unsigned lines;        /* SERIAL_LINE_*: what the last lines() asked for */
-        bool rtscts;           /* hardware flow control is on */
+        unsigned lines;        /* SERIAL_LINE_*: DTR and RTS as the requests queued so far leave them */
+        bool rtscts, ixon, ixoff; /* flow control as last set */
+        bool event_mode;          /* CP210x: line status is mixed into the data (INPCK) */
+        uint8_t in_escape[SERIAL_IN_ESCAPE_MAX]; /* an escape sequence cut by the end of a transfer */
+        uint8_t in_escape_len;
         uint8_t saved[SERIAL_REQUEST_DATA_MAX]; /* a reply kept for a read-modify-write (CP210x's flow) */
 } ChipPort;
 
@@ -86,14 +91,18 @@ struct SerialChip {
         /* Requests at start-up, before anything else (may be NULL). */
         int (*start)(ChipPort *p, SerialRequests *out);
         /* An application opened the port (may be NULL); then the line settings follow in full when
-         * the chip says so with coding_at_open, then the lines. */
+         * the chip says so with coding_at_open, then DTR and RTS rise. */
         int (*open)(ChipPort *p, SerialRequests *out);
-        /* ... and closed it; hangup: its lines are about to drop (HUPCL). */
-        int (*close)(ChipPort *p, bool hangup, SerialRequests *out);
-        /* A new line setting: want, and what the device has (NULL when unknown: send everything). */
+        /* The last application closed it (may be NULL), after the lines dropped (HUPCL). */
+        int (*close)(ChipPort *p, SerialRequests *out);
+        /* Line settings were set (tcsetattr(), even to what they were): want, and what the device has
+         * (NULL at an open, or when unknown: set everything). May queue nothing. */
         int (*coding)(ChipPort *p, const LineCoding *want, const LineCoding *sent, SerialRequests *out);
-        /* DTR and RTS (SERIAL_LINE_*): lines now, sent what the device has (-1 when unknown). */
-        int (*lines)(ChipPort *p, unsigned lines, int sent, SerialRequests *out);
+        /* DTR and RTS (SERIAL_LINE_*): set up, clear down (set wins), as TIOCMBIS/TIOCMBIC/TIOCMSET or
+         * the port's own raise and drop asked; p->lines is what they were (the caller updates it). */
+        int (*lines)(ChipPort *p, unsigned set, unsigned clear, SerialRequests *out);
+        /* What goes before the port itself drops DTR and RTS at a close or hang-up (may be NULL). */
+        int (*hangup)(ChipPort *p, SerialRequests *out);
         int (*brk)(ChipPort *p, bool on, SerialRequests *out);
         /* Bulk IN data as it arrived (n bytes): removes what is not data in place, updates p->msr.
          * Returns the data's length. NULL: all of it is data. */
@@ -112,7 +121,7 @@ struct SerialChip {
         /* Whether a notification so far (n bytes) still misses bytes (may be NULL: one packet each). */
         bool (*notify_incomplete)(const uint8_t *buf, size_t n);
         bool coding_at_open; /* the kernel's driver sets the line in full at every open */
-        bool lines_at_start; /* DTR and RTS are set down at start-up (the port is closed) */
+        bool lines_at_start; /* line settings and DTR/RTS down are sent at start-up (CDC: as cdc_acm's probe) */
 };
 
 /* The chips there are, by --chip= name; NULL if none. */

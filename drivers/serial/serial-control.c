@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Line settings: the user's termios, read through the pty's master, the port's open state (with HUPCL
- * and B0) and its break become the chip's control requests (serial-chip.h), one at a time. */
+/* The port's control requests: each change the applications make (an open, line settings, DTR/RTS, a
+ * break, a close) queues the requests the chip's kernel driver sends for it (serial-chip.h), computed
+ * against what the changes before it left on the device; the queue goes out one request at a time,
+ * in order. */
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -13,7 +15,7 @@
 #include "macro.h"
 #include "serial.h"
 
-static const char *const control_kind_name[] = {
+static const char *const control_kind_name[_CONTROL_KIND_MAX] = {
         [CONTROL_START] = "start-up",
         [CONTROL_OPEN] = "open",
         [CONTROL_CLOSE] = "close",
@@ -23,46 +25,49 @@ static const char *const control_kind_name[] = {
         [CONTROL_POLL] = "modem status",
 };
 
-/* The batch is over (its last request completed, or one failed): what it carried is on the device. */
-static void control_commit(Serial *s)
+static QueuedRequest *queue_first(Serial *s)
 {
-        switch (s->batch_kind) {
-        case CONTROL_START:
-                s->start_pending = false;
-                break;
-        case CONTROL_OPEN:
-                s->open_pending = false;
-                break;
-        case CONTROL_CLOSE:
-                s->close_pending = false;
-                break;
-        case CONTROL_CODING:
-                s->coding_sent = s->coding_inflight;
-                s->coding_sent_valid = true;
-                break;
-        case CONTROL_LINES:
-                s->lines_sent = s->lines_inflight;
-                s->lines_sent_valid = true;
-                break;
-        case CONTROL_BREAK:
-                s->break_sent = s->break_inflight;
-                if (s->break_sent)
-                        s->break_pulse = false; /* the pulse's "on" is out; off follows if wanted */
-                break;
-        case CONTROL_POLL:
+        return &s->queue[s->queue_head];
+}
+
+static void queue_pop(Serial *s)
+{
+        if (queue_first(s)->kind == CONTROL_POLL)
                 s->poll_pending = false;
-                break;
+        s->queue_head = (s->queue_head + 1) % CONTROL_QUEUE;
+        s->queue_count--;
+}
+
+/* Queues what a chip's operation made (r: what it returned). */
+static void queue_add(Serial *s, ControlKind kind, const SerialRequests *reqs, int r)
+{
+        if (r < 0) {
+                /* A chip table that does not fit its request list: a bug, logged; nothing sent. */
+                (void)drvhost_driver_log(s->driver, LOG_ERR, "Cannot make the requests for the %s: %s",
+                                         control_kind_name[kind], strerror(-r));
+                return;
         }
-        s->batch = (SerialRequests){};
-        s->batch_next = 0;
-        s->batch_failed = false;
+        if (s->queue_count + reqs->n > CONTROL_QUEUE) {
+                /* Not reached: events are taken from the front end only while there is room. */
+                (void)drvhost_driver_log(s->driver, LOG_ERR, "Control queue full, dropping the %s.",
+                                         control_kind_name[kind]);
+                return;
+        }
+        for (unsigned i = 0; i < reqs->n; i++)
+                s->queue[(s->queue_head + s->queue_count++) % CONTROL_QUEUE] =
+                    (QueuedRequest){.r = reqs->r[i], .kind = kind};
+}
+
+static bool control_skipped(const Serial *s, ControlKind kind)
+{
+        return (kind == CONTROL_CODING && s->coding_unsupported) || (kind == CONTROL_LINES && s->lines_unsupported);
 }
 
 static void control_done(struct libusb_transfer *t)
 {
         Serial *s = t->user_data;
-        const SerialRequest *req = &s->batch.r[s->batch_next];
-        const char *name = control_kind_name[s->batch_kind];
+        QueuedRequest *q = queue_first(s);
+        const char *name = control_kind_name[q->kind];
 
         s->control_pending = false;
         (void)drvhost_driver_io_end(s->driver);
@@ -71,142 +76,73 @@ static void control_done(struct libusb_transfer *t)
                 return;
         switch (t->status) {
         case LIBUSB_TRANSFER_COMPLETED:
-                if ((req->request_type & LIBUSB_ENDPOINT_IN) && s->port.chip->reply) {
+                if ((q->r.request_type & LIBUSB_ENDPOINT_IN) && s->port.chip->reply) {
                         uint32_t msr = s->port.msr;
 
-                        s->port.chip->reply(&s->port, req, libusb_control_transfer_get_data(t),
+                        s->port.chip->reply(&s->port, &q->r, libusb_control_transfer_get_data(t),
                                             (size_t)MAX(t->actual_length, 0));
                         if (msr != s->port.msr && serial_pass_msr(s) < 0)
                                 return;
                 }
                 break;
         case LIBUSB_TRANSFER_STALL:
-                if (s->batch_kind == CONTROL_BREAK) {
+                if (q->kind == CONTROL_BREAK) {
                         /* Kept on asking, as cdc_acm does: some devices (Linux's f_acm among them)
                          * send the break and still stall the request. */
                         if (!s->break_stall_logged)
                                 (void)drvhost_driver_log(s->driver, LOG_NOTICE,
                                                          "The device stalled request 0x%02x (break).",
-                                                         req->request);
+                                                         q->r.request);
                         s->break_stall_logged = true;
                         break;
                 }
                 /* CDC's requests are optional (the ACM descriptor's bmCapabilities may say so, but
                  * devices lie both ways, so like the kernel's cdc-acm we try and take no for an
-                 * answer); a vendor chip that stalls one will not take it the second time either. */
-                (void)drvhost_driver_log(s->driver, LOG_NOTICE,
-                                         "The device stalled request 0x%02x (%s), not sending the %s again.",
-                                         req->request, name, name);
-                if (s->batch_kind == CONTROL_CODING)
+                 * answer); a chip that stalls one takes it no better the second time. */
+                (void)drvhost_driver_log(s->driver, LOG_NOTICE, "The device stalled request 0x%02x (%s)%s.",
+                                         q->r.request, name,
+                                         q->kind == CONTROL_CODING || q->kind == CONTROL_LINES
+                                             ? ", not sending it again"
+                                             : "");
+                if (q->kind == CONTROL_CODING)
                         s->coding_unsupported = true;
-                else if (s->batch_kind == CONTROL_LINES)
+                else if (q->kind == CONTROL_LINES)
                         s->lines_unsupported = true;
-                s->batch_failed = true;
                 break;
         default:
-                /* Counted as sent: retrying the same value would only fail the same way. */
-                (void)drvhost_driver_log(s->driver, LOG_WARNING, "Request 0x%02x (%s) failed: %s", req->request,
+                /* Not retried: the same request would only fail the same way. */
+                (void)drvhost_driver_log(s->driver, LOG_WARNING, "Request 0x%02x (%s) failed: %s", q->r.request,
                                          name, libusb_error_name((int)t->status));
-                s->batch_failed = true;
                 break;
         }
 
-        s->batch_next++;
-        if (s->batch_failed || s->batch_next >= s->batch.n)
-                control_commit(s);
+        queue_pop(s);
         control_kick(s);
         (void)serial_update_events(s);
 }
 
-/* The next change the device should know of, as a batch of requests. Returns true if there is one. */
-static bool control_next_batch(Serial *s)
-{
-        const SerialChip *chip = s->port.chip;
-        SerialRequests *out = &s->batch;
-        int r = 0;
-
-        *out = (SerialRequests){};
-        if (s->start_pending) {
-                s->batch_kind = CONTROL_START;
-                if (chip->start)
-                        r = chip->start(&s->port, out);
-        } else if (s->open_pending) {
-                s->batch_kind = CONTROL_OPEN;
-                if (chip->open)
-                        r = chip->open(&s->port, out);
-        } else if (s->close_pending) {
-                s->batch_kind = CONTROL_CLOSE;
-                if (chip->close)
-                        r = chip->close(&s->port,
-                                        s->lines_wanted == 0 && s->lines_sent_valid && s->lines_sent != 0, out);
-        } else if (coding_dirty(s)) {
-                s->batch_kind = CONTROL_CODING;
-                s->coding_inflight = s->coding_wanted;
-                r = chip->coding(&s->port, &s->coding_inflight, s->coding_sent_valid ? &s->coding_sent : NULL,
-                                 out);
-                if (r == -EINVAL) {
-                        char buf[LINE_CODING_STRING_MAX];
-
-                        (void)drvhost_driver_log(s->driver, LOG_WARNING,
-                                                 "The chip cannot do %s, keeping what it has.",
-                                                 line_coding_to_string(&s->coding_inflight, buf));
-                        out->n = 0;
-                        r = 0;
-                }
-        } else if (lines_dirty(s)) {
-                s->batch_kind = CONTROL_LINES;
-                s->lines_inflight = s->lines_wanted;
-                r = chip->lines(&s->port, s->lines_inflight, s->lines_sent_valid ? s->lines_sent : -1, out);
-        } else if (break_dirty(s)) {
-                s->batch_kind = CONTROL_BREAK;
-                s->break_inflight = s->break_pulse || s->break_wanted;
-                r = chip->brk ? chip->brk(&s->port, s->break_inflight, out) : -EOPNOTSUPP;
-                if (r == -EOPNOTSUPP) {
-                        (void)drvhost_driver_log(s->driver, LOG_NOTICE, "The chip has no break.");
-                        out->n = 0;
-                        r = 0;
-                }
-        } else if (s->poll_pending && chip->poll) {
-                s->batch_kind = CONTROL_POLL;
-                r = chip->poll(&s->port, out);
-        } else
-                return false;
-
-        if (r < 0) {
-                /* A chip's table that does not fit its request list: a bug, logged; nothing sent. */
-                (void)drvhost_driver_log(s->driver, LOG_ERR, "Cannot make the requests for the %s: %s",
-                                         control_kind_name[s->batch_kind], strerror(-r));
-                out->n = 0;
-        }
-        return true;
-}
-
-/* Sends what the device should know and does not yet, one request at a time: the chip's start-up
- * requests, an open or close, the line settings (first, so that the rate is right by the time DTR
- * rises), the modem control lines, the break. */
+/* Sends the next queued request, if none is on its way. */
 void control_kick(Serial *s)
 {
         struct libusb_transfer *t = s->control;
-        const SerialRequest *req;
+        QueuedRequest *q;
         int r;
 
         if (s->control_pending)
                 return;
-        while (s->batch.n == 0) {
-                if (!control_next_batch(s))
-                        return;
-                /* A change with nothing to send (the chip has no request for it) is made at once. */
-                if (s->batch.n == 0)
-                        control_commit(s);
-        }
+        while (s->queue_count > 0 && control_skipped(s, queue_first(s)->kind))
+                queue_pop(s);
+        if (s->queue_count == 0)
+                return;
 
-        req = &s->batch.r[s->batch_next];
+        q = queue_first(s);
+        /* Filled in now what depends on an earlier reply (CP210x's flow block). */
         if (s->port.chip->prepare)
-                s->port.chip->prepare(&s->port, &s->batch.r[s->batch_next]);
-        libusb_fill_control_setup(t->buffer, req->request_type, req->request, req->value, req->index,
-                                  req->length);
-        if (!(req->request_type & LIBUSB_ENDPOINT_IN))
-                memcpy(libusb_control_transfer_get_data(t), req->data, req->length);
+                s->port.chip->prepare(&s->port, &q->r);
+        libusb_fill_control_setup(t->buffer, q->r.request_type, q->r.request, q->r.value, q->r.index,
+                                  q->r.length);
+        if (!(q->r.request_type & LIBUSB_ENDPOINT_IN))
+                memcpy(libusb_control_transfer_get_data(t), q->r.data, q->r.length);
         libusb_fill_control_transfer(t, s->handle, t->buffer, control_done, s, CONTROL_TIMEOUT_MSEC);
         /* A control request must complete: the stall watchdog restarts a driver whose device stopped
          * answering. */
@@ -220,12 +156,172 @@ void control_kick(Serial *s)
         s->control_pending = true;
 }
 
+/* --- The changes --- */
+
+static void queue_coding(Serial *s, const LineCoding *lc, bool full)
+{
+        SerialRequests out = {};
+        int r;
+
+        if (!s->coding_unsupported) {
+                r = s->port.chip->coding(&s->port, lc, full || !s->coding_valid ? NULL : &s->coding, &out);
+                if (r == -EINVAL) {
+                        char buf[LINE_CODING_STRING_MAX];
+
+                        (void)drvhost_driver_log(s->driver, LOG_WARNING,
+                                                 "The chip cannot do %s, keeping what it has.",
+                                                 line_coding_to_string(lc, buf));
+                        return;
+                }
+                queue_add(s, CONTROL_CODING, &out, r);
+        }
+        if (!s->coding_valid || !line_coding_equal(lc, &s->coding)) {
+                char buf[LINE_CODING_STRING_MAX];
+
+                (void)drvhost_driver_log(s->driver, LOG_INFO, "Line settings: %s.", line_coding_to_string(lc, buf));
+        }
+        s->coding = *lc;
+        s->coding_valid = true;
+}
+
+/* DTR and RTS: set up, clear down (SERIAL_LINE_*), as TIOCMBIS/TIOCMBIC/TIOCMSET asked. */
+void serial_port_lines(Serial *s, unsigned set, unsigned clear)
+{
+        SerialRequests out = {};
+
+        if (!s->lines_unsupported)
+                queue_add(s, CONTROL_LINES, &out, s->port.chip->lines(&s->port, set, clear, &out));
+        s->port.lines = (s->port.lines & ~clear) | set;
+        control_kick(s);
+}
+
+/* DTR and RTS to lines, whatever they were (a pty has no TIOCMBIS: its changes are the differences). */
+static void serial_port_lines_to(Serial *s, unsigned lines)
+{
+        serial_port_lines(s, lines & ~s->port.lines, s->port.lines & ~lines & SERIAL_LINES);
+}
+
+/* DTR and RTS as the port itself sets them: both up at an open, both down at a close with HUPCL. */
+void serial_port_dtr_rts(Serial *s, bool on)
+{
+        SerialRequests out = {};
+
+        if (!on && s->port.chip->hangup)
+                queue_add(s, CONTROL_LINES, &out, s->port.chip->hangup(&s->port, &out));
+        serial_port_lines(s, on ? SERIAL_LINES : 0, on ? 0 : SERIAL_LINES);
+}
+
+/* Line settings set (TCSETS and the like), as termios t. B0 drops DTR and RTS and leaving it raises
+ * them again (the kernel front end says so with the lines it reports: lines, or -1 on a pty). */
+void serial_port_termios(Serial *s, const struct termios2 *t, int lines)
+{
+        bool was_hangup = s->termios_known && line_coding_termios_hangup(&s->termios);
+        LineCoding lc;
+
+        s->termios = *t;
+        s->termios_known = true;
+        if (line_coding_termios_hangup(t)) {
+                /* B0 means hang up (POSIX); the rate stays what it was. */
+                (void)drvhost_driver_log(s->driver, LOG_INFO, "Speed B0 set: dropping DTR and RTS.");
+                serial_port_lines_to(s, 0);
+                control_kick(s);
+                return;
+        }
+        if (line_coding_from_termios(t, &lc) < 0)
+                (void)drvhost_driver_log(s->driver, LOG_WARNING,
+                                         "Ignoring line settings without a speed (BOTHER, c_ospeed 0).");
+        else
+                queue_coding(s, &lc, false);
+        /* Leaving B0 while open: back up, after the new rate. */
+        if (was_hangup && s->slave_open)
+                serial_port_lines_to(s, lines >= 0 ? (unsigned)lines : SERIAL_LINES);
+        control_kick(s);
+        serial_update_status(s);
+}
+
+/* An application opened the port, with termios t. */
+void serial_port_open(Serial *s, const struct termios2 *t)
+{
+        SerialRequests out = {};
+        LineCoding lc;
+
+        if (s->port.chip->open)
+                queue_add(s, CONTROL_OPEN, &out, s->port.chip->open(&s->port, &out));
+        s->termios = *t;
+        s->termios_known = true;
+        if (s->port.chip->coding_at_open && line_coding_from_termios(t, &lc) >= 0)
+                queue_coding(s, &lc, true);
+        control_kick(s);
+}
+
+/* The last application closed the port (after the lines dropped, if they did). */
+void serial_port_close(Serial *s)
+{
+        SerialRequests out = {};
+
+        if (s->port.chip->close)
+                queue_add(s, CONTROL_CLOSE, &out, s->port.chip->close(&s->port, &out));
+        control_kick(s);
+}
+
+void serial_port_break(Serial *s, bool on)
+{
+        SerialRequests out = {};
+        int r;
+
+        s->break_on = on;
+        r = s->port.chip->brk ? s->port.chip->brk(&s->port, on, &out) : -EOPNOTSUPP;
+        if (r == -EOPNOTSUPP) {
+                (void)drvhost_driver_log(s->driver, LOG_NOTICE, "The chip has no break.");
+                return;
+        }
+        queue_add(s, CONTROL_BREAK, &out, r);
+        control_kick(s);
+}
+
+/* Asks a chip that reports its modem status only when asked. */
+void serial_port_poll(Serial *s)
+{
+        SerialRequests out = {};
+
+        if (!s->port.chip->poll || s->poll_pending)
+                return;
+        queue_add(s, CONTROL_POLL, &out, s->port.chip->poll(&s->port, &out));
+        s->poll_pending = out.n > 0;
+        control_kick(s);
+}
+
+/* At start-up: the chip's own requests, then what the port had: resumed after a restart (open, with
+ * its settings and lines), or, for CDC, the settings and the lines down as cdc_acm's probe leaves
+ * them. */
+void serial_port_start(Serial *s, bool open, const struct termios2 *t, unsigned lines)
+{
+        SerialRequests out = {};
+        LineCoding lc;
+
+        if (s->port.chip->start)
+                queue_add(s, CONTROL_START, &out, s->port.chip->start(&s->port, &out));
+        if (open && s->port.chip->open) {
+                out = (SerialRequests){};
+                queue_add(s, CONTROL_OPEN, &out, s->port.chip->open(&s->port, &out));
+        }
+        s->termios = *t;
+        s->termios_known = true;
+        if ((open || s->port.chip->lines_at_start) && line_coding_from_termios(t, &lc) >= 0)
+                queue_coding(s, &lc, true);
+        /* Sent in full: what the device has is not known. (A chip's kernel driver leaves them alone
+         * until an open: they are down.) */
+        if (open || s->port.chip->lines_at_start)
+                serial_port_lines(s, open ? lines : 0, open ? ~lines & SERIAL_LINES : SERIAL_LINES);
+        control_kick(s);
+}
+
 /* At exit, with the device still there: DTR and RTS down, synchronously, as a closed port has them. */
 void serial_lines_down_now(Serial *s)
 {
         SerialRequests out = {};
 
-        if (s->port.chip->lines(&s->port, 0, s->lines_sent, &out) < 0)
+        if (s->lines_unsupported || s->port.lines == 0 || s->port.chip->lines(&s->port, 0, SERIAL_LINES, &out) < 0)
                 return;
         for (unsigned i = 0; i < out.n; i++) {
                 SerialRequest *r = &out.r[i];
@@ -235,35 +331,18 @@ void serial_lines_down_now(Serial *s)
         }
 }
 
-void serial_set_lines(Serial *s, uint16_t lines)
-{
-        s->lines_wanted = lines;
-        control_kick(s);
-}
-
-void serial_apply_front_state(Serial *s, const struct drvhost_tty_state *st)
-{
-        s->lines_wanted =
-            (st->mctrl & TIOCM_DTR ? SERIAL_LINE_DTR : 0) | (st->mctrl & TIOCM_RTS ? SERIAL_LINE_RTS : 0);
-        if (st->breaks != s->breaks_seen && !st->break_on && !s->break_sent)
-                s->break_pulse = true;
-        s->breaks_seen = st->breaks;
-        s->break_wanted = st->break_on;
-        control_kick(s);
-}
-
 static bool termios_changed(const struct termios2 *a, const struct termios2 *b)
 {
-        /* Only what reaches the device; raw, echo and the like are the pty's own business. */
-        return a->c_cflag != b->c_cflag || a->c_ospeed != b->c_ospeed;
+        /* Only what reaches a device; raw, echo and the like are the tty's own business. */
+        return a->c_cflag != b->c_cflag || a->c_ospeed != b->c_ospeed ||
+               (a->c_iflag ^ b->c_iflag) & (IXON | IXOFF | INPCK) || a->c_cc[VSTART] != b->c_cc[VSTART] ||
+               a->c_cc[VSTOP] != b->c_cc[VSTOP];
 }
 
-/* Picks up termios changes the user made on the slave. Returns 0 or -errno. */
+/* The pty front end: picks up termios changes the user made on the slave. Returns 0 or -errno. */
 int serial_check_termios(Serial *s)
 {
         struct termios2 t;
-        bool was_hangup;
-        LineCoding lc;
         int r;
 
         r = pty_port_get_termios(&s->pty, &t);
@@ -271,30 +350,6 @@ int serial_check_termios(Serial *s)
                 return r;
         if (s->termios_known && !termios_changed(&t, &s->termios))
                 return 0;
-
-        was_hangup = s->termios_known && line_coding_termios_hangup(&s->termios);
-        s->termios = t;
-        s->termios_known = true;
-
-        if (line_coding_termios_hangup(&t)) {
-                /* B0 means hang up (POSIX); the rate stays what it was. */
-                (void)drvhost_driver_log(s->driver, LOG_INFO, "Speed B0 set: dropping DTR and RTS.");
-                s->lines_wanted = 0;
-        } else if (line_coding_from_termios(&t, &lc) < 0)
-                (void)drvhost_driver_log(s->driver, LOG_WARNING,
-                                         "Ignoring line settings without a speed (BOTHER, c_ospeed 0).");
-        else if (!s->coding_wanted_valid || !line_coding_equal(&lc, &s->coding_wanted)) {
-                char buf[LINE_CODING_STRING_MAX];
-
-                s->coding_wanted = lc;
-                s->coding_wanted_valid = true;
-                (void)drvhost_driver_log(s->driver, LOG_INFO, "Line settings: %s.",
-                                         line_coding_to_string(&lc, buf));
-        }
-        /* Leaving B0 while open: back up, after the new rate (control_kick() sends that first). */
-        if (was_hangup && !line_coding_termios_hangup(&t) && s->slave_open)
-                s->lines_wanted = SERIAL_LINE_DTR | SERIAL_LINE_RTS;
-        control_kick(s);
-        serial_update_status(s);
+        serial_port_termios(s, &t, -1);
         return 0;
 }

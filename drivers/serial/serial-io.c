@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -117,28 +118,36 @@ void serial_slave_closed(Serial *s)
 {
         s->slave_open = false;
         s->slave_hup = false;
-        s->close_pending = s->port.chip->close != NULL;
         (void)drvhost_driver_log(s->driver, LOG_DEBUG, "Port closed.");
         /* HUPCL is the serial port's "hang up on last close"; the pty starts with it set. The kernel
-         * front end's tty does that itself and says so in its modem lines. */
+         * front end's tty does that itself and says so (DRVHOST_TTY_EVENT_DTR_RTS, before the close). */
         if (!s->pty.kernel && (!s->termios_known || (s->termios.c_cflag & HUPCL)))
-                serial_set_lines(s, 0);
+                serial_port_dtr_rts(s, false);
+        serial_port_close(s);
         serial_update_status(s);
 }
 
-void serial_slave_opened(Serial *s)
+/* The port is open: data flows. */
+static void slave_mark_open(Serial *s)
 {
         s->slave_open = true;
-        s->open_pending = s->port.chip->open != NULL;
-        s->close_pending = false;
-        /* The kernel's drivers of these chips set the line in full at every open. */
-        if (s->port.chip->coding_at_open)
-                s->coding_sent_valid = false;
         (void)drvhost_driver_log(s->driver, LOG_DEBUG, "Port opened.");
-        if (!s->pty.kernel && !(s->termios_known && line_coding_termios_hangup(&s->termios)))
-                serial_set_lines(s, SERIAL_LINE_DTR | SERIAL_LINE_RTS);
         in_submit(s);
         serial_update_status(s);
+}
+
+void serial_slave_opened(Serial *s, const struct termios2 *t)
+{
+        struct termios2 now;
+
+        if (!t && pty_port_get_termios(&s->pty, &now) >= 0)
+                t = &now;
+        if (t)
+                serial_port_open(s, t);
+        /* The kernel front end raises the lines itself and says so (DRVHOST_TTY_EVENT_DTR_RTS). */
+        if (!s->pty.kernel && !(s->termios_known && line_coding_termios_hangup(&s->termios)))
+                serial_port_dtr_rts(s, true);
+        slave_mark_open(s);
 }
 
 /* Reads what the user wrote into free OUT transfers and sends them. Returns 0 or -errno. */
@@ -226,20 +235,104 @@ resubmit:
         s->notify_pending = true;
 }
 
-int serial_front_changed(Serial *s)
+static void termios_of_event(const struct drvhost_tty_event *e, struct termios2 *ret)
 {
-        struct drvhost_tty_state st;
+        _Static_assert(sizeof(e->termios) == sizeof(*ret), "drvhost_tty_termios is termios2");
+        memcpy(ret, &e->termios, sizeof(*ret));
+}
+
+static unsigned lines_of_mctrl(uint32_t mctrl)
+{
+        return (mctrl & TIOCM_DTR ? SERIAL_LINE_DTR : 0) | (mctrl & TIOCM_RTS ? SERIAL_LINE_RTS : 0);
+}
+
+int serial_front_sync(Serial *s)
+{
+        struct drvhost_tty_event e;
+        struct termios2 t;
         int r;
 
-        r = kernel_tty_get_state(s->pty.master, &st);
+        r = kernel_tty_sync(s->pty.master, &e);
         if (r < 0)
                 return r;
-        /* Opened: data flows, the lines follow what the tty asks. Closed: the tty drained what the
-         * application wrote before it let the close finish (closing_wait), so nothing is left. */
-        if (st.open && !s->slave_open)
-                serial_slave_opened(s);
-        else if (!st.open && s->slave_open)
+        termios_of_event(&e, &t);
+        if (!s->started) {
+                /* A restart resumes what the port was doing: open or not, its settings, its lines. */
+                serial_port_start(s, e.open, &t, lines_of_mctrl(e.mctrl));
+                s->started = true;
+                if (e.open)
+                        slave_mark_open(s);
+                if (e.break_on)
+                        serial_port_break(s, true);
+                return 0;
+        }
+        /* Events were lost: the port as it is now, from what was queued. */
+        if (e.open && !s->slave_open)
+                serial_slave_opened(s, &t);
+        else if (!e.open && s->slave_open)
                 serial_slave_closed(s);
-        serial_apply_front_state(s, &st);
+        serial_port_termios(s, &t, (int)lines_of_mctrl(e.mctrl));
+        serial_port_lines(s, lines_of_mctrl(e.mctrl) & ~s->port.lines,
+                          s->port.lines & ~lines_of_mctrl(e.mctrl) & SERIAL_LINES);
+        if (e.break_on != s->break_on)
+                serial_port_break(s, e.break_on);
+        return 0;
+}
+
+/* One event of the kernel front end's, as the kernel's USB serial drivers act on the same call. */
+static int serial_front_event(Serial *s, const struct drvhost_tty_event *e)
+{
+        struct termios2 t;
+
+        termios_of_event(e, &t);
+        switch (e->kind) {
+        case DRVHOST_TTY_EVENT_OPEN:
+                /* Opened: data flows. */
+                if (!s->slave_open)
+                        serial_slave_opened(s, &t);
+                return 0;
+        case DRVHOST_TTY_EVENT_CLOSE:
+                /* The tty drained what the application wrote before it let the close finish
+                 * (closing_wait), so nothing is left. */
+                if (s->slave_open)
+                        serial_slave_closed(s);
+                return 0;
+        case DRVHOST_TTY_EVENT_TERMIOS:
+                serial_port_termios(s, &t, (int)lines_of_mctrl(e->mctrl));
+                return 0;
+        case DRVHOST_TTY_EVENT_MCTRL:
+                serial_port_lines(s, lines_of_mctrl(e->set), lines_of_mctrl(e->clear));
+                return 0;
+        case DRVHOST_TTY_EVENT_DTR_RTS:
+                serial_port_dtr_rts(s, e->set != 0);
+                return 0;
+        case DRVHOST_TTY_EVENT_BREAK:
+                serial_port_break(s, e->break_on);
+                return 0;
+        case DRVHOST_TTY_EVENT_LOST:
+                (void)drvhost_driver_log(s->driver, LOG_NOTICE,
+                                         "Events of the port were lost, taking its state as it is.");
+                return serial_front_sync(s);
+        default:
+                return 0; /* a flush (nothing waits on the driver's side), or one a newer module knows */
+        }
+}
+
+int serial_front_changed(Serial *s)
+{
+        struct drvhost_tty_event e;
+        int r;
+
+        /* In order, while the control queue has room; the rest waits in the front end (POLLPRI). */
+        while (control_has_room(s)) {
+                r = kernel_tty_next_event(s->pty.master, &e);
+                if (r == -EAGAIN)
+                        return 0;
+                if (r < 0)
+                        return r;
+                r = serial_front_event(s, &e);
+                if (r < 0)
+                        return r;
+        }
         return 0;
 }

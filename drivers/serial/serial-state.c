@@ -79,7 +79,7 @@ void serial_update_status(Serial *s)
 
         (void)snprintf(status, sizeof(status), "Serving %04x:%04x on %s (%s), %s, port %s", s->vendor,
                        s->product, s->pty.path, s->pty.kernel ? "kernel tty" : "pty",
-                       s->coding_wanted_valid ? line_coding_to_string(&s->coding_wanted, coding) : "no rate",
+                       s->coding_valid ? line_coding_to_string(&s->coding, coding) : "no rate",
                        s->slave_open ? "open" : "closed");
         if (streq(status, s->status))
                 return;
@@ -105,27 +105,25 @@ int serial_pass_msr(Serial *s)
         return r;
 }
 
-bool coding_dirty(const Serial *s)
+bool control_has_room(const Serial *s)
 {
-        return s->coding_wanted_valid && !s->coding_unsupported &&
-               !(s->coding_sent_valid && line_coding_equal(&s->coding_wanted, &s->coding_sent));
+        /* Room for what one event makes at most: the lines' requests besides a close's. */
+        return s->queue_count + 3 * SERIAL_REQUESTS_MAX <= CONTROL_QUEUE;
 }
 
-bool lines_dirty(const Serial *s)
+bool control_coding_queued(const Serial *s)
 {
-        return !s->lines_unsupported && !(s->lines_sent_valid && s->lines_sent == s->lines_wanted);
-}
-
-bool break_dirty(const Serial *s)
-{
-        return s->break_pulse || s->break_sent != s->break_wanted;
+        for (unsigned i = 0; i < s->queue_count; i++)
+                if (s->queue[(s->queue_head + i) % CONTROL_QUEUE].kind == CONTROL_CODING)
+                        return true;
+        return false;
 }
 
 /* Data read from the pty waits while a new line coding is not on the device yet, so that it goes out
  * with the settings the user made before writing it. */
 bool serial_reads_held(const Serial *s)
 {
-        return coding_dirty(s) || (s->batch.n > 0 && s->batch_kind == CONTROL_CODING);
+        return control_coding_queued(s);
 }
 
 bool in_waiting(const Serial *s)
@@ -148,7 +146,7 @@ int serial_update_events(Serial *s)
         if (s->slave_hup && !(events & POLLIN))
                 events = 0;
         /* The kernel front end says what changed (opens among others) with POLLPRI. */
-        if (s->pty.kernel)
+        if (s->pty.kernel && control_has_room(s))
                 events |= POLLPRI;
         return drvhost_driver_set_fd_events(s->driver, s->pty.master, events);
 }

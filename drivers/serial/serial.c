@@ -92,19 +92,21 @@ static int on_tick(DrvhostDriver *d, void *userdata)
                 if (r < 0)
                         return log_pty_error(d, r);
                 if (r != PTY_SLAVE_CLOSED && !s->slave_open)
-                        serial_slave_opened(s);
+                        serial_slave_opened(s, NULL);
                 /* Opened and closed again since the last tick: drain what was written, then close. */
                 s->slave_hup = s->slave_open && r != PTY_SLAVE_OPEN;
         }
 
-        r = serial_check_termios(s);
-        if (r < 0)
-                return log_pty_error(d, r);
+        /* The kernel front end reports termios changes as events, in order with the rest. */
+        if (!s->pty.kernel) {
+                r = serial_check_termios(s);
+                if (r < 0)
+                        return log_pty_error(d, r);
+        }
         /* A chip that tells its modem status only when asked is asked while the port is open. */
         if (s->port.chip->poll && s->slave_open && !s->poll_pending && now_usec() >= s->poll_next_usec) {
-                s->poll_pending = true;
                 s->poll_next_usec = now_usec() + TICK_OPEN_USEC;
-                control_kick(s);
+                serial_port_poll(s);
         }
         /* The kernel front end reports termios changes too: the tick is only a safety net. */
         (void)drvhost_driver_set_tick_interval(d, s->port.chip->poll && s->slave_open ? TICK_OPEN_USEC
@@ -199,8 +201,7 @@ static void serial_shutdown(Serial *s)
                 (void)kernel_tty_hangup(s->pty.master);
 
         /* Stopped with the device still there: leave it as a closed port would, DTR and RTS down. */
-        if (drvhost_driver_exit_status(s->driver) != DRVHOST_EXIT_UNPLUGGED && !s->lines_unsupported &&
-            s->lines_sent_valid && s->lines_sent != 0)
+        if (drvhost_driver_exit_status(s->driver) != DRVHOST_EXIT_UNPLUGGED)
                 serial_lines_down_now(s);
 
         /* The link goes first, so that it never names a pty number someone else may get next. */
@@ -286,9 +287,6 @@ static int serial_setup(Serial *s)
         r = serial_find_port(s);
         if (r < 0)
                 return r;
-        s->start_pending = s->port.chip->start != NULL;
-        /* A chip whose kernel driver leaves the lines alone until the port opens: they are down. */
-        s->lines_sent_valid = !s->port.chip->lines_at_start;
         r = serial_alloc_transfers(s);
         if (r < 0)
                 return serial_fail_errno(s, r, "allocate transfers"), r;
@@ -310,13 +308,6 @@ static int serial_setup(Serial *s)
                 (void)drvhost_driver_log(s->driver, LOG_NOTICE,
                                          "No $RUNTIME_DIRECTORY: not linking the pty.");
 
-        /* Puts the device into a known state, whatever a previous run left: the pty's line coding,
-         * DTR and RTS down until a user opens the port. */
-        r = serial_check_termios(s);
-        if (r < 0)
-                return serial_fail_errno(s, r, "read the pty's settings"), r;
-        control_kick(s);
-
         if (s->notify) {
                 r = drvhost_driver_submit(s->driver, s->notify);
                 if (r < 0)
@@ -331,11 +322,21 @@ static int serial_setup(Serial *s)
         s->watching = true;
         if (s->pty.kernel) {
                 /* A restart resumes what the port was doing: open or not, its lines, its break. */
-                r = serial_front_changed(s);
+                r = serial_front_sync(s);
                 if (r < 0)
                         return serial_fail_errno(s, r, "read the port's state"), r;
-        } else
+        } else {
+                struct termios2 t;
+
+                /* Puts the device into a known state, whatever a previous run left: for CDC the
+                 * pty's line coding, DTR and RTS down until a user opens the port. */
+                r = pty_port_get_termios(&s->pty, &t);
+                if (r < 0)
+                        return serial_fail_errno(s, r, "read the pty's settings"), r;
+                serial_port_start(s, false, &t, 0);
+                s->started = true;
                 serial_watch_opens(s);
+        }
 
         (void)drvhost_driver_log(s->driver, LOG_INFO, "Serving the device on %s (%s).", s->pty.path,
                                  s->pty.kernel ? "kernel tty" : "pty");

@@ -37,6 +37,9 @@ enum {
         /* How long cancelled transfers may take to come back at exit. */
         DRAIN_USEC = 1000 * 1000,
         STATUS_MAX = 256,
+        /* Queued control requests: what a few events make (an FTDI line setting: three). Events
+         * wait in the front end while it is nearly full. */
+        CONTROL_QUEUE = 64,
         /* The tick: termios changes are polled every TICK_OPEN_USEC while the port is open. While
          * it is closed, an inotify watch on the slave reports opens and closes (stty on a closed
          * port included) and the tick is only a safety net; without the watch, TICK_UNWATCHED_USEC
@@ -54,7 +57,7 @@ typedef enum InState {
         IN_FILLED, /* completed, data not (all) written to the pty yet */
 } InState;
 
-/* What a batch of control requests changes. */
+/* What a queued control request is for. */
 typedef enum ControlKind {
         CONTROL_START,
         CONTROL_OPEN,
@@ -63,7 +66,13 @@ typedef enum ControlKind {
         CONTROL_LINES,
         CONTROL_BREAK,
         CONTROL_POLL,
+        _CONTROL_KIND_MAX,
 } ControlKind;
+
+typedef struct QueuedRequest {
+        SerialRequest r;
+        ControlKind kind;
+} QueuedRequest;
 
 typedef struct Serial Serial;
 
@@ -103,32 +112,24 @@ struct Serial {
         int notify_error; /* a failure of the notification endpoint not logged yet, else 0 */
         bool failure_logged;
 
-        /* One control request at a time, from a batch that makes one change (a line setting takes
-         * FTDI three requests); what the batch carries becomes "sent" when its last one completes. */
+        /* The control requests to send, in order, one at a time: each change the applications make
+         * queues what the chip's kernel driver would send for it, computed against what the changes
+         * before it left on the device (coding, lines, break_on). */
         struct libusb_transfer *control;
         bool control_pending;
-        SerialRequests batch;
-        unsigned batch_next; /* the request of batch to send next */
-        ControlKind batch_kind;
-        bool batch_failed;
-        bool start_pending;               /* the chip's start-up requests are not sent yet */
-        bool open_pending, close_pending; /* the chip's requests for an open or a close */
-        bool poll_pending;                /* the chip's modem status is to be read */
-        uint64_t poll_next_usec;          /* ... not before this (CLOCK_MONOTONIC) */
-        LineCoding coding_inflight;
-        uint16_t lines_inflight;
+        QueuedRequest queue[CONTROL_QUEUE];
+        unsigned queue_head, queue_count;
+        bool poll_pending;       /* a poll of the chip's modem status is queued */
+        uint64_t poll_next_usec; /* ... and the next is not before this (CLOCK_MONOTONIC) */
 
-        struct termios2 termios;
+        struct termios2 termios; /* the pty's, as last read (the pty front end polls it) */
         bool termios_known;
-        LineCoding coding_wanted, coding_sent;
-        bool coding_wanted_valid, coding_sent_valid, coding_unsupported;
-        uint16_t lines_wanted, lines_sent; /* SERIAL_LINE_* */
-        bool lines_sent_valid, lines_unsupported;
-        /* Break, asked for on the kernel front end. A break begun and ended between two looks at the
-         * front end's state is still sent (on, then off): break_pulse. */
-        bool break_wanted, break_sent, break_pulse, break_inflight, break_stall_logged;
-        uint32_t breaks_seen;
+        LineCoding coding; /* as queued for the device */
+        bool coding_valid;
+        bool break_on;
+        bool coding_unsupported, lines_unsupported, break_stall_logged;
 
+        bool started;    /* serial_port_start() was called */
         bool slave_open; /* a user has the pty open */
         bool slave_hup;  /* ... but the master reported the last close: drain, then it is closed */
 
@@ -150,8 +151,10 @@ void serial_fail_submit(Serial *s, int r, const char *what);
 void serial_fail_errno(Serial *s, int r, const char *what);
 void serial_update_status(Serial *s);
 int serial_pass_msr(Serial *s);
-bool coding_dirty(const Serial *s);
-bool lines_dirty(const Serial *s);
+/* Whether the control queue has room for what another event makes. */
+bool control_has_room(const Serial *s);
+/* Whether line settings are queued: data read after them must wait (serial_reads_held()). */
+bool control_coding_queued(const Serial *s);
 /* Data read from the pty waits while a new line coding is not on the device yet, so that it goes out
  * with the settings the user made before writing it. */
 bool serial_reads_held(const Serial *s);
@@ -160,17 +163,22 @@ bool in_waiting(const Serial *s);
  * polled to drain it: poll() would report POLLHUP on every iteration otherwise. */
 int serial_update_events(Serial *s);
 
-bool break_dirty(const Serial *s);
 
 /* serial-control.c */
-/* Sends what the device should know and does not yet: the line coding first, so that the rate is right
- * by the time DTR rises. */
+/* Sends the next queued control request, if none is on its way. */
 void control_kick(Serial *s);
-void serial_set_lines(Serial *s, uint16_t lines);
+/* The changes, each queuing the chip's requests for it. */
+void serial_port_start(Serial *s, bool open, const struct termios2 *t, unsigned lines);
+void serial_port_open(Serial *s, const struct termios2 *t);
+void serial_port_close(Serial *s);
+/* lines: the front end's DTR/RTS after the change (SERIAL_LINE_*), for leaving B0; -1 on a pty. */
+void serial_port_termios(Serial *s, const struct termios2 *t, int lines);
+void serial_port_lines(Serial *s, unsigned set, unsigned clear);
+void serial_port_dtr_rts(Serial *s, bool on);
+void serial_port_break(Serial *s, bool on);
+void serial_port_poll(Serial *s);
 void serial_lines_down_now(Serial *s);
-/* The kernel front end's modem-line and break requests (its TIOCM_DTR/TIOCM_RTS, break counter). */
-void serial_apply_front_state(Serial *s, const struct drvhost_tty_state *st);
-/* Picks up termios changes the user made on the slave. Returns 0 or -errno. */
+/* The pty front end: picks up termios changes the user made on the slave. Returns 0 or -errno. */
 int serial_check_termios(Serial *s);
 
 /* serial-io.c */
@@ -181,10 +189,14 @@ int in_deliver(Serial *s);
 void in_done(struct libusb_transfer *t);
 void out_done(struct libusb_transfer *t);
 void serial_slave_closed(Serial *s);
-void serial_slave_opened(Serial *s);
+/* t: the port's termios at the open; NULL: read the pty's. */
+void serial_slave_opened(Serial *s, const struct termios2 *t);
 /* Reads what the user wrote into free OUT transfers and sends them. Returns 0 or -errno. */
 int out_fill(Serial *s);
 void notify_done(struct libusb_transfer *t);
-/* The kernel front end reported a change (POLLPRI): open, close, modem lines, break, flush. Returns 0
- * or -errno. */
+/* The kernel front end reported changes (POLLPRI): open, close, termios, modem lines, break, one event
+ * each, applied in order. Returns 0 or -errno. */
 int serial_front_changed(Serial *s);
+/* Where the driver starts on the kernel front end: the port's state as it is (DRVHOST_TTY_SYNC).
+ * Returns 0 or -errno. */
+int serial_front_sync(Serial *s);

@@ -17,6 +17,7 @@
 
 #include "binding-ports.h"
 #include "broker-protocol.h"
+#include "drvhost-tty-util.h"
 #include "device-string.h"
 #include "fdstore.h"
 #include "log.h"
@@ -144,12 +145,6 @@ static int tty_defaults(int slave)
         return 0;
 }
 
-/* The node of the kernel front end's port number index. */
-static void kernel_tty_node(uint32_t index, char path[static PATH_MAX])
-{
-        (void)snprintf(path, PATH_MAX, "/dev/" DRVHOST_TTY_NAME "%" PRIu32, index);
-}
-
 /* The kernel front end (drvhost_tty): a real tty whose device is the USB interface's child, which udev
  * names /dev/ttyACM<n>, links under /dev/serial/by-id and gives to dialout as for cdc_acm. Fails with
  * -ENOENT when the module is not loaded, -ENODEV when the binding is not an interface's. */
@@ -168,9 +163,13 @@ static int tty_open_kernel(Binding *b)
         fd = open(DRVHOST_TTY_CONTROL, O_RDWR | O_NOCTTY | O_CLOEXEC);
         if (fd < 0)
                 return -errno;
+        if (b->want_tty_usb_serial)
+                create.flags |= DRVHOST_TTY_CREATE_USB_SERIAL;
         if (ioctl(fd, DRVHOST_TTY_CREATE, &create) < 0)
                 return -errno;
-        kernel_tty_node(create.index, path);
+        r = drvhost_tty_node(fd, path, sizeof(path));
+        if (r < 0)
+                return r;
         r = tty_link_make(b, path);
         if (r < 0)
                 return r;
@@ -283,11 +282,9 @@ int binding_ports_adopt(Binding *b, FdstoreKind kind, int fd)
                         return -EEXIST;
                 r = ptsname_r(fd, path, sizeof(path));
                 if (r == ENOTTY) {
-                        uint32_t index;
-
-                        if (ioctl(fd, DRVHOST_TTY_GET_INDEX, &index) < 0)
-                                return -errno;
-                        kernel_tty_node(index, path);
+                        r = drvhost_tty_node(fd, path, sizeof(path));
+                        if (r < 0)
+                                return r;
                         b->tty_kernel = true;
                 } else if (r != 0)
                         return -r;

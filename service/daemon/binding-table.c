@@ -107,6 +107,7 @@ int binding_apply_manifest(Binding *b, const Manifest *m)
         b->exec = exec;
         b->fallback_to_kernel = m->fallback_to_kernel;
         b->want_tty = m->tty_link;
+        b->want_tty_usb_serial = m->tty_usb_serial;
         b->want_socket = m->job_socket;
         crash_policy_init(&b->policy, m->restart_limit_burst,
                           (uint64_t)m->restart_limit_interval_sec * USEC_PER_SEC);

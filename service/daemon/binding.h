@@ -101,6 +101,7 @@ struct Binding {
 
         /* binding-ports.c: made by drvhostd, passed to each driver process; -EBADF/NULL if none. */
         bool want_tty;     /* manifest TTYLink= */
+        bool want_tty_usb_serial; /* manifest TTYName=ttyUSB */
         bool want_socket;  /* manifest JobSocket= */
         int tty_fd;        /* the pty master, or the kernel front end's file (tty_kernel) */
         bool tty_kernel;

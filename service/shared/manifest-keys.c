@@ -229,6 +229,18 @@ static int parse_tty_link(Manifest *m, const char *key, const char *value, char 
         return parse_bool_key(&m->tty_link, key, value, reason);
 }
 
+static int parse_tty_name(Manifest *m, const char *key, const char *value, char **reason)
+{
+        if (streq(value, MANIFEST_TTY_NAME_ACM))
+                m->tty_usb_serial = false;
+        else if (streq(value, MANIFEST_TTY_NAME_USB))
+                m->tty_usb_serial = true;
+        else
+                return reasonf(reason, "Invalid %s=\"%s\": expected " MANIFEST_TTY_NAME_ACM " or " MANIFEST_TTY_NAME_USB,
+                               key, value);
+        return 0;
+}
+
 static int parse_job_socket(Manifest *m, const char *key, const char *value, char **reason)
 {
         return parse_bool_key(&m->job_socket, key, value, reason);
@@ -250,6 +262,7 @@ const ManifestKey manifest_keys[_MANIFEST_KEY_MAX] = {
     [MANIFEST_KEY_CLAIM_INTERFACES] = {MANIFEST_SECTION_DRIVER, "ClaimInterfaces", parse_claim_interfaces,
                                        false, false},
     [MANIFEST_KEY_TTY_LINK] = {MANIFEST_SECTION_DRIVER, "TTYLink", parse_tty_link, false, false},
+    [MANIFEST_KEY_TTY_NAME] = {MANIFEST_SECTION_DRIVER, "TTYName", parse_tty_name, false, false},
     [MANIFEST_KEY_JOB_SOCKET] = {MANIFEST_SECTION_DRIVER, "JobSocket", parse_job_socket, false, false},
     [MANIFEST_KEY_MATCH] = {MANIFEST_SECTION_MATCH, "Match", parse_match, true, true},
 };

@@ -20,6 +20,8 @@
  *   TTYLink=no                        bool: drvhostd opens a pty for the binding (root:dialout 0660),
  *                                     links it as /run/drvhost/tty/usb-VID_PID_SERIAL-ifNN and hands
  *                                     the driver its master (DRVHOST_TTY_FD)
+ *   TTYName=ttyACM                    with TTYLink=yes and the kernel front end: the port's name,
+ *                                     ttyACM (a CDC-ACM function) or ttyUSB (a USB-serial converter)
  *   JobSocket=no                      bool: drvhostd makes the listening socket
  *                                     /run/drvhost/printer/<interface> (root:lp 0660) and hands it
  *                                     to the driver (DRVHOST_SOCKET_FD)
@@ -58,6 +60,8 @@ enum {
 };
 
 #define MANIFEST_SUFFIX ".driver"
+#define MANIFEST_TTY_NAME_ACM "ttyACM"
+#define MANIFEST_TTY_NAME_USB "ttyUSB"
 
 typedef enum ClaimScope {
         CLAIM_SCOPE_MATCHED,
@@ -79,6 +83,7 @@ typedef struct Manifest {
         bool claim_delegated;
         ClaimScope claim_scope;
         bool tty_link;
+        bool tty_usb_serial; /* TTYName=ttyUSB */
         bool job_socket;
         unsigned restart_limit_burst;
         unsigned restart_limit_interval_sec;

@@ -121,6 +121,17 @@ static void test_claim_interfaces_and_exec_arguments(void **state)
                      "expected matched, function or device");
 }
 
+static void test_tty_name(void **state)
+{
+        _cleanup_(manifest_freep) Manifest *acm = parse_ok(VALID_DRIVER VALID_MATCH);
+        _cleanup_(manifest_freep) Manifest *usb =
+            parse_ok("[Driver]\nName=x\nExec=/bin/x\nTTYLink=yes\nTTYName=ttyUSB\n" VALID_MATCH);
+
+        assert_false(acm->tty_usb_serial);
+        assert_true(usb->tty_usb_serial);
+        expect_error("[Driver]\nName=x\nExec=/bin/x\nTTYName=ttyS\n" VALID_MATCH, 4, "expected ttyACM or ttyUSB");
+}
+
 /* The launcher used to drop Exec= words past the sixteenth without a word: the parser refuses them. */
 static void test_exec_arguments_past_the_sixteenth_refused(void **state)
 {
@@ -419,6 +430,7 @@ int main(void)
             cmocka_unit_test(test_all_keys),
             cmocka_unit_test(test_defaults),
             cmocka_unit_test(test_claim_interfaces_and_exec_arguments),
+            cmocka_unit_test(test_tty_name),
             cmocka_unit_test(test_exec_arguments_past_the_sixteenth_refused),
             cmocka_unit_test(test_missing_required),
             cmocka_unit_test(test_bad_values),

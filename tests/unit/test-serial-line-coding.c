@@ -191,9 +191,9 @@ static void test_to_string(void **state)
         assert_string_equal(string_of(B4000000 | CS5 | PARENB | PARODD, buf), "4000000 5O1");
         assert_string_equal(string_of(B1200 | CS6 | PARENB | CMSPAR | PARODD, buf), "1200 6M1");
         assert_string_equal(string_of(B1200 | CS6 | PARENB | CMSPAR, buf), "1200 6S1");
-        assert_string_equal(line_coding_to_string(&(LineCoding){110, LINE_CODING_STOP_BITS_1_5, 0, 5, false}, buf),
+        assert_string_equal(line_coding_to_string(&(LineCoding){.rate = 110, .stop_bits = LINE_CODING_STOP_BITS_1_5, .data_bits = 5}, buf),
                             "110 5N1.5");
-        assert_string_equal(line_coding_to_string(&(LineCoding){UINT32_MAX, 9, 9, 16, false}, buf),
+        assert_string_equal(line_coding_to_string(&(LineCoding){.rate = UINT32_MAX, .stop_bits = 9, .parity = 9, .data_bits = 16}, buf),
                             "4294967295 16??");
         assert_string_equal(string_of(B115200 | CS8 | CRTSCTS, buf), "115200 8N1 rtscts");
 }

@@ -2,9 +2,10 @@
 /*
  * drvhost_tty: the user-space interface of the drvhost serial front end.
  *
- * A real tty (/dev/ttyACM<n>, n from DRVHOST_TTY_NAME_BASE) whose device is a child of the USB
- * interface it serves, so that udev links it under /dev/serial/by-id and gives it to "dialout" as it
- * does for cdc_acm. The kernel keeps termios and the line discipline; a user-mode driver serves the
+ * A real tty (/dev/ttyACM<n>, n from DRVHOST_TTY_NAME_BASE, or for a USB-serial converter
+ * /dev/ttyUSB<n>, n from DRVHOST_TTY_USB_NAME_BASE) whose device is a child of the USB interface it
+ * serves, so that udev links it under /dev/serial/by-id and gives it to "dialout" as it does for
+ * cdc_acm's and usbserial's ports. The kernel keeps termios and the line discipline; a user-mode driver serves the
  * port through a file of /dev/drvhost-tty:
  *  - DRVHOST_TTY_CREATE (root, once per file) makes the port under the named USB interface;
  *  - read() returns what applications wrote to the tty (0, end of file, once the USB interface is
@@ -31,13 +32,22 @@
 /* The first number: far above what cdc_acm hands out (the lowest free of its 256), so the names of
  * both never meet in /sys/class/tty. */
 #define DRVHOST_TTY_NAME_BASE 192
-#define DRVHOST_TTY_PORTS 64
+/* A USB-serial converter's port is named as usbserial names it, numbered above all of usbserial's
+ * (ttyUSB0 to ttyUSB511), and has a port_number attribute as usbserial's ports do (udev's by-id and
+ * by-path links end in "-port<n>" with drvhost's rule 60-drvhost-tty.rules). */
+#define DRVHOST_TTY_USB_NAME "ttyUSB"
+#define DRVHOST_TTY_USB_NAME_BASE 512
+#define DRVHOST_TTY_PORTS 64 /* of each name */
 #define DRVHOST_TTY_PARENT_MAX 32
+#define DRVHOST_TTY_NAME_MAX 32
+
+/* struct drvhost_tty_create.flags */
+#define DRVHOST_TTY_CREATE_USB_SERIAL (1U << 0) /* a ttyUSB port, not a ttyACM one */
 
 struct drvhost_tty_create {
 	char parent[DRVHOST_TTY_PARENT_MAX]; /* the USB interface, "1-1.2:1.0", NUL-terminated */
-	__u32 flags;                         /* 0 */
-	__u32 index;                         /* out: the tty is DRVHOST_TTY_NAME<index> */
+	__u32 flags;                         /* DRVHOST_TTY_CREATE_* */
+	__u32 index;                         /* out: the number in the tty's name */
 };
 
 /* struct drvhost_tty_state.changed */
@@ -56,6 +66,47 @@ struct drvhost_tty_state {
 	__u32 reserved; /* 0 (the port's number: DRVHOST_TTY_GET_INDEX) */
 };
 
+/* Termios as TCGETS2's struct termios2 has it (<asm/termbits.h>, which user space cannot include
+ * beside <termios.h>): the same layout, so a driver may copy it into one. */
+#define DRVHOST_TTY_NCCS 19
+struct drvhost_tty_termios {
+	__u32 c_iflag;
+	__u32 c_oflag;
+	__u32 c_cflag;
+	__u32 c_lflag;
+	__u8 c_line;
+	__u8 c_cc[DRVHOST_TTY_NCCS];
+	__u32 c_ispeed;
+	__u32 c_ospeed;
+};
+
+/* What the applications did to the port, one event each, in the order they did it: what a driver
+ * needs to send a device the same requests, in the same order, as the kernel's own USB serial
+ * drivers do (they act inside each call). Each event carries the port's state after it. */
+#define DRVHOST_TTY_EVENT_OPEN 1    /* the first application opened the port (termios: the port's) */
+#define DRVHOST_TTY_EVENT_CLOSE 2   /* the last one closed it (mctrl: after HUPCL's drop, if any) */
+#define DRVHOST_TTY_EVENT_TERMIOS 3 /* tcsetattr() and the like, even when nothing changed */
+#define DRVHOST_TTY_EVENT_MCTRL 4   /* DTR/RTS set by an application (TIOCMSET, TIOCMBIS, TIOCMBIC) */
+#define DRVHOST_TTY_EVENT_BREAK 5   /* break on or off */
+#define DRVHOST_TTY_EVENT_FLUSH 6   /* TCOFLUSH */
+/* DTR/RTS raised by an open or dropped by the last close with HUPCL (a driver's dtr_rts()); termios
+ * events carry the drop and raise of speed B0 themselves. */
+#define DRVHOST_TTY_EVENT_DTR_RTS 8
+/* More events came than the queue holds (DRVHOST_TTY_EVENTS) while none were read: they are gone,
+ * the driver starts over from DRVHOST_TTY_SYNC. */
+#define DRVHOST_TTY_EVENT_LOST 7
+#define DRVHOST_TTY_EVENTS 64
+
+struct drvhost_tty_event {
+	__u32 kind;     /* DRVHOST_TTY_EVENT_*; 0 from DRVHOST_TTY_SYNC */
+	__u32 open;     /* an application has the port open */
+	__u32 mctrl;    /* TIOCM_DTR | TIOCM_RTS the applications ask for */
+	__u32 break_on; /* break is on */
+	__u32 set;      /* DTR_RTS and MCTRL: the lines asked up (TIOCM_DTR | TIOCM_RTS) ... */
+	__u32 clear;    /* ... and down, as TIOCMBIS/TIOCMBIC/TIOCMSET asked (TIOCMSET: both) */
+	struct drvhost_tty_termios termios;
+};
+
 #define DRVHOST_TTY_IOC_MAGIC 0xd6
 #define DRVHOST_TTY_CREATE _IOWR(DRVHOST_TTY_IOC_MAGIC, 1, struct drvhost_tty_create)
 #define DRVHOST_TTY_GET_STATE _IOR(DRVHOST_TTY_IOC_MAGIC, 2, struct drvhost_tty_state)
@@ -65,5 +116,12 @@ struct drvhost_tty_state {
 /* The port's number (__u32), without touching what GET_STATE reports as changed: for whoever holds
  * the file besides the driver (drvhostd, taking it back from its fd store). */
 #define DRVHOST_TTY_GET_INDEX _IOR(DRVHOST_TTY_IOC_MAGIC, 5, __u32)
+/* The oldest event not read yet, taken from the queue (POLLPRI while there is one); -EAGAIN: none. */
+#define DRVHOST_TTY_NEXT_EVENT _IOR(DRVHOST_TTY_IOC_MAGIC, 7, struct drvhost_tty_event)
+/* The port's state now, emptying the queue of events (which that state includes): where a driver
+ * starts, and starts over after DRVHOST_TTY_EVENT_LOST. */
+#define DRVHOST_TTY_SYNC _IOR(DRVHOST_TTY_IOC_MAGIC, 8, struct drvhost_tty_event)
+/* The tty's name, "ttyUSB512" (NUL-terminated), likewise. */
+#define DRVHOST_TTY_GET_NAME _IOR(DRVHOST_TTY_IOC_MAGIC, 6, char[DRVHOST_TTY_NAME_MAX])
 
 #endif /* _UAPI_DRVHOST_TTY_H */
