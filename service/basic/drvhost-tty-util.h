@@ -11,6 +11,8 @@
 
 #include <drvhost_tty.h>
 
+#define DRVHOST_TTY_CONTROL "/dev/" DRVHOST_TTY_DEVICE_NAME
+
 /* "/dev/ttyUSB512" of the port whose file is fd. Returns 0 or -errno. */
 static inline int drvhost_tty_node(int fd, char *buf, size_t n)
 {

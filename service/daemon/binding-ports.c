@@ -25,7 +25,6 @@
 #include "socket-util.h"
 
 #define TTY_GROUP "dialout"
-#define DRVHOST_TTY_CONTROL "/dev/" DRVHOST_TTY_DEVICE_NAME
 #define LINK_TMP_SUFFIX ".new"
 /* Where a second device with the same identity gets its link: the first keeps the plain name. */
 #define LINK_PORT_INFIX "-port"

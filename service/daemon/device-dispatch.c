@@ -3,12 +3,14 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "binding.h"
 #include "classify.h"
 #include "device-dispatch.h"
 #include "device-info.h"
 #include "device-record.h"
+#include "drvhost-tty-util.h"
 #include "event.h"
 #include "log.h"
 #include "messages.h"
@@ -197,6 +199,15 @@ static void decide(Context *c, sd_device *dev, DeviceKind kind, bool announce)
         }
         if (c->shutting_down)
                 return;
+        /* A USB-serial converter's port is /dev/ttyUSB<n> to its users: without the kernel front end
+         * drvhost could offer only a pty, which would take that name away. Its kernel driver keeps it. */
+        if (w->tty_usb_serial && access(DRVHOST_TTY_CONTROL, F_OK) < 0) {
+                log_info("%s matches %s, which needs the kernel serial front end (drvhost_tty, package "
+                         "drvhost-dkms): leaving it to its kernel driver.",
+                         device_sysname(dev), w->name);
+                return record(c, dev, DECISION_NO_MATCH, w->name, NULL,
+                              "Its manifest needs the drvhost_tty module, which is not loaded");
+        }
         bind_device(c, dev, kind, w);
 }
 
