@@ -51,6 +51,7 @@ static void drvhost_tty_detach(struct drvhost_tty_port *p)
 	spin_lock_irqsave(&p->lock, flags);
 	p->dead = true;
 	spin_unlock_irqrestore(&p->lock, flags);
+	wake_up(&p->ack_wait);
 	wake_up_interruptible(&p->port.delta_msr_wait);
 	wake_up_interruptible(&p->wait);
 	tty_port_tty_hangup(&p->port, false);
@@ -106,6 +107,7 @@ static int drvhost_tty_create(struct file *file, struct drvhost_tty_create __use
 	p->intf = find.intf;
 	spin_lock_init(&p->lock);
 	init_waitqueue_head(&p->wait);
+	init_waitqueue_head(&p->ack_wait);
 	p->port.client_ops = &drvhost_tty_client_ops;
 	INIT_DELAYED_WORK(&p->room_work, drvhost_tty_room);
 	p->family = arg.flags & DRVHOST_TTY_CREATE_USB_SERIAL ? DRVHOST_TTY_USB : DRVHOST_TTY_ACM;
@@ -180,15 +182,19 @@ void drvhost_tty_push_locked(struct drvhost_tty_port *p, u32 kind, u32 set, u32 
 {
 	struct drvhost_tty_event *e;
 
-	if (p->ev_lost)
-		return; /* the driver starts over from the state anyway */
+	if (p->ev_lost) {
+		++p->seq; /* nobody acknowledges it: the driver starts over from the state */
+		return;
+	}
 	if (p->ev_count == DRVHOST_TTY_EVENTS) {
 		p->ev_lost = true;
 		p->ev_count = 0;
+		++p->seq;
 		return;
 	}
 	e = &p->events[(p->ev_head + p->ev_count) % DRVHOST_TTY_EVENTS];
 	drvhost_tty_snapshot_locked(p, e, kind);
+	e->seq = ++p->seq;
 	e->set = set;
 	e->clear = clear;
 	p->ev_count++;
@@ -227,7 +233,29 @@ static void drvhost_tty_sync(struct drvhost_tty_port *p, struct drvhost_tty_even
 	p->ev_count = 0;
 	p->ev_lost = false;
 	p->changed = 0;
+	/* A driver of events, which acknowledges what it reads; nothing before is waited for. */
+	p->acking = true;
+	p->acked = p->seq;
+	wake_up(&p->ack_wait);
 	spin_unlock_irqrestore(&p->lock, flags);
+}
+
+static int drvhost_tty_ack(struct drvhost_tty_port *p, struct drvhost_tty_ack __user *u)
+{
+	struct drvhost_tty_ack a;
+	unsigned long flags;
+
+	if (copy_from_user(&a, u, sizeof(a)))
+		return -EFAULT;
+	spin_lock_irqsave(&p->lock, flags);
+	/* Only the one waited for counts: an older one's tcsetattr() gave up waiting. */
+	if (a.seq == p->waiting) {
+		p->ack_speed = a.speed;
+		p->acked = a.seq;
+	}
+	spin_unlock_irqrestore(&p->lock, flags);
+	wake_up(&p->ack_wait);
+	return 0;
 }
 
 static void drvhost_tty_get_state(struct drvhost_tty_port *p, struct drvhost_tty_state *s)
@@ -238,9 +266,11 @@ static void drvhost_tty_get_state(struct drvhost_tty_port *p, struct drvhost_tty
 	spin_lock_irqsave(&p->lock, flags);
 	s->changed = p->changed;
 	p->changed = 0;
-	/* A driver of GET_STATE reads no events: they would keep POLLPRI up for ever. */
+	/* A driver of GET_STATE reads no events: they would keep POLLPRI up for ever, and it
+	 * acknowledges none. */
 	p->ev_count = 0;
 	p->ev_lost = false;
+	p->acking = false;
 	s->mctrl = p->mctrl;
 	s->open = p->open;
 	s->break_on = p->break_on;
@@ -321,6 +351,8 @@ static long drvhost_tty_fioctl(struct file *file, unsigned int cmd, unsigned lon
 	case DRVHOST_TTY_SYNC:
 		drvhost_tty_sync(p, &event);
 		return copy_to_user((void __user *)arg, &event, sizeof(event)) ? -EFAULT : 0;
+	case DRVHOST_TTY_ACK:
+		return drvhost_tty_ack(p, (struct drvhost_tty_ack __user *)arg);
 	case DRVHOST_TTY_SET_MSR:
 		if (get_user(msr, (u32 __user *)arg))
 			return -EFAULT;

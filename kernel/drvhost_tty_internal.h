@@ -51,6 +51,12 @@ struct drvhost_tty_port {
 	struct drvhost_tty_event events[DRVHOST_TTY_EVENTS];
 	unsigned int ev_head, ev_count;
 	bool ev_lost;
+	/* TERMIOS events acknowledged: the driver reads events (it called SYNC) and so acknowledges
+	 * them; seq numbers the events, waiting is the TERMIOS event a tcsetattr() waits for, acked
+	 * the last acknowledged and ack_speed what it set. */
+	bool acking;
+	u32 seq, waiting, acked, ack_speed;
+	wait_queue_head_t ack_wait;
 	wait_queue_head_t wait; /* the driver's poll() */
 	/* A safety net to drvhost_tty_client_ops' wake-up: the tty buffer frees what the line
 	 * discipline took only after receive_buf(), so the driver's poll() looks once more a tick later. */
@@ -64,6 +70,11 @@ extern const struct attribute_group *drvhost_tty_usb_groups[];
 /* Queues an event of kind with the port's state now, and for the lines what was asked of them; under
  * p->lock (drvhost_tty_file.c). */
 void drvhost_tty_push_locked(struct drvhost_tty_port *p, u32 kind, u32 set, u32 clear);
+/* The number of the event just pushed. */
+static inline u32 drvhost_tty_last_seq(const struct drvhost_tty_port *p)
+{
+	return p->seq;
+}
 
 static inline int drvhost_tty_line(const struct drvhost_tty_port *p)
 {

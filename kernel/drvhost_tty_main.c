@@ -222,10 +222,24 @@ static void drvhost_tty_flush_buffer(struct tty_struct *tty)
 	tty_wakeup(tty);
 }
 
+static bool drvhost_tty_acked(struct drvhost_tty_port *p, u32 seq)
+{
+	unsigned long flags;
+	bool r;
+
+	spin_lock_irqsave(&p->lock, flags);
+	/* A SYNC acknowledges everything before it (a restarted driver starts from the state). */
+	r = (s32)(p->acked - seq) >= 0 || !p->acking || p->dead;
+	spin_unlock_irqrestore(&p->lock, flags);
+	return r;
+}
+
 static void drvhost_tty_set_termios(struct tty_struct *tty, const struct ktermios *old)
 {
 	struct drvhost_tty_port *p = tty->driver_data;
 	unsigned long flags;
+	bool wait;
+	u32 seq, speed = 0;
 
 	spin_lock_irqsave(&p->lock, flags);
 	p->termios = tty->termios;
@@ -239,8 +253,29 @@ static void drvhost_tty_set_termios(struct tty_struct *tty, const struct ktermio
 		p->changed |= DRVHOST_TTY_CHANGED_MCTRL;
 	}
 	drvhost_tty_push_locked(p, DRVHOST_TTY_EVENT_TERMIOS, 0, 0);
+	seq = drvhost_tty_last_seq(p);
+	p->waiting = seq;
+	wait = p->acking && !p->dead;
 	spin_unlock_irqrestore(&p->lock, flags);
 	wake_up_interruptible(&p->wait);
+	if (!wait)
+		return;
+
+	/* As a kernel driver sends its requests inside this call: back once the driver has them (or
+	 * has not come back from a restart in time), with the rate the device was set to. */
+	if (!wait_event_timeout(p->ack_wait, drvhost_tty_acked(p, seq),
+				msecs_to_jiffies(DRVHOST_TTY_ACK_TIMEOUT_MS)))
+		return;
+	spin_lock_irqsave(&p->lock, flags);
+	if (p->acked == seq)
+		speed = p->ack_speed;
+	spin_unlock_irqrestore(&p->lock, flags);
+	if (!speed)
+		return;
+	tty_encode_baud_rate(tty, speed, speed);
+	spin_lock_irqsave(&p->lock, flags);
+	p->termios = tty->termios;
+	spin_unlock_irqrestore(&p->lock, flags);
 }
 
 static void drvhost_tty_unthrottle(struct tty_struct *tty)

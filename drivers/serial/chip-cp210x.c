@@ -174,7 +174,7 @@ static int cp210x_coding(ChipPort *p, const LineCoding *want, const LineCoding *
         if (!sent || want->rate != sent->rate) {
                 uint8_t rate[CP210X_RATE_SIZE];
 
-                p->rate_set = cp210x_rate(model(p), want->rate);
+                p->rate_set = p->rate_report = cp210x_rate(model(p), want->rate);
                 put_le32(rate, p->rate_set);
                 r = cp210x_request(p, CP210X_SET_BAUDRATE, 0, rate, sizeof(rate), out);
                 if (r < 0)

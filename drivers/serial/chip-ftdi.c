@@ -180,7 +180,7 @@ static int ftdi_coding(ChipPort *p, const LineCoding *want, const LineCoding *se
                 r = ftdi_divisor(model(p), lc.rate, &divisor, &rate);
                 if (r < 0)
                         return r;
-                p->rate_set = rate;
+                p->rate_set = p->rate_report = rate;
                 r = serial_requests_add(out, FTDI_REQUEST_TYPE_OUT, FTDI_SET_BAUDRATE, (uint16_t)divisor,
                                         ftdi_channel(p) ? (uint16_t)((divisor >> FTDI_DIVISOR_INDEX_SHIFT)
                                                                          << FTDI_CHANNEL_BITS |

@@ -45,3 +45,12 @@ int kernel_tty_sync(int fd, struct drvhost_tty_event *ret)
                 return -errno;
         return 0;
 }
+
+int kernel_tty_ack(int fd, uint32_t seq, uint32_t speed)
+{
+        struct drvhost_tty_ack a = {.seq = seq, .speed = speed};
+
+        if (ioctl(fd, DRVHOST_TTY_ACK, &a) < 0)
+                return -errno;
+        return 0;
+}

@@ -17,6 +17,9 @@ int kernel_tty_get_state(int fd, struct drvhost_tty_state *ret);
 int kernel_tty_next_event(int fd, struct drvhost_tty_event *ret);
 /* The port's state now, dropping the events not read yet. Returns 0 or -errno. */
 int kernel_tty_sync(int fd, struct drvhost_tty_event *ret);
+/* A TERMIOS event (seq) is done; speed: the rate the device was set to (0: as asked). Returns 0 or
+ * -errno. */
+int kernel_tty_ack(int fd, uint32_t seq, uint32_t speed);
 /* "/dev/ttyACM<n>" of the port. Returns 0 or -errno. */
 int kernel_tty_path(int fd, char *buf, size_t n);
 /* The device's modem status, TIOCM_CAR | TIOCM_DSR | TIOCM_RI | TIOCM_CTS, for TIOCMGET and TIOCMIWAIT.

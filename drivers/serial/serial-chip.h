@@ -70,6 +70,9 @@ typedef struct ChipPort {
         uint32_t msr;       /* TIOCM_CAR | TIOCM_DSR | TIOCM_RI | TIOCM_CTS the device reports */
         uint16_t line_control; /* FTDI: SET_DATA's value without break, for the break to keep it */
         uint32_t rate_set;     /* the rate the chip is set to, which may differ from the one asked */
+        /* Set by coding() when the kernel's driver writes the rate it set back into termios
+         * (tty_encode_baud_rate()): the rate to report, taken (and cleared) by the caller. */
+        uint32_t rate_report;
         unsigned lines;        /* SERIAL_LINE_*: DTR and RTS as the requests queued so far leave them */
         bool rtscts, ixon, ixoff; /* flow control as last set */
         bool event_mode;          /* CP210x: line status is mixed into the data (INPCK) */

@@ -161,8 +161,10 @@ void control_kick(Serial *s)
 static void queue_coding(Serial *s, const LineCoding *lc, bool full)
 {
         SerialRequests out = {};
+        LineCoding lc_reported;
         int r;
 
+        s->port.rate_report = 0;
         if (!s->coding_unsupported) {
                 r = s->port.chip->coding(&s->port, lc, full || !s->coding_valid ? NULL : &s->coding, &out);
                 if (r == -EINVAL) {
@@ -174,6 +176,12 @@ static void queue_coding(Serial *s, const LineCoding *lc, bool full)
                         return;
                 }
                 queue_add(s, CONTROL_CODING, &out, r);
+        }
+        /* What the kernel's driver writes back into termios: the next change is compared with it. */
+        if (s->port.rate_report != 0) {
+                lc_reported = *lc;
+                lc_reported.rate = s->port.rate_report;
+                lc = &lc_reported;
         }
         if (!s->coding_valid || !line_coding_equal(lc, &s->coding)) {
                 char buf[LINE_CODING_STRING_MAX];

@@ -298,8 +298,11 @@ static int serial_front_event(Serial *s, const struct drvhost_tty_event *e)
                         serial_slave_closed(s);
                 return 0;
         case DRVHOST_TTY_EVENT_TERMIOS:
+                /* The application's tcsetattr() waits for this, and takes the rate the chip was set
+                 * to if its kernel driver would report one. */
+                s->port.rate_report = 0;
                 serial_port_termios(s, &t, (int)lines_of_mctrl(e->mctrl));
-                return 0;
+                return kernel_tty_ack(s->pty.master, e->seq, s->port.rate_report);
         case DRVHOST_TTY_EVENT_MCTRL:
                 serial_port_lines(s, lines_of_mctrl(e->set), lines_of_mctrl(e->clear));
                 return 0;

@@ -99,6 +99,7 @@ struct drvhost_tty_termios {
 
 struct drvhost_tty_event {
 	__u32 kind;     /* DRVHOST_TTY_EVENT_*; 0 from DRVHOST_TTY_SYNC */
+	__u32 seq;      /* TERMIOS: what DRVHOST_TTY_ACK names */
 	__u32 open;     /* an application has the port open */
 	__u32 mctrl;    /* TIOCM_DTR | TIOCM_RTS the applications ask for */
 	__u32 break_on; /* break is on */
@@ -121,6 +122,17 @@ struct drvhost_tty_event {
 /* The port's state now, emptying the queue of events (which that state includes): where a driver
  * starts, and starts over after DRVHOST_TTY_EVENT_LOST. */
 #define DRVHOST_TTY_SYNC _IOR(DRVHOST_TTY_IOC_MAGIC, 8, struct drvhost_tty_event)
+/* A TERMIOS event is done: the tcsetattr() that made it returns, with speed written into the port's
+ * termios when not 0 (the rate the device was set to, as the kernel's USB serial drivers report it).
+ * A driver that reads events must acknowledge each TERMIOS event: until it does, or for at most
+ * DRVHOST_TTY_ACK_TIMEOUT_MS (a driver restarting), the tcsetattr() waits, as it would for a kernel
+ * driver's control requests. */
+struct drvhost_tty_ack {
+	__u32 seq;
+	__u32 speed;
+};
+#define DRVHOST_TTY_ACK_TIMEOUT_MS 1000
+#define DRVHOST_TTY_ACK _IOW(DRVHOST_TTY_IOC_MAGIC, 9, struct drvhost_tty_ack)
 /* The tty's name, "ttyUSB512" (NUL-terminated), likewise. */
 #define DRVHOST_TTY_GET_NAME _IOR(DRVHOST_TTY_IOC_MAGIC, 6, char[DRVHOST_TTY_NAME_MAX])
 
