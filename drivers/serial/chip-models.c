@@ -15,6 +15,29 @@ enum {
         CP210X_PRESCALE_BELOW = 365, /* at and below this rate the clock is divided by 4 first */
         CP210X_PRESCALE = 4,
         CP210X_TABLE_BELOW = 1000000, /* AN205's table covers the rates below 1 MBd */
+        PL2303_RATE_MAX_H = 1228800,
+        PL2303_RATE_MAX_HX = 6000000,
+        PL2303_RATE_MAX = 12000000,
+        /* Flow control in register 0 (bits 4-7), or on the HXN in register 0x0a (bits 2-4). */
+        PL2303_FLOW_REG = 0x00,
+        PL2303_FLOW_MASK = 0xf0,
+        PL2303_FLOW_RTSCTS_H = 0x40,
+        PL2303_FLOW_RTSCTS = 0x60,
+        PL2303_FLOW_XONXOFF = 0xc0,
+        PL2303_HXN_FLOW_REG = 0x0a,
+        PL2303_HXN_FLOW_MASK = 0x1c,
+        PL2303_HXN_FLOW_NONE = 0x1c,
+        PL2303_HXN_FLOW_RTSCTS = 0x18,
+        PL2303_HXN_FLOW_XONXOFF = 0x0c,
+        /* What pl2303_detect_type() reads of the device descriptor. */
+        PL2303_CLASS_COMM = 0x02,     /* the legacy H, variant 0 */
+        PL2303_MAX_PACKET0 = 0x40,    /* any other size: the legacy H, variant 1 */
+        PL2303_USB_1_0_1 = 0x0101,    /* "USB 1.0.1": taken as 1.1 */
+        PL2303_USB_1_1 = 0x0110,
+        PL2303_USB_2_0 = 0x0200,
+        PL2303_RELEASE_HXD = 0x0400,
+        PL2303_RELEASE_TA = 0x0300,   /* or an HXN ("GT") if the test read fails */
+        PL2303_RELEASE_TB = 0x0500,   /* or an HXN ("GE") */
 };
 
 /* By release (bcdDevice), as ftdi_sio's ftdi_determine_type() reads it. */
@@ -99,4 +122,65 @@ uint32_t cp210x_rate(const Cp210xModel *m, uint32_t rate)
                 if (rate <= cp210x_an205[i].high)
                         return cp210x_an205[i].rate;
         return rate; /* not reached: the last row takes every rate */
+}
+
+enum {
+        PL2303_TYPE_H,
+        PL2303_TYPE_HX,
+        PL2303_TYPE_TA,
+        PL2303_TYPE_TB,
+        PL2303_TYPE_HXD,
+        PL2303_TYPE_HXN,
+};
+
+/* As the kernel's pl2303_type_data. */
+static const Pl2303Model pl2303_models[] = {
+        [PL2303_TYPE_H] = {"H", PL2303_RATE_MAX_H, PL2303_ENCODING_DIVISOR, true, false, false,
+                           PL2303_FLOW_REG, PL2303_FLOW_MASK, 0, PL2303_FLOW_RTSCTS_H, 0},
+        [PL2303_TYPE_HX] = {"HX", PL2303_RATE_MAX_HX, PL2303_ENCODING_DIVISOR, false, false, true,
+                            PL2303_FLOW_REG, PL2303_FLOW_MASK, 0, PL2303_FLOW_RTSCTS, PL2303_FLOW_XONXOFF},
+        [PL2303_TYPE_TA] = {"TA", PL2303_RATE_MAX_HX, PL2303_ENCODING_DIVISOR_ALT, false, false, true,
+                            PL2303_FLOW_REG, PL2303_FLOW_MASK, 0, PL2303_FLOW_RTSCTS, PL2303_FLOW_XONXOFF},
+        [PL2303_TYPE_TB] = {"TB", PL2303_RATE_MAX, PL2303_ENCODING_DIVISOR_ALT, false, false, true,
+                            PL2303_FLOW_REG, PL2303_FLOW_MASK, 0, PL2303_FLOW_RTSCTS, PL2303_FLOW_XONXOFF},
+        [PL2303_TYPE_HXD] = {"HXD", PL2303_RATE_MAX, PL2303_ENCODING_DIVISOR, false, false, true,
+                             PL2303_FLOW_REG, PL2303_FLOW_MASK, 0, PL2303_FLOW_RTSCTS, PL2303_FLOW_XONXOFF},
+        [PL2303_TYPE_HXN] = {"G", PL2303_RATE_MAX, PL2303_ENCODING_DIRECT, false, true, true,
+                             PL2303_HXN_FLOW_REG, PL2303_HXN_FLOW_MASK, PL2303_HXN_FLOW_NONE,
+                             PL2303_HXN_FLOW_RTSCTS, PL2303_HXN_FLOW_XONXOFF},
+};
+
+/* USB 2.0 releases pl2303_detect_type() takes for an HXN ("G": GC, GT, GL, GE, GS, GR, GT-2AB, GC-Q20). */
+static const uint16_t pl2303_hxn_releases[] = {
+        0x0100, 0x0105, 0x0305, 0x0400, 0x0405, 0x0505, 0x0600, 0x0605, 0x0700, 0x0705, 0x0905, 0x1005,
+};
+
+const Pl2303Model *pl2303_model_hxn(void)
+{
+        return &pl2303_models[PL2303_TYPE_HXN];
+}
+
+const Pl2303Model *pl2303_model_detect(uint8_t device_class, uint8_t max_packet_size0, uint16_t bcd_usb,
+                                       uint16_t bcd_device, bool *ret_test)
+{
+        *ret_test = false;
+        if (device_class == PL2303_CLASS_COMM || max_packet_size0 != PL2303_MAX_PACKET0)
+                return &pl2303_models[PL2303_TYPE_H];
+        switch (bcd_usb) {
+        case PL2303_USB_1_0_1:
+        case PL2303_USB_1_1:
+                return &pl2303_models[bcd_device == PL2303_RELEASE_HXD ? PL2303_TYPE_HXD : PL2303_TYPE_HX];
+        case PL2303_USB_2_0:
+                if (bcd_device == PL2303_RELEASE_TA || bcd_device == PL2303_RELEASE_TB) {
+                        *ret_test = true;
+                        return &pl2303_models[bcd_device == PL2303_RELEASE_TA ? PL2303_TYPE_TA
+                                                                              : PL2303_TYPE_TB];
+                }
+                for (size_t i = 0; i < ELEMENTSOF(pl2303_hxn_releases); i++)
+                        if (pl2303_hxn_releases[i] == bcd_device)
+                                return pl2303_model_hxn();
+                return NULL;
+        default:
+                return NULL;
+        }
 }

@@ -43,3 +43,29 @@ typedef struct Cp210xModel {
 const Cp210xModel *cp210x_model_find(uint8_t part, uint8_t ifnum);
 /* The rate the chip is set to for rate (>0) on model m, as the kernel's cp210x computes it. */
 uint32_t cp210x_rate(const Cp210xModel *m, uint32_t rate);
+
+/* PL2303: how a type encodes a rate in SET_LINE's first four bytes (pl2303-baud.h). */
+typedef enum Pl2303Encoding {
+        PL2303_ENCODING_DIVISOR,     /* H, HX, HXD: a standard rate directly, others as mantissa·4^exp */
+        PL2303_ENCODING_DIVISOR_ALT, /* TA, TB: a standard rate directly, others as mantissa·2^exp */
+        PL2303_ENCODING_DIRECT,      /* HXN ("G"): every rate directly */
+} Pl2303Encoding;
+
+/* PL2303: the types the kernel's pl2303 tells apart (pl2303_type_data) and what differs between them. */
+typedef struct Pl2303Model {
+        const char *name;
+        uint32_t rate_max;
+        Pl2303Encoding encoding;
+        bool legacy; /* H: bulk pipes cleared at open (not reset), register 2 set to 0x24 at attach */
+        bool hxn;    /* G: vendor requests 0x80/0x81, no attach sequence, flow control in register 0x0a */
+        bool auto_xonxoff; /* the chip does XON/XOFF itself when asked (not the H) */
+        /* Flow control: the register, the bits of it the kernel changes, and their values. */
+        uint8_t flow_reg, flow_mask, flow_none, flow_rtscts, flow_xonxoff;
+} Pl2303Model;
+
+/* The type of a PL2303 by its device descriptor, as the kernel's pl2303_detect_type() tells it, or
+ * NULL for one it refuses. *ret_test is set when the type holds only if the vendor read 0x8080 answers
+ * (TA, TB); when it does not, the type is pl2303_model_hxn(). */
+const Pl2303Model *pl2303_model_detect(uint8_t device_class, uint8_t max_packet_size0, uint16_t bcd_usb,
+                                       uint16_t bcd_device, bool *ret_test);
+const Pl2303Model *pl2303_model_hxn(void);

@@ -8,3 +8,5 @@
 extern const SerialChip chip_cdc_acm;
 extern const SerialChip chip_ftdi;
 extern const SerialChip chip_cp210x;
+extern const SerialChip chip_ch341;
+extern const SerialChip chip_pl2303;

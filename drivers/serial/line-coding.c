@@ -118,6 +118,13 @@ bool line_coding_equal_cdc(const LineCoding *a, const LineCoding *b)
                a->data_bits == b->data_bits;
 }
 
+bool line_coding_hw_change(const LineCoding *a, const LineCoding *b)
+{
+        const uint32_t local = HUPCL | CREAD | CLOCAL;
+
+        return a->rate != b->rate || ((a->cflag ^ b->cflag) & ~local) != 0;
+}
+
 bool line_coding_equal(const LineCoding *a, const LineCoding *b)
 {
         const uint32_t local = HUPCL | CREAD | CLOCAL;

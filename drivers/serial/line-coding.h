@@ -64,6 +64,9 @@ void line_coding_pack(const LineCoding *lc, uint8_t buf[static LINE_CODING_SIZE]
 
 /* Equal in everything but cflag's bits that reach no device (HUPCL, CREAD, CLOCAL). */
 bool line_coding_equal(const LineCoding *a, const LineCoding *b);
+/* The kernel's tty_termios_hw_change(): the rate, or c_cflag outside HUPCL, CREAD and CLOCAL, differ
+ * (CH34x and PL2303 send nothing for a tcsetattr() that changes neither). */
+bool line_coding_hw_change(const LineCoding *a, const LineCoding *b);
 /* Equal in what SET_LINE_CODING carries (rate, stop bits, parity, data bits). */
 bool line_coding_equal_cdc(const LineCoding *a, const LineCoding *b);
 

@@ -11,6 +11,8 @@ static const SerialChip *const chips[] = {
         &chip_cdc_acm,
         &chip_ftdi,
         &chip_cp210x,
+        &chip_ch341,
+        &chip_pl2303,
 };
 
 const SerialChip *serial_chip_find(const char *name)

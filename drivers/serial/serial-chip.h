@@ -29,8 +29,8 @@ enum {
 enum {
         /* The largest data stage of a request the chips send (CP210x's SET_FLOW: 16 bytes). */
         SERIAL_REQUEST_DATA_MAX = 16,
-        /* The most requests one change takes (FTDI's line settings: rate, data format, flow). */
-        SERIAL_REQUESTS_MAX = 6,
+        /* The most requests one change takes (PL2303's start-up: the type test and 11 vendor requests). */
+        SERIAL_REQUESTS_MAX = 12,
         SERIAL_CHIP_NAME_MAX = 16,
         SERIAL_IN_ESCAPE_MAX = 4,
 };
@@ -39,6 +39,9 @@ typedef struct SerialRequest {
         uint8_t request_type, request;
         uint16_t value, index, length;
         uint8_t data[SERIAL_REQUEST_DATA_MAX]; /* an OUT request's data stage */
+        uint8_t tag; /* the chip's own mark, for prepare() to know the request by (0: none) */
+        bool skip;   /* set by prepare(): not sent after all (the read before it failed, or a reply
+                      * showed the chip does without it), as the kernel's driver leaves it out */
 } SerialRequest;
 
 typedef struct SerialRequests {
@@ -79,6 +82,9 @@ typedef struct ChipPort {
         uint8_t in_escape[SERIAL_IN_ESCAPE_MAX]; /* an escape sequence cut by the end of a transfer */
         uint8_t in_escape_len;
         uint8_t saved[SERIAL_REQUEST_DATA_MAX]; /* a reply kept for a read-modify-write (CP210x's flow) */
+        bool saved_valid; /* CH34x, PL2303: the read before a write answered (else the write is skipped) */
+        uint8_t version;  /* CH34x: what READ_VERSION answered */
+        uint8_t detect;   /* PL2303: where the test read telling TA/TB from HXN is (chip-pl2303.c) */
 } ChipPort;
 
 /* The operations. Each fills *out (appending) and returns 0, or -errno: -EINVAL for a setting the chip
@@ -115,8 +121,8 @@ struct SerialChip {
         int (*notify)(ChipPort *p, const uint8_t *buf, size_t n);
         /* The data an IN request of the chip's got back (n bytes; may be NULL). May update p->msr. */
         void (*reply)(ChipPort *p, const SerialRequest *req, const uint8_t *data, size_t n);
-        /* Called just before a request is sent, to fill in what depends on an earlier reply (may be
-         * NULL). */
+        /* Called just before a request is sent, to fill in what depends on an earlier reply, or to
+         * set req->skip when that reply says it is not to be sent (may be NULL). */
         void (*prepare)(ChipPort *p, SerialRequest *req);
         /* Requests that read the modem status, for a chip that reports it only when asked: sent
          * while the port is open, at every tick (may be NULL). */

@@ -130,15 +130,21 @@ void control_kick(Serial *s)
 
         if (s->control_pending)
                 return;
-        while (s->queue_count > 0 && control_skipped(s, queue_first(s)->kind))
-                queue_pop(s);
-        if (s->queue_count == 0)
-                return;
+        for (;;) {
+                while (s->queue_count > 0 && control_skipped(s, queue_first(s)->kind))
+                        queue_pop(s);
+                if (s->queue_count == 0)
+                        return;
 
-        q = queue_first(s);
-        /* Filled in now what depends on an earlier reply (CP210x's flow block). */
-        if (s->port.chip->prepare)
-                s->port.chip->prepare(&s->port, &q->r);
+                q = queue_first(s);
+                /* Filled in now what depends on an earlier reply (CP210x's flow block), or dropped
+                 * when that reply says so (CH34x's line control on an old chip). */
+                if (s->port.chip->prepare)
+                        s->port.chip->prepare(&s->port, &q->r);
+                if (!q->r.skip)
+                        break;
+                queue_pop(s);
+        }
         libusb_fill_control_setup(t->buffer, q->r.request_type, q->r.request, q->r.value, q->r.index,
                                   q->r.length);
         if (!(q->r.request_type & LIBUSB_ENDPOINT_IN))
