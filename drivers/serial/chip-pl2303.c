@@ -203,7 +203,8 @@ static int pl2303_close(ChipPort *p, SerialRequests *out)
 
 static void pl2303_line(ChipPort *p, const LineCoding *lc, uint8_t line[static LINE_CODING_SIZE])
 {
-        p->rate_set = pl2303_encode_rate(model(p), lc->rate, line);
+        /* The kernel's pl2303 reports the rate the divisor makes. */
+        p->rate_set = p->rate_report = pl2303_encode_rate(model(p), lc->rate, line);
         line[PL2303_LINE_STOP] = lc->stop_bits != LINE_CODING_STOP_BITS_2 ? 0
                                  : lc->data_bits == PL2303_DATA_BITS_5    ? PL2303_LINE_STOP_1_5
                                                                           : PL2303_LINE_STOP_2;

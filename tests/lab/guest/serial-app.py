@@ -11,6 +11,11 @@
                                 without ever reopening; a line of JSON on OUT: errors, hang-ups, termios
                                 and modem lines before and after
   serial-app.py rtt PATH N      the 1-byte echo round trip N times (the far end echoes): median, p90 µs
+  serial-app.py loop PATH BYTES  a port whose far end loops back (an emulated chip): write BYTES and read
+                                them back at once; prints ns until the last byte is back (fails on
+                                a byte that differs)
+  serial-app.py opens PATH N    N times: open the port (pyserial, 115200 raw), a byte round trip, close;
+                                prints the median and p90 µs from open() to the byte back
   serial-app.py recover PATH UNIT N
                                 kill UNIT's driver N times with the port open: µs until a byte
                                 round-trips again, each
@@ -39,6 +44,8 @@ RTT_TIMEOUT_SEC = 2
 # While the driver restarts: how often a byte is sent to see whether the port is back, and for how long.
 PROBE_SEC = 0.02
 RECOVER_TIMEOUT_SEC = 30
+# How long a loop of the bench may take at most (an emulated chip loops back at USB speed).
+LOOP_TIMEOUT_SEC = 120
 # Crashes this far apart stay under drvhost's default crash-loop limit (5 within 10 s).
 CRASH_SPACING_SEC = 3
 # Before each crash the port must echo; the far end may still be starting.
@@ -204,6 +211,42 @@ def rtt(path, n):
     print("%.0f %.0f" % percentiles(times))
 
 
+def loop(path, nbytes):
+    """Writes nbytes of a counter pattern and reads them back from a looping far end."""
+    s, fd = open_raw(path)
+    pattern = bytes(range(256)) * 256
+    sent = got = 0
+    t0 = time.monotonic_ns()
+    deadline = time.monotonic() + LOOP_TIMEOUT_SEC
+    while got < nbytes:
+        if time.monotonic() > deadline:
+            sys.exit("%d of %d bytes came back" % (got, nbytes))
+        r, w, _ = select.select([fd], [fd] if sent < nbytes else [], [], 1)
+        if w:
+            sent += os.write(fd, pattern[sent % 256:sent % 256 + min(len(pattern) - 256, nbytes - sent)])
+        if r:
+            data = os.read(fd, 65536)
+            for i, b in enumerate(data):
+                if b != (got + i) % 256:
+                    sys.exit("byte %d came back as %d" % (got + i, b))
+            got += len(data)
+    print(time.monotonic_ns() - t0)
+    s.close()
+
+
+def opens(path, n):
+    """Open to a byte round trip, n times: prints median and p90 in µs."""
+    times = []
+    for _ in range(n):
+        t0 = time.monotonic()
+        s, fd = open_raw(path)
+        if round_trip(fd, RTT_TIMEOUT_SEC) is None:
+            sys.exit("no byte came back after an open")
+        times.append((time.monotonic() - t0) * 1e6)
+        s.close()
+    print("%.0f %.0f" % percentiles(times))
+
+
 def recover(path, unit, n):
     """Kills the unit's driver n times with the port open; prints, in µs each, how long until a byte
     round-trips again."""
@@ -238,6 +281,10 @@ if __name__ == "__main__":
         echo(sys.argv[2])
     elif cmd == "rtt":
         rtt(sys.argv[2], int(sys.argv[3]))
+    elif cmd == "loop":
+        loop(sys.argv[2], int(sys.argv[3]))
+    elif cmd == "opens":
+        opens(sys.argv[2], int(sys.argv[3]))
     elif cmd == "recover":
         recover(sys.argv[2], sys.argv[3], int(sys.argv[4]))
     elif cmd == "stream":
