@@ -1,0 +1,50 @@
+# serial-chips: USB-serial chips emulated on the gadget side (chip-emu, FunctionFS), first with the
+# kernel's own drivers as the oracle (issue 13): for each model ftdi_sio / cp210x / ch341 / pl2303
+# binds every port and makes a ttyUSB, and on each port (chips-app.py through pyserial) 1 MiB comes
+# back intact through the emulator's loopback at 115200, 9600, 57600 and 250000 baud (not a termios
+# rate), the rate and 7E1 and 8N2 reach the chip in its encoding (the emulator decodes them from the
+# requests), DTR and RTS toggles (TIOCMBIS/TIOCMBIC) reach it, modem status changes made by the
+# emulator show in TIOCMGET and wake TIOCMIWAIT where the driver has it, a break goes on and off.
+# Every control request is recorded, with a mark before each step; the logs stay in
+# /lab/out/serial-chips/ (MODEL-pPORT.kernel.log) for comparing with drvhost's run (chips_compare).
+# Two kernel runs compare equal step by step; a run with XON/XOFF does not (the comparison can fail).
+# CHIPS_MODELS narrows the models (default: all, in the order of issue 13).
+# lab-timeout: 1500
+
+. /lab/guest/chips.sh
+out=$LAB_OUT/serial-chips
+mkdir -p "$out"
+declare -A kernel_driver=([ftdi]=ftdi_sio [cp210x]=cp210x [ch341]=ch341 [pl2303]=pl2303)
+
+# No user-mode driver may take the devices: the kernel's are the oracle here.
+systemctl stop drvhost.service
+
+for model in ${CHIPS_MODELS:-FT232R CP2102 FT2232H CP2105 CH340 PL2303TA}; do
+        name=$(echo "$model" | tr '[:upper:]' '[:lower:]')
+        eval "$("$CHIP_EMU" --describe "$model")"
+        driver=${kernel_driver[$CHIP_FAMILY]}
+        start=$(date +%s)
+        check "$model: the emulated chip enumerates" chips_plug "$name" "$model"
+        for ((port = 0; port < CHIP_PORTS; port++)); do
+                intf=$(interface_of "$name" "$port")
+                check "$model p$port: $driver binds interface $port" wait_for 15 bound_to "$intf" "$driver"
+                check "$model p$port: $driver makes a ttyUSB for it" wait_for 10 chips_tty "$name" "$port"
+                tty=$(chips_tty "$name" "$port")
+                say "$model port $port: /dev/$tty ($driver)"
+                CHIPS_LABEL="$model " chips_check_port "$tty" "$name" "$port" "$out/$name-p$port.kernel.log"
+        done
+        if [ "$model" = FT232R ]; then
+                tty=$(chips_tty "$name" 0)
+                CHIPS_LABEL="$model (again) " CHIPS_SIZE=0 \
+                        chips_check_port "$tty" "$name" 0 "$out/$name-p0.kernel-again.log"
+                check "$model: two kernel runs record the same requests, step by step" \
+                        chips_compare "$out/$name-p0.kernel.log" "$out/$name-p0.kernel-again.log"
+                CHIPS_LABEL="$model (XON/XOFF) " CHIPS_SIZE=0 CHIPS_APP_ARGS=--xonxoff \
+                        chips_check_port "$tty" "$name" 0 "$out/$name-p0.kernel-xonxoff.log"
+                check "$model: a run with XON/XOFF does not compare equal (the comparison can fail)" \
+                        eval '! chips_compare "$out/$name-p0.kernel.log" "$out/$name-p0.kernel-xonxoff.log"'
+        fi
+        dmesg | grep -iE "$driver|usb 1-|ftdi|cp210x|ch341|pl2303" | tail -n 12 | sed 's/^/    /'
+        check "$model: unplugged, the emulator stopped, the gadget removed" chips_remove "$name"
+        say "$model took $(($(date +%s) - start)) s"
+done
