@@ -101,6 +101,14 @@ static int ftdi_setup(Emu *e, const struct usb_ctrlrequest *req, const uint8_t *
         static const char *const stop[] = { "1", "1.5", "2", "?", "?", "?", "?", "?" };
         (void) data;
 
+        /* EEPROM requests name a word in wIndex, not a port. */
+        if (req->bRequest == FTDI_READ_EEPROM) {
+                uint16_t word = index < sizeof(e->eeprom) / sizeof(e->eeprom[0]) ? e->eeprom[index] : 0xffff;
+                reply[0] = word & 0xff;
+                reply[1] = word >> 8;
+                *reply_len = 2;
+                return 0;
+        }
         if (!p)
                 return -EPIPE;
         pthread_mutex_lock(&p->lock);
@@ -133,13 +141,6 @@ static int ftdi_setup(Emu *e, const struct usb_ctrlrequest *req, const uint8_t *
                 reply[0] = p->latency;
                 *reply_len = 1;
                 break;
-        case FTDI_READ_EEPROM: {
-                uint16_t word = index < sizeof(e->eeprom) / sizeof(e->eeprom[0]) ? e->eeprom[index] : 0xffff;
-                reply[0] = word & 0xff;
-                reply[1] = word >> 8;
-                *reply_len = 2;
-                break;
-        }
         default:
                 /* RESET, SET_FLOW_CTRL, event and error characters, bit modes, EEPROM writes: taken;
                  * other reads (READ_PINS) answer zeros of the length asked. */

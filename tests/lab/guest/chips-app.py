@@ -49,8 +49,12 @@ class App:
 
     def ctl(self, command):
         """One command to the emulator; its answer once it has taken effect."""
-        with open(os.path.join(self.ctl_dir, "ctl"), "w") as f:
-            f.write(command + "\n")
+        # Non-blocking: with no emulator reading, this fails (ENXIO) instead of waiting forever.
+        fd = os.open(os.path.join(self.ctl_dir, "ctl"), os.O_WRONLY | os.O_NONBLOCK)
+        try:
+            os.write(fd, (command + "\n").encode())
+        finally:
+            os.close(fd)
         with open(os.path.join(self.ctl_dir, "ack")) as f:
             return f.readline().strip()
 

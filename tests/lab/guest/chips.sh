@@ -45,7 +45,8 @@ chips_plug() {
         mountpoint -q "$d/ffs" || mount -t functionfs "$name" "$d/ffs" || return 1
         rm -f "$d/ready" "$d/requests.log"
         echo "$model" > "$d/model"
-        "$CHIP_EMU" "$model" "$d/ffs" "$d" "$d/requests.log" 2> "$d/emu.err" &
+        # Its own stdout: a `check` capturing ours would wait for the emulator to end.
+        "$CHIP_EMU" "$model" "$d/ffs" "$d" "$d/requests.log" < /dev/null > /dev/null 2> "$d/emu.err" &
         echo $! > "$d/pid"
         # The gadget can be bound only once the emulator wrote its descriptors.
         wait_for 10 test -e "$d/ready" || { cat "$d/emu.err" >&2; return 1; }
@@ -106,6 +107,7 @@ chips_check_port() {
         done < "$d/app-$port.out"
         check "${CHIPS_LABEL:-}p$port: the application ran to its end" grep -q "^ok p$port: closing" "$d/app-$port.out"
         cp "$(chips_log "$name")" "$copy"
+        cp "$d/app-$port.out" "${copy%.log}.app"
 }
 chips_fail_with() { echo "$*"; return 1; }
 

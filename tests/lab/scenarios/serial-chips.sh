@@ -45,6 +45,7 @@ for model in ${CHIPS_MODELS:-FT232R CP2102 FT2232H CP2105 CH340 PL2303TA}; do
                         eval '! chips_compare "$out/$name-p0.kernel.log" "$out/$name-p0.kernel-xonxoff.log"'
         fi
         dmesg | grep -iE "$driver|usb 1-|ftdi|cp210x|ch341|pl2303" | tail -n 12 | sed 's/^/    /'
+        cp "$(chips_dir "$name")/emu.err" "$out/$name.emu.err" 2>/dev/null
         check "$model: unplugged, the emulator stopped, the gadget removed" chips_remove "$name"
         say "$model took $(($(date +%s) - start)) s"
 done
