@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Each port's two threads: the loopback (what the host writes on bulk OUT comes back on bulk IN in
- * the family's framing) and the notifier (a modem status change the scenario made is told to the
- * host the way the chip tells it: FTDI a status packet on bulk IN, CH34x and PL2303 an interrupt
+/* Each port's threads: the loopback (what the host writes on bulk OUT comes back on bulk IN in the
+ * family's framing; an OUT and an IN side with a ring between them) and the notifier (a modem
+ * status change the scenario made is told to the host the way the chip tells it: FTDI a status packet on bulk IN, CH34x and PL2303 an interrupt
  * packet; CP210x not at all, the host asks). Writes block until the host reads: the chip's flow
  * control toward the host, and a notification waits for the host to open the port. */
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -13,12 +14,26 @@
 
 enum {
         PACKET_MAX = 512,
-        /* Room for a framed packet: FTDI adds 2 bytes a packet, CP210x doubles escape characters. */
-        FRAMED_MAX = 2 * PACKET_MAX + 64,
+        /* What the host wrote and the IN side has not sent yet: the OUT side reads on while the IN
+         * side writes, and the IN side sends what piled up in one transfer (a transfer a packet
+         * costs the host a URB completion per packet: slow under TCG). */
+        RING_SIZE = 64 * 1024,
+        IN_CHUNK_MAX = 4096,
+        /* Room for a framed chunk: FTDI adds 2 bytes a packet, CP210x doubles escape characters. */
+        FRAMED_MAX = 2 * IN_CHUNK_MAX + 64,
         NOTIFY_MAX = 16,
         /* After an I/O error (the host disabled the function): a pause, not a busy loop. */
         RETRY_PAUSE_US = 10000,
 };
+
+/* The bytes between a port's OUT and IN sides. */
+typedef struct Ring {
+        EmuPort *port;
+        pthread_mutex_t lock;
+        pthread_cond_t changed;
+        size_t head, len;
+        uint8_t data[RING_SIZE];
+} Ring;
 
 /* A transfer must end in a short packet, or the host's URB (larger than one packet) waits for more:
  * a length of whole packets goes as two writes. */
@@ -32,26 +47,55 @@ static void write_in(int fd, const uint8_t *buf, size_t n, uint16_t mps)
         (void) !write(fd, buf, n);
 }
 
-static void *loopback(void *arg)
+static void *out_side(void *arg)
 {
-        EmuPort *p = arg;
-        uint16_t out_mps = 0, in_mps = 0;
-        int out_fd = port_fd(p, EP_BULK_OUT, &out_mps), in_fd = port_fd(p, EP_BULK_IN, &in_mps);
-        uint8_t buf[PACKET_MAX], framed[FRAMED_MAX];
+        Ring *r = arg;
+        uint16_t mps = 0;
+        int fd = port_fd(r->port, EP_BULK_OUT, &mps);
+        uint8_t buf[PACKET_MAX];
 
         for (;;) {
                 /* One packet at a time: a larger read would wait for a short packet that a host
                  * writing whole packets never sends. */
-                ssize_t n = read(out_fd, buf, out_mps);
+                ssize_t n = read(fd, buf, mps);
                 if (n < 0) {
                         if (errno != EINTR)
                                 usleep(RETRY_PAUSE_US);
                         continue;
                 }
-                if (n == 0)
-                        continue;
-                size_t k = p->emu->ops->frame_in(p, buf, n, framed);
-                write_in(in_fd, framed, k, in_mps);
+                pthread_mutex_lock(&r->lock);
+                while (r->len + n > RING_SIZE)
+                        pthread_cond_wait(&r->changed, &r->lock);
+                for (ssize_t i = 0; i < n; i++)
+                        r->data[(r->head + r->len + i) % RING_SIZE] = buf[i];
+                r->len += n;
+                pthread_cond_broadcast(&r->changed);
+                pthread_mutex_unlock(&r->lock);
+        }
+        return NULL;
+}
+
+static void *in_side(void *arg)
+{
+        Ring *r = arg;
+        EmuPort *p = r->port;
+        uint16_t mps = 0;
+        int fd = port_fd(p, EP_BULK_IN, &mps);
+        uint8_t chunk[IN_CHUNK_MAX], framed[FRAMED_MAX];
+
+        for (;;) {
+                size_t n;
+                pthread_mutex_lock(&r->lock);
+                while (r->len == 0)
+                        pthread_cond_wait(&r->changed, &r->lock);
+                n = r->len < IN_CHUNK_MAX ? r->len : IN_CHUNK_MAX;
+                for (size_t i = 0; i < n; i++)
+                        chunk[i] = r->data[(r->head + i) % RING_SIZE];
+                r->head = (r->head + n) % RING_SIZE;
+                r->len -= n;
+                pthread_cond_broadcast(&r->changed);
+                pthread_mutex_unlock(&r->lock);
+                write_in(fd, framed, p->emu->ops->frame_in(p, chunk, n, framed), mps);
         }
         return NULL;
 }
@@ -82,7 +126,18 @@ int data_start(Emu *e)
 {
         for (unsigned i = 0; i < e->model->n_ports; i++) {
                 pthread_t t;
-                int r = pthread_create(&t, NULL, loopback, &e->ports[i]);
+                Ring *ring = calloc(1, sizeof(Ring));
+                int r;
+                if (!ring)
+                        return -ENOMEM;
+                ring->port = &e->ports[i];
+                pthread_mutex_init(&ring->lock, NULL);
+                pthread_cond_init(&ring->changed, NULL);
+                r = pthread_create(&t, NULL, out_side, ring);
+                if (r != 0)
+                        return -r;
+                pthread_detach(t);
+                r = pthread_create(&t, NULL, in_side, ring);
                 if (r != 0)
                         return -r;
                 pthread_detach(t);

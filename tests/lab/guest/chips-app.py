@@ -24,6 +24,8 @@ import serial
 
 TIOCMIWAIT = 0x545C
 TIOCMGET = 0x5415
+TIOCSBRK = 0x5427  # not in Python's termios module
+TIOCCBRK = 0x5428
 TIOCM_BITS = {"cts": 0x020, "dsr": 0x100, "ri": 0x080, "dcd": 0x040}
 SYS_IOCTL = 16  # x86-64: what /proc/.../syscall shows for a thread blocked in ioctl
 RATES = (115200, 9600, 57600, 250000)  # 250000: not a standard termios rate (BOTHER)
@@ -127,6 +129,10 @@ class App:
 
     def check(self, size):
         p = self.port
+        # The tty keeps its termios from one open to the next: a first open and close, before any
+        # mark, makes every run's open step start from the same settings (115200 8N1 raw, no flow
+        # control), whatever the port went through before.
+        serial.Serial(self.tty, 115200, timeout=1).close()
         self.mark("open")
         s = serial.Serial(self.tty, 115200, timeout=1, xonxoff=self.xonxoff)
         st = self.state()
@@ -165,10 +171,10 @@ class App:
             self.msr_change(s, line, False)
 
         self.mark("break-on")
-        fcntl.ioctl(s.fileno(), termios.TIOCSBRK)
+        fcntl.ioctl(s.fileno(), TIOCSBRK)
         on = self.state().get("break")
         self.mark("break-off")
-        fcntl.ioctl(s.fileno(), termios.TIOCCBRK)
+        fcntl.ioctl(s.fileno(), TIOCCBRK)
         off = self.state().get("break")
         self.verdict(on == "1" and off == "0", "p%d: break on and off (TIOCSBRK, TIOCCBRK) reach the chip" % p,
                      "break=%s then %s" % (on, off))

@@ -112,19 +112,23 @@ chips_check_port() {
 chips_fail_with() { echo "$*"; return 1; }
 
 # chips_steps LOG: the request lines of each step ("STEP<TAB>REQUEST"); notes (#) left out, and
-# lines before the first mark.
+# lines before the first mark. A request repeated back to back counts once: drivers poll (ftdi_sio
+# asks the modem status until the chip's transmitter is empty), and how often depends on timing.
 chips_steps() {
-        awk '/^MARK / { step = $2; next } /^#/ || step == "" { next } { print step "\t" $0 }' "$1"
+        awk '/^MARK / { step = $2; last = ""; next }
+             /^#/ || step == "" || $0 == last { next }
+             { last = $0; print step "\t" $0 }' "$1"
 }
 
-# chips_compare LOG_A LOG_B: every step of A in B with the same requests in the same order; prints
-# each step that differs with a diff of its requests.
+# chips_compare LOG_A LOG_B [STEPS]: every step of A (whose name matches the extended regular
+# expression STEPS, default all) in B with the same requests in the same order; prints each step
+# that differs with a diff of its requests.
 chips_compare() {
-        local a=$1 b=$2 step rc=0 tmp
+        local a=$1 b=$2 steps=${3:-.} step rc=0 tmp
         tmp=$(mktemp -d)
         chips_steps "$a" > "$tmp/a"
         chips_steps "$b" > "$tmp/b"
-        for step in $(grep '^MARK ' "$a" | cut -d' ' -f2 | awk '!seen[$0]++'); do
+        for step in $(grep '^MARK ' "$a" | cut -d' ' -f2 | awk '!seen[$0]++' | grep -E "$steps"); do
                 grep -q "^MARK $step\$" "$b" || { echo "step $step: missing in $b"; rc=1; continue; }
                 awk -F'\t' -v s="$step" '$1 == s { print $2 }' "$tmp/a" > "$tmp/step-a"
                 awk -F'\t' -v s="$step" '$1 == s { print $2 }' "$tmp/b" > "$tmp/step-b"
