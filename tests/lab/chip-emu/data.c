@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Each port's threads: the loopback (what the host writes on bulk OUT comes back on bulk IN in the
  * family's framing; an OUT and an IN side with a ring between them) and the notifier (a modem
- * status change the scenario made is told to the host the way the chip tells it: FTDI a status packet on bulk IN, CH34x and PL2303 an interrupt
- * packet; CP210x not at all, the host asks). Writes block until the host reads: the chip's flow
- * control toward the host, and a notification waits for the host to open the port. */
+ * status change the scenario made is told to the host the way the chip tells it: FTDI a status
+ * packet on bulk IN, CH34x and PL2303 an interrupt packet; CP210x not at all, the host asks).
+ * Writes block until the host reads: the chip's flow control toward the host, and a notification
+ * waits for the host to open the port. */
 
 #include <errno.h>
+#include <linux/aio_abi.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "chip-emu.h"
@@ -18,6 +21,9 @@ enum {
          * side writes, and the IN side sends what piled up in one transfer (a transfer a packet
          * costs the host a URB completion per packet: slow under TCG). */
         RING_SIZE = 64 * 1024,
+        /* OUT reads queued at once (AIO): one read a packet, but never a packet without a read
+         * waiting for it (a read at a time costs a round trip a packet). */
+        OUT_DEPTH = 16,
         IN_CHUNK_MAX = 4096,
         /* Room for a framed chunk: FTDI adds 2 bytes a packet, CP210x doubles escape characters. */
         FRAMED_MAX = 2 * IN_CHUNK_MAX + 64,
@@ -26,6 +32,13 @@ enum {
         RETRY_PAUSE_US = 10000,
 };
 
+typedef struct OutSlot {
+        struct iocb cb;
+        bool done;
+        int64_t res;
+        uint8_t buf[PACKET_MAX];
+} OutSlot;
+
 /* The bytes between a port's OUT and IN sides. */
 typedef struct Ring {
         EmuPort *port;
@@ -33,6 +46,7 @@ typedef struct Ring {
         pthread_cond_t changed;
         size_t head, len;
         uint8_t data[RING_SIZE];
+        OutSlot slots[OUT_DEPTH];
 } Ring;
 
 /* A transfer must end in a short packet, or the host's URB (larger than one packet) waits for more:
@@ -47,30 +61,72 @@ static void write_in(int fd, const uint8_t *buf, size_t n, uint16_t mps)
         (void) !write(fd, buf, n);
 }
 
+static void ring_put(Ring *r, const uint8_t *buf, size_t n)
+{
+        pthread_mutex_lock(&r->lock);
+        while (r->len + n > RING_SIZE)
+                pthread_cond_wait(&r->changed, &r->lock);
+        for (size_t i = 0; i < n; i++)
+                r->data[(r->head + r->len + i) % RING_SIZE] = buf[i];
+        r->len += n;
+        pthread_cond_broadcast(&r->changed);
+        pthread_mutex_unlock(&r->lock);
+}
+
+/* One packet a read: a larger read would wait for a short packet that a host writing whole
+ * packets never sends. */
+static void out_submit(aio_context_t ctx, int fd, OutSlot *s, uint16_t mps)
+{
+        struct iocb *cbs[1] = { &s->cb };
+
+        memset(&s->cb, 0, sizeof(s->cb));
+        s->cb.aio_data = (uintptr_t) s;
+        s->cb.aio_lio_opcode = IOCB_CMD_PREAD;
+        s->cb.aio_fildes = fd;
+        s->cb.aio_buf = (uintptr_t) s->buf;
+        s->cb.aio_nbytes = mps;
+        while (syscall(SYS_io_submit, ctx, 1, cbs) != 1)
+                usleep(RETRY_PAUSE_US);
+}
+
 static void *out_side(void *arg)
 {
         Ring *r = arg;
         uint16_t mps = 0;
         int fd = port_fd(r->port, EP_BULK_OUT, &mps);
-        uint8_t buf[PACKET_MAX];
+        OutSlot *slots = r->slots;
+        struct io_event events[OUT_DEPTH];
+        aio_context_t ctx = 0;
+        unsigned oldest = 0;
 
+        if (syscall(SYS_io_setup, OUT_DEPTH, &ctx) < 0)
+                return NULL;
+        for (unsigned i = 0; i < OUT_DEPTH; i++)
+                out_submit(ctx, fd, &slots[i], mps);
         for (;;) {
-                /* One packet at a time: a larger read would wait for a short packet that a host
-                 * writing whole packets never sends. */
-                ssize_t n = read(fd, buf, mps);
+                long n = syscall(SYS_io_getevents, ctx, 1, OUT_DEPTH, events, NULL);
                 if (n < 0) {
                         if (errno != EINTR)
                                 usleep(RETRY_PAUSE_US);
                         continue;
                 }
-                pthread_mutex_lock(&r->lock);
-                while (r->len + n > RING_SIZE)
-                        pthread_cond_wait(&r->changed, &r->lock);
-                for (ssize_t i = 0; i < n; i++)
-                        r->data[(r->head + r->len + i) % RING_SIZE] = buf[i];
-                r->len += n;
-                pthread_cond_broadcast(&r->changed);
-                pthread_mutex_unlock(&r->lock);
+                for (long i = 0; i < n; i++) {
+                        OutSlot *s = (OutSlot *) (uintptr_t) events[i].data;
+                        s->res = events[i].res;
+                        s->done = true;
+                }
+                /* The UDC completes one endpoint's requests in order; take them in the order
+                 * they were queued all the same. */
+                while (slots[oldest].done) {
+                        OutSlot *s = &slots[oldest];
+                        if (s->res > 0)
+                                ring_put(r, s->buf, s->res);
+                        else if (s->res < 0)
+                                usleep(RETRY_PAUSE_US); /* disabled: the host is gone or resetting */
+                        s->done = false;
+                        out_submit(ctx, fd, s, mps);
+                        oldest = (oldest + 1) % OUT_DEPTH;
+                }
         }
         return NULL;
 }

@@ -74,7 +74,11 @@ int ep0_loop(Emu *e)
 
         for (;;) {
                 ssize_t n = read(e->ep0, &ev, sizeof(ev));
-                if (n < 0 && errno == EINTR)
+                /* EIDRM: FunctionFS cancelled a control request because another event came before
+                 * it saw the request's end (in 6.1 that can be the host's next request, racing
+                 * the completion of this one); it reports that once, and the events are still
+                 * there to read. */
+                if (n < 0 && (errno == EINTR || errno == EIDRM))
                         continue;
                 if (n < 0)
                         return -errno;
