@@ -1,0 +1,74 @@
+# serial-chips: USB-serial chips emulated on the gadget side (chip-emu, FunctionFS), first with the
+# kernel's own drivers as the oracle (issue 13): for each model ftdi_sio / cp210x / ch341 / pl2303
+# binds every port, makes a ttyUSB, takes the chip for what it is (its type or part number in the
+# kernel log) and finds nothing missing, and on each port (chips-app.py through pyserial) 1 MiB comes
+# back intact through the emulator's loopback at 115200, 9600, 57600 and 250000 baud (not a termios
+# rate), the rate and 7E1 and 8N2 reach the chip in its encoding (the emulator decodes them from the
+# requests), DTR and RTS toggles (TIOCMBIS/TIOCMBIC) reach it, modem status changes made by the
+# emulator show in TIOCMGET and wake TIOCMIWAIT where the driver has it, a break goes on and off.
+# Every control request is recorded, with a mark before each step; the logs stay in
+# /lab/out/serial-chips/ (MODEL-pPORT.kernel.log) for comparing with drvhost's run (chips_compare).
+# Two kernel runs compare equal step by step; a run with XON/XOFF does not (the comparison can fail).
+# CHIPS_MODELS narrows the models (default: all, in the order of issue 13; for a lab shell).
+# lab-timeout: 900
+
+. /lab/guest/chips.sh
+chips_out=$LAB_OUT/serial-chips # (not "out": check() has a local of that name)
+mkdir -p "$chips_out"
+no_data_steps='/(open|rate-|line-|dtr-|rts-|msr-|break-|sendbreak|close|end)'
+declare -A kernel_driver=([ftdi]=ftdi_sio [cp210x]=cp210x [ch341]=ch341 [pl2303]=pl2303)
+
+# How each driver tells which chip it found (cp210x, ch341 and pl2303 in debug messages).
+declare -A detected=([FT232R]='Detected FT232R' [FT2232H]='Detected FT2232H' [CP2102]='partnum = 0x02'
+        [CP2105]='partnum = 0x05' [CH340]='Chip version: 0x31' [PL2303TA]='device type: TA')
+
+# No user-mode driver may take the devices: the kernel's are the oracle here.
+systemctl stop drvhost.service
+for m in ftdi_sio cp210x ch341 pl2303; do
+        modprobe "$m" && echo "module $m +p" > /proc/dynamic_debug/control
+done
+
+for model in ${CHIPS_MODELS:-FT232R CP2102 FT2232H CP2105 CH340 PL2303TA}; do
+        name=$(echo "$model" | tr '[:upper:]' '[:lower:]')
+        eval "$("$CHIP_EMU" --describe "$model")"
+        driver=${kernel_driver[$CHIP_FAMILY]}
+        start=$(date +%s)
+        dmesg_before=$(dmesg | wc -l)
+        check "$model: the emulated chip enumerates" chips_plug "$name" "$model"
+        for ((port = 0; port < CHIP_PORTS; port++)); do
+                intf=$(interface_of "$name" "$port")
+                check "$model p$port: $driver binds interface $port" wait_for 15 bound_to "$intf" "$driver"
+                check "$model p$port: $driver makes a ttyUSB for it" wait_for 10 chips_tty "$name" "$port"
+                tty=$(chips_tty "$name" "$port")
+                say "$model port $port: /dev/$tty ($driver)"
+                if [ "$port" = 0 ]; then
+                        check "$model: $driver takes it for what it is (\"${detected[$model]}\")" \
+                                eval 'dmesg | tail -n +$((dmesg_before + 1)) | grep -qF "${detected[$model]}"'
+                        check "$model: and finds nothing missing (no simulated break, no failed request)" \
+                                eval '! dmesg | tail -n +$((dmesg_before + 1)) | grep -E "simulated|failed|error|unknown"'
+                        # What the driver asked while binding: before any mark, so not compared.
+                        cp "$(chips_log "$name")" "$chips_out/$name.probe.log"
+                fi
+                CHIPS_LABEL="$model " chips_check_port "$tty" "$name" "$port" "$chips_out/$name-p$port.kernel.log"
+        done
+        if [ "$model" = FT232R ]; then
+                tty=$(chips_tty "$name" 0)
+                # Less data: the data steps' requests do not depend on how much goes through.
+                CHIPS_LABEL="$model (again) " CHIPS_SIZE=$((64 * 1024)) \
+                        chips_check_port "$tty" "$name" 0 "$chips_out/$name-p0.kernel-again.log"
+                check "$model: two kernel runs record the same requests, step by step" \
+                        chips_compare "$chips_out/$name-p0.kernel.log" "$chips_out/$name-p0.kernel-again.log"
+                # XON/XOFF would eat the loopback's 0x11 and 0x13 bytes: no data, and no data steps compared.
+                CHIPS_LABEL="$model (XON/XOFF) " CHIPS_SIZE=0 CHIPS_APP_ARGS=--xonxoff \
+                        chips_check_port "$tty" "$name" 0 "$chips_out/$name-p0.kernel-xonxoff.log"
+                chips_compare "$chips_out/$name-p0.kernel.log" "$chips_out/$name-p0.kernel-xonxoff.log" \
+                        "$no_data_steps" > "$chips_out/$name-p0.xonxoff.diff"
+                check "$model: a run with XON/XOFF does not compare equal (the comparison can fail), at its open step" \
+                        grep -qx 'step p0/open differs:' "$chips_out/$name-p0.xonxoff.diff"
+                sed 's/^/    /' "$chips_out/$name-p0.xonxoff.diff"
+        fi
+        dmesg | grep -iE "$driver|usb 1-|ftdi|cp210x|ch341|pl2303" | tail -n 12 | sed 's/^/    /'
+        cp "$(chips_dir "$name")/emu.err" "$chips_out/$name.emu.err" 2>/dev/null
+        check "$model: unplugged, the emulator stopped, the gadget removed" chips_remove "$name"
+        say "$model took $(($(date +%s) - start)) s"
+done
