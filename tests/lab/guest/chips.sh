@@ -11,6 +11,7 @@
 #                                  every check of issue 13 on one port (chips-app.py), one `check`
 #                                  per claim; the request log is then copied to LOG_COPY
 #   chips_steps LOG                the per-step request sequences of a log: "STEP<TAB>REQUEST" lines
+#                                  (CHIPS_IGNORE: an awk regular expression of requests left out)
 #   chips_compare LOG_A LOG_B      equal per-step request sequences? prints what differs
 #
 # Each chip's files are in $CHIPS_RUN/NAME: ffs/ (FunctionFS), ctl and ack (FIFOs), requests.log.
@@ -115,8 +116,8 @@ chips_fail_with() { echo "$*"; return 1; }
 # lines before the first mark. A request repeated back to back counts once: drivers poll (ftdi_sio
 # asks the modem status until the chip's transmitter is empty), and how often depends on timing.
 chips_steps() {
-        awk '/^MARK / { step = $2; last = ""; next }
-             /^#/ || step == "" || $0 == last { next }
+        awk -v ignore="${CHIPS_IGNORE:-}" '/^MARK / { step = $2; last = ""; next }
+             /^#/ || step == "" || $0 == last || (ignore != "" && $0 ~ ignore) { next }
              { last = $0; print step "\t" $0 }' "$1"
 }
 

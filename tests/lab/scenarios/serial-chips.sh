@@ -9,6 +9,12 @@
 # Every control request is recorded, with a mark before each step; the logs stay in
 # /lab/out/serial-chips/ (MODEL-pPORT.kernel.log) for comparing with drvhost's run (chips_compare).
 # Two kernel runs compare equal step by step; a run with XON/XOFF does not (the comparison can fail).
+# Then drvhost's pass on the same device: drvhostd takes each port from the kernel driver for
+# drvhost-serial --chip=FAMILY, one binding per port, through the kernel front end (drvhost_tty): a
+# /dev/ttyUSB512 and up with the same /dev/serial/by-id name as the kernel driver's port, the same
+# checks pass, and the requests recorded at each step equal the kernel driver's (less the status reads
+# a kernel driver makes for TIOCMGET and before a break or a close: drvhost keeps the status). On the
+# FT2232H, SIGSEGVs of port 0's driver leave a stream through port 1 untouched.
 # CHIPS_MODELS narrows the models (default: all, in the order of issue 13; for a lab shell).
 # lab-timeout: 900
 
@@ -22,8 +28,49 @@ declare -A kernel_driver=([ftdi]=ftdi_sio [cp210x]=cp210x [ch341]=ch341 [pl2303]
 declare -A detected=([FT232R]='Detected FT232R' [FT2232H]='Detected FT2232H' [CP2102]='partnum = 0x02'
         [CP2105]='partnum = 0x05' [CH340]='Chip version: 0x31' [PL2303TA]='device type: TA')
 
-# No user-mode driver may take the devices: the kernel's are the oracle here.
+# No user-mode driver may take the devices: the kernel's are the oracle first.
 systemctl stop drvhost.service
+. /lab/guest/irq.sh # where the lab's kernel modules are
+TTY_KO=${IRQ_KO%/*}/drvhost_tty.ko
+check "the kernel front end drvhost_tty loads" eval '[ -d /sys/module/drvhost_tty ] || { modprobe usbcore && insmod "$TTY_KO"; }'
+by_id_of() { # TTY: the /dev/serial/by-id link pointing at /dev/TTY
+        local l
+        for l in /dev/serial/by-id/*; do
+                [ "$(readlink -f "$l")" = "/dev/$1" ] && { echo "$l"; return 0; }
+        done
+        return 1
+}
+# Status reads: what a kernel driver asks the chip for TIOCMGET and while it waits for the transmitter
+# to empty (FTDI GET_MODEM_STATUS, CP210x GET_MDMSTS and GET_COMM_STATUS). drvhost answers TIOCMGET
+# from the status it keeps, and polls a CP210x's on its own clock.
+status_reads='^(c0 05|c1 08|c1 10) '
+
+# drvhost_pass MODEL NAME: drvhost takes the device; every port checked and compared.
+drvhost_pass() {
+        local model=$1 name=$2 port intf unit tty
+        check "$model: drvhost starts and takes the chip" drvhost_start
+        for ((port = 0; port < CHIP_PORTS; port++)); do
+                intf=$(interface_of "$name" "$port")
+                unit=$(driver_unit "usb-serial-$CHIP_FAMILY" "$intf")
+                check "$model p$port: $unit is active" wait_for 30 unit_active "$unit"
+                check "$model p$port: the interface is claimed through usbfs" bound_to "$intf" usbfs
+                check "$model p$port: drvhost's port is a ttyUSB above usbserial's" \
+                        wait_for 10 eval 'chips_tty "$name" "$port" | grep -qE "^ttyUSB(51[2-9]|5[2-9][0-9])$"'
+                tty=$(chips_tty "$name" "$port")
+                check "$model p$port: udev links /dev/$tty as the kernel driver's port (${by_id[$port]##*/})" \
+                        wait_for 10 eval '[ "$(readlink -f "${by_id[$port]}")" = "/dev/$tty" ]'
+                check "$model p$port: /dev/$tty is root:dialout 0660" eval '[ "$(stat -c %a:%U:%G "/dev/$tty")" = 660:root:dialout ]'
+                say "$model port $port: /dev/$tty (drvhost, $unit)"
+                CHIPS_LABEL="$model drvhost " chips_check_port "$tty" "$name" "$port" "$chips_out/$name-p$port.drvhost.log"
+                CHIPS_IGNORE=$status_reads chips_compare "$chips_out/$name-p$port.kernel.log" \
+                        "$chips_out/$name-p$port.drvhost.log" > "$chips_out/$name-p$port.compare" 2>&1
+                check "$model p$port: drvhost sent the chip the kernel driver's requests, step by step" \
+                        test ! -s "$chips_out/$name-p$port.compare"
+                sed 's/^/    /' "$chips_out/$name-p$port.compare" | head -n 40
+        done
+        journalctl --no-pager -o cat -u "drvhost-driver@usb-serial-${CHIP_FAMILY}_*" | tail -n 8 | sed 's/^/    /'
+}
+by_id=()
 for m in ftdi_sio cp210x ch341 pl2303; do
         modprobe "$m" && echo "module $m +p" > /proc/dynamic_debug/control
 done
@@ -40,7 +87,9 @@ for model in ${CHIPS_MODELS:-FT232R CP2102 FT2232H CP2105 CH340 PL2303TA}; do
                 check "$model p$port: $driver binds interface $port" wait_for 15 bound_to "$intf" "$driver"
                 check "$model p$port: $driver makes a ttyUSB for it" wait_for 10 chips_tty "$name" "$port"
                 tty=$(chips_tty "$name" "$port")
-                say "$model port $port: /dev/$tty ($driver)"
+                check "$model p$port: udev links /dev/$tty under /dev/serial/by-id" wait_for 10 by_id_of "$tty"
+                by_id[$port]=$(by_id_of "$tty")
+                say "$model port $port: /dev/$tty ($driver), ${by_id[$port]}"
                 if [ "$port" = 0 ]; then
                         check "$model: $driver takes it for what it is (\"${detected[$model]}\")" \
                                 eval 'dmesg | tail -n +$((dmesg_before + 1)) | grep -qF "${detected[$model]}"'
@@ -68,6 +117,8 @@ for model in ${CHIPS_MODELS:-FT232R CP2102 FT2232H CP2105 CH340 PL2303TA}; do
                 sed 's/^/    /' "$chips_out/$name-p0.xonxoff.diff"
         fi
         dmesg | grep -iE "$driver|usb 1-|ftdi|cp210x|ch341|pl2303" | tail -n 12 | sed 's/^/    /'
+        drvhost_pass "$model" "$name"
+        systemctl stop drvhost.service
         cp "$(chips_dir "$name")/emu.err" "$chips_out/$name.emu.err" 2>/dev/null
         check "$model: unplugged, the emulator stopped, the gadget removed" chips_remove "$name"
         say "$model took $(($(date +%s) - start)) s"
