@@ -73,7 +73,9 @@ chips_remove() {
 chips_tty() {
         local intf
         intf=$(interface_of "$1" "$2") || return 1
-        basename "$(ls -d "$intf"/ttyUSB* 2>/dev/null | head -n 1)" 2>/dev/null | grep . 
+        # usbserial's port device is the interface's child (ttyUSB0/); drvhost_tty's tty is the
+        # interface's own, as cdc_acm's (tty/ttyUSB512).
+        basename "$(ls -d "$intf"/ttyUSB* "$intf"/tty/ttyUSB* 2>/dev/null | head -n 1)" 2>/dev/null | grep . 
 }
 
 # chips_ctl NAME COMMAND...: prints the emulator's answer; fails on an error answer or none.

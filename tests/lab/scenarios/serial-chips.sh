@@ -68,7 +68,39 @@ drvhost_pass() {
                         test ! -s "$chips_out/$name-p$port.compare"
                 sed 's/^/    /' "$chips_out/$name-p$port.compare" | head -n 40
         done
+        [ "$CHIP_PORTS" -gt 1 ] && crash_isolation "$model" "$name"
         journalctl --no-pager -o cat -u "drvhost-driver@usb-serial-${CHIP_FAMILY}_*" | tail -n 8 | sed 's/^/    /'
+}
+
+# crash_isolation MODEL NAME: port 0's driver killed with SIGSEGV CRASHES times while an application
+# streams through port 1 (the emulator loops it back): port 1's driver and stream are not touched.
+CRASHES=3
+CRASH_SPACING_SEC=3
+crash_isolation() {
+        local model=$1 name=$2 u0 u1 pid1 pid tty0 tty1 streamer i restarted=0 res=$chips_out/$2-p1.stream.json
+        u0=$(driver_unit "usb-serial-$CHIP_FAMILY" "$(interface_of "$name" 0)")
+        u1=$(driver_unit "usb-serial-$CHIP_FAMILY" "$(interface_of "$name" 1)")
+        tty0=$(chips_tty "$name" 0)
+        tty1=$(chips_tty "$name" 1)
+        pid1=$(unit_pid "$u1")
+        python3 /lab/guest/serial-app.py stream "/dev/$tty1" $((CRASHES * CRASH_SPACING_SEC + 4)) "$res" \
+                > "$chips_out/$name-p1.stream.out" 2>&1 &
+        streamer=$!
+        check "$model: an application streams through port 1" wait_for 10 grep -q streaming "$chips_out/$name-p1.stream.out"
+        for i in $(seq "$CRASHES"); do
+                sleep "$CRASH_SPACING_SEC"
+                pid=$(unit_pid "$u0")
+                kill -SEGV "$pid" 2>/dev/null || continue
+                wait_for 20 eval '[ "$(unit_pid "$u0")" != "$pid" ] && [ "$(unit_pid "$u0")" != 0 ] && unit_active "$u0"' &&
+                        restarted=$((restarted + 1))
+        done
+        wait "$streamer"
+        check "$model: port 0's driver was killed and restarted $CRASHES times" test "$restarted" -eq "$CRASHES"
+        check "$model: port 1's driver is the same process" test "$(unit_pid "$u1")" = "$pid1"
+        cat "$res"; echo
+        check "$model: port 1's stream: every byte back in order, no error, no hang-up" \
+                jq -e '.errors == [] and .hangups == 0 and .gaps == 0 and .written > 65536 and .read == .written' "$res"
+        check "$model: port 0 serves again (a byte round-trips)" python3 /lab/guest/serial-app.py rtt "/dev/$tty0" 5
 }
 by_id=()
 for m in ftdi_sio cp210x ch341 pl2303; do
