@@ -178,26 +178,54 @@ static void drvhost_tty_snapshot_locked(struct drvhost_tty_port *p, struct drvho
 	e->termios.c_ospeed = k->c_ospeed;
 }
 
-void drvhost_tty_push_locked(struct drvhost_tty_port *p, u32 kind, u32 set, u32 clear)
+u32 drvhost_tty_push_locked(struct drvhost_tty_port *p, u32 kind, u32 set, u32 clear)
 {
 	struct drvhost_tty_event *e;
+	u32 seq = ++p->seq;
 
-	if (p->ev_lost) {
-		++p->seq; /* nobody acknowledges it: the driver starts over from the state */
-		return;
-	}
+	/* Lost (or queued past the driver's reading): nobody acknowledges it, the driver starts over
+	 * from the state. */
+	if (p->ev_lost)
+		return seq;
 	if (p->ev_count == DRVHOST_TTY_EVENTS) {
 		p->ev_lost = true;
 		p->ev_count = 0;
-		++p->seq;
-		return;
+		return seq;
 	}
 	e = &p->events[(p->ev_head + p->ev_count) % DRVHOST_TTY_EVENTS];
 	drvhost_tty_snapshot_locked(p, e, kind);
-	e->seq = ++p->seq;
+	e->seq = seq;
 	e->set = set;
 	e->clear = clear;
 	p->ev_count++;
+	return seq;
+}
+
+static bool drvhost_tty_acked(struct drvhost_tty_port *p, u32 seq)
+{
+	unsigned long flags;
+	bool r;
+
+	spin_lock_irqsave(&p->lock, flags);
+	/* A SYNC acknowledges everything before it (a restarted driver starts from the state). */
+	r = (s32)(p->acked - seq) >= 0 || !p->acking || p->dead;
+	spin_unlock_irqrestore(&p->lock, flags);
+	return r;
+}
+
+u32 drvhost_tty_event_wait(struct drvhost_tty_port *p, u32 seq)
+{
+	unsigned long flags;
+	u32 speed = 0;
+
+	if (!wait_event_timeout(p->ack_wait, drvhost_tty_acked(p, seq),
+				msecs_to_jiffies(DRVHOST_TTY_ACK_TIMEOUT_MS)))
+		return 0;
+	spin_lock_irqsave(&p->lock, flags);
+	if (p->speed_seq == seq)
+		speed = p->ack_speed;
+	spin_unlock_irqrestore(&p->lock, flags);
+	return speed;
 }
 
 /* DRVHOST_TTY_NEXT_EVENT: 0 with an event, -EAGAIN without. */
@@ -248,10 +276,13 @@ static int drvhost_tty_ack(struct drvhost_tty_port *p, struct drvhost_tty_ack __
 	if (copy_from_user(&a, u, sizeof(a)))
 		return -EFAULT;
 	spin_lock_irqsave(&p->lock, flags);
-	/* Only the one waited for counts: an older one's tcsetattr() gave up waiting. */
-	if (a.seq == p->waiting) {
-		p->ack_speed = a.speed;
+	/* In order: an older number (a driver that restarted in between) changes nothing. */
+	if ((s32)(a.seq - p->acked) > 0) {
 		p->acked = a.seq;
+		if (a.speed) {
+			p->speed_seq = a.seq;
+			p->ack_speed = a.speed;
+		}
 	}
 	spin_unlock_irqrestore(&p->lock, flags);
 	wake_up(&p->ack_wait);
@@ -292,8 +323,9 @@ static void drvhost_tty_set_msr(struct drvhost_tty_port *p, u32 msr)
 		p->icount.dsr++;
 	if (delta & TIOCM_CAR)
 		p->icount.dcd++;
-	/* Counted on the trailing edge, as serial_core does. */
-	if ((delta & TIOCM_RI) && !(msr & TIOCM_RI))
+	/* Both edges, as cdc_acm and the USB serial drivers count it (serial_core counts the trailing
+	 * one): TIOCMIWAIT wakes when the ring starts. */
+	if (delta & TIOCM_RI)
 		p->icount.rng++;
 	p->msr = msr;
 	spin_unlock_irqrestore(&p->lock, flags);

@@ -51,11 +51,11 @@ struct drvhost_tty_port {
 	struct drvhost_tty_event events[DRVHOST_TTY_EVENTS];
 	unsigned int ev_head, ev_count;
 	bool ev_lost;
-	/* TERMIOS events acknowledged: the driver reads events (it called SYNC) and so acknowledges
-	 * them; seq numbers the events, waiting is the TERMIOS event a tcsetattr() waits for, acked
-	 * the last acknowledged and ack_speed what it set. */
+	/* Events acknowledged: a driver that reads events (it called SYNC) acknowledges each, in
+	 * order, once the device has it; seq numbers the events, acked is the last acknowledged, and
+	 * ack_speed the rate a TERMIOS event (number speed_seq) set. */
 	bool acking;
-	u32 seq, waiting, acked, ack_speed;
+	u32 seq, acked, speed_seq, ack_speed;
 	wait_queue_head_t ack_wait;
 	wait_queue_head_t wait; /* the driver's poll() */
 	/* A safety net to drvhost_tty_client_ops' wake-up: the tty buffer frees what the line
@@ -68,13 +68,12 @@ extern struct tty_driver *drvhost_tty_drivers[DRVHOST_TTY_FAMILIES];
 extern const struct attribute_group *drvhost_tty_usb_groups[];
 
 /* Queues an event of kind with the port's state now, and for the lines what was asked of them; under
- * p->lock (drvhost_tty_file.c). */
-void drvhost_tty_push_locked(struct drvhost_tty_port *p, u32 kind, u32 set, u32 clear);
-/* The number of the event just pushed. */
-static inline u32 drvhost_tty_last_seq(const struct drvhost_tty_port *p)
-{
-	return p->seq;
-}
+ * p->lock (drvhost_tty_file.c). Returns its number. */
+u32 drvhost_tty_push_locked(struct drvhost_tty_port *p, u32 kind, u32 set, u32 clear);
+/* As a kernel driver acts inside the call that made the event: waits until the driver acknowledged
+ * event seq (or is not there to: DRVHOST_TTY_ACK_TIMEOUT_MS at most). Returns the rate it set for a
+ * TERMIOS event, else 0. Sleeps. */
+u32 drvhost_tty_event_wait(struct drvhost_tty_port *p, u32 seq);
 
 static inline int drvhost_tty_line(const struct drvhost_tty_port *p)
 {

@@ -40,20 +40,23 @@ static void drvhost_tty_dtr_rts(struct tty_port *port, int raise)
 {
 	struct drvhost_tty_port *p = container_of(port, struct drvhost_tty_port, port);
 	unsigned long flags;
+	u32 seq;
 
 	spin_lock_irqsave(&p->lock, flags);
 	p->mctrl = raise ? DRVHOST_TTY_MCTRL_MASK : 0;
 	p->changed |= DRVHOST_TTY_CHANGED_MCTRL;
-	drvhost_tty_push_locked(p, DRVHOST_TTY_EVENT_DTR_RTS, raise ? DRVHOST_TTY_MCTRL_MASK : 0,
-				 raise ? 0 : DRVHOST_TTY_MCTRL_MASK);
+	seq = drvhost_tty_push_locked(p, DRVHOST_TTY_EVENT_DTR_RTS, raise ? DRVHOST_TTY_MCTRL_MASK : 0,
+				       raise ? 0 : DRVHOST_TTY_MCTRL_MASK);
 	spin_unlock_irqrestore(&p->lock, flags);
 	wake_up_interruptible(&p->wait);
+	drvhost_tty_event_wait(p, seq);
 }
 
 static int drvhost_tty_activate(struct tty_port *port, struct tty_struct *tty)
 {
 	struct drvhost_tty_port *p = container_of(port, struct drvhost_tty_port, port);
 	unsigned long flags;
+	u32 seq;
 
 	spin_lock_irqsave(&p->lock, flags);
 	if (p->dead) {
@@ -63,9 +66,10 @@ static int drvhost_tty_activate(struct tty_port *port, struct tty_struct *tty)
 	p->open = true;
 	p->termios = tty->termios;
 	p->changed |= DRVHOST_TTY_CHANGED_OPEN | DRVHOST_TTY_CHANGED_TERMIOS;
-	drvhost_tty_push_locked(p, DRVHOST_TTY_EVENT_OPEN, 0, 0);
+	seq = drvhost_tty_push_locked(p, DRVHOST_TTY_EVENT_OPEN, 0, 0);
 	spin_unlock_irqrestore(&p->lock, flags);
 	wake_up_interruptible(&p->wait);
+	drvhost_tty_event_wait(p, seq);
 	return 0;
 }
 
@@ -73,13 +77,15 @@ static void drvhost_tty_port_shutdown(struct tty_port *port)
 {
 	struct drvhost_tty_port *p = container_of(port, struct drvhost_tty_port, port);
 	unsigned long flags;
+	u32 seq;
 
 	spin_lock_irqsave(&p->lock, flags);
 	p->open = false;
 	p->changed |= DRVHOST_TTY_CHANGED_OPEN;
-	drvhost_tty_push_locked(p, DRVHOST_TTY_EVENT_CLOSE, 0, 0);
+	seq = drvhost_tty_push_locked(p, DRVHOST_TTY_EVENT_CLOSE, 0, 0);
 	spin_unlock_irqrestore(&p->lock, flags);
 	wake_up_interruptible(&p->wait);
+	drvhost_tty_event_wait(p, seq);
 }
 
 static void drvhost_tty_destruct(struct tty_port *port)
@@ -216,30 +222,17 @@ static void drvhost_tty_flush_buffer(struct tty_struct *tty)
 	spin_lock_irqsave(&p->lock, flags);
 	kfifo_reset(&p->out);
 	p->changed |= DRVHOST_TTY_CHANGED_FLUSH;
-	drvhost_tty_push_locked(p, DRVHOST_TTY_EVENT_FLUSH, 0, 0);
+	(void)drvhost_tty_push_locked(p, DRVHOST_TTY_EVENT_FLUSH, 0, 0);
 	spin_unlock_irqrestore(&p->lock, flags);
 	wake_up_interruptible(&p->wait);
 	tty_wakeup(tty);
-}
-
-static bool drvhost_tty_acked(struct drvhost_tty_port *p, u32 seq)
-{
-	unsigned long flags;
-	bool r;
-
-	spin_lock_irqsave(&p->lock, flags);
-	/* A SYNC acknowledges everything before it (a restarted driver starts from the state). */
-	r = (s32)(p->acked - seq) >= 0 || !p->acking || p->dead;
-	spin_unlock_irqrestore(&p->lock, flags);
-	return r;
 }
 
 static void drvhost_tty_set_termios(struct tty_struct *tty, const struct ktermios *old)
 {
 	struct drvhost_tty_port *p = tty->driver_data;
 	unsigned long flags;
-	bool wait;
-	u32 seq, speed = 0;
+	u32 seq, speed;
 
 	spin_lock_irqsave(&p->lock, flags);
 	p->termios = tty->termios;
@@ -252,24 +245,11 @@ static void drvhost_tty_set_termios(struct tty_struct *tty, const struct ktermio
 		p->mctrl = DRVHOST_TTY_MCTRL_MASK;
 		p->changed |= DRVHOST_TTY_CHANGED_MCTRL;
 	}
-	drvhost_tty_push_locked(p, DRVHOST_TTY_EVENT_TERMIOS, 0, 0);
-	seq = drvhost_tty_last_seq(p);
-	p->waiting = seq;
-	wait = p->acking && !p->dead;
+	seq = drvhost_tty_push_locked(p, DRVHOST_TTY_EVENT_TERMIOS, 0, 0);
 	spin_unlock_irqrestore(&p->lock, flags);
 	wake_up_interruptible(&p->wait);
-	if (!wait)
-		return;
-
-	/* As a kernel driver sends its requests inside this call: back once the driver has them (or
-	 * has not come back from a restart in time), with the rate the device was set to. */
-	if (!wait_event_timeout(p->ack_wait, drvhost_tty_acked(p, seq),
-				msecs_to_jiffies(DRVHOST_TTY_ACK_TIMEOUT_MS)))
-		return;
-	spin_lock_irqsave(&p->lock, flags);
-	if (p->acked == seq)
-		speed = p->ack_speed;
-	spin_unlock_irqrestore(&p->lock, flags);
+	/* Back with the rate the device was set to, which the kernel's drivers write into termios. */
+	speed = drvhost_tty_event_wait(p, seq);
 	if (!speed)
 		return;
 	tty_encode_baud_rate(tty, speed, speed);
@@ -290,15 +270,17 @@ static int drvhost_tty_break_ctl(struct tty_struct *tty, int state)
 {
 	struct drvhost_tty_port *p = tty->driver_data;
 	unsigned long flags;
+	u32 seq;
 
 	spin_lock_irqsave(&p->lock, flags);
 	if (state && !p->break_on)
 		p->breaks++;
 	p->break_on = state != 0;
 	p->changed |= DRVHOST_TTY_CHANGED_BREAK;
-	drvhost_tty_push_locked(p, DRVHOST_TTY_EVENT_BREAK, 0, 0);
+	seq = drvhost_tty_push_locked(p, DRVHOST_TTY_EVENT_BREAK, 0, 0);
 	spin_unlock_irqrestore(&p->lock, flags);
 	wake_up_interruptible(&p->wait);
+	drvhost_tty_event_wait(p, seq);
 	return 0;
 }
 
@@ -318,13 +300,16 @@ static int drvhost_tty_tiocmset(struct tty_struct *tty, unsigned int set, unsign
 {
 	struct drvhost_tty_port *p = tty->driver_data;
 	unsigned long flags;
+	u32 seq;
 
 	spin_lock_irqsave(&p->lock, flags);
 	p->mctrl = (p->mctrl | (set & DRVHOST_TTY_MCTRL_MASK)) & ~(clear & DRVHOST_TTY_MCTRL_MASK);
 	p->changed |= DRVHOST_TTY_CHANGED_MCTRL;
-	drvhost_tty_push_locked(p, DRVHOST_TTY_EVENT_MCTRL, set & DRVHOST_TTY_MCTRL_MASK, clear & DRVHOST_TTY_MCTRL_MASK);
+	seq = drvhost_tty_push_locked(p, DRVHOST_TTY_EVENT_MCTRL, set & DRVHOST_TTY_MCTRL_MASK,
+				      clear & DRVHOST_TTY_MCTRL_MASK);
 	spin_unlock_irqrestore(&p->lock, flags);
 	wake_up_interruptible(&p->wait);
+	drvhost_tty_event_wait(p, seq);
 	return 0;
 }
 

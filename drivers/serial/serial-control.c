@@ -30,12 +30,47 @@ static QueuedRequest *queue_first(Serial *s)
         return &s->queue[s->queue_head];
 }
 
+static void ack_send(Serial *s, uint32_t seq, uint32_t speed)
+{
+        int r;
+
+        if (seq == 0)
+                return;
+        r = kernel_tty_ack(s->pty.master, seq, speed);
+        if (r < 0)
+                (void)drvhost_driver_log(s->driver, LOG_WARNING, "Failed to acknowledge an event of the port: %s",
+                                         strerror(-r));
+}
+
+/* Done with the first request, sent or not: the events waiting for it are done too. */
 static void queue_pop(Serial *s)
 {
-        if (queue_first(s)->kind == CONTROL_POLL)
+        QueuedRequest *q = queue_first(s);
+
+        if (q->kind == CONTROL_POLL)
                 s->poll_pending = false;
         s->queue_head = (s->queue_head + 1) % CONTROL_QUEUE;
         s->queue_count--;
+        if (q->ack_speed_seq != 0 && q->ack_speed_seq != q->ack_seq)
+                ack_send(s, q->ack_speed_seq, q->ack_speed);
+        ack_send(s, q->ack_seq, q->ack_speed_seq == q->ack_seq ? q->ack_speed : 0);
+}
+
+void serial_port_ack(Serial *s, uint32_t seq, uint32_t speed)
+{
+        QueuedRequest *last;
+
+        if (s->queue_count == 0) {
+                ack_send(s, seq, speed);
+                return;
+        }
+        /* The requests go out in order: the event is done with the last one queued. */
+        last = &s->queue[(s->queue_head + s->queue_count - 1) % CONTROL_QUEUE];
+        last->ack_seq = seq;
+        if (speed != 0) {
+                last->ack_speed_seq = seq;
+                last->ack_speed = speed;
+        }
 }
 
 /* Queues what a chip's operation made (r: what it returned). */

@@ -302,7 +302,8 @@ static int serial_front_event(Serial *s, const struct drvhost_tty_event *e)
                  * to if its kernel driver would report one. */
                 s->port.rate_report = 0;
                 serial_port_termios(s, &t, (int)lines_of_mctrl(e->mctrl));
-                return kernel_tty_ack(s->pty.master, e->seq, s->port.rate_report);
+                serial_port_ack(s, e->seq, s->port.rate_report);
+                return 0;
         case DRVHOST_TTY_EVENT_MCTRL:
                 serial_port_lines(s, lines_of_mctrl(e->set), lines_of_mctrl(e->clear));
                 return 0;
@@ -336,6 +337,10 @@ int serial_front_changed(Serial *s)
                 r = serial_front_event(s, &e);
                 if (r < 0)
                         return r;
+                /* The application's call returns once its requests are on the device, as with the
+                 * kernel's drivers (a TERMIOS event acknowledges itself, with its rate). */
+                if (e.kind != DRVHOST_TTY_EVENT_TERMIOS && e.kind != DRVHOST_TTY_EVENT_LOST)
+                        serial_port_ack(s, e.seq, 0);
         }
         return 0;
 }

@@ -72,6 +72,9 @@ typedef enum ControlKind {
 typedef struct QueuedRequest {
         SerialRequest r;
         ControlKind kind;
+        /* The kernel front end's events done once this request is (ack_seq, 0 if none), and the
+         * rate a TERMIOS event set (ack_speed_seq). */
+        uint32_t ack_seq, ack_speed_seq, ack_speed;
 } QueuedRequest;
 
 typedef struct Serial Serial;
@@ -177,6 +180,9 @@ void serial_port_lines(Serial *s, unsigned set, unsigned clear);
 void serial_port_dtr_rts(Serial *s, bool on);
 void serial_port_break(Serial *s, bool on);
 void serial_port_poll(Serial *s);
+/* The kernel front end's event seq is done once what is queued now is: the application's call
+ * returns then (speed: the rate a TERMIOS event set, written into termios; 0 if none). */
+void serial_port_ack(Serial *s, uint32_t seq, uint32_t speed);
 void serial_lines_down_now(Serial *s);
 /* The pty front end: picks up termios changes the user made on the slave. Returns 0 or -errno. */
 int serial_check_termios(Serial *s);

@@ -122,11 +122,12 @@ struct drvhost_tty_event {
 /* The port's state now, emptying the queue of events (which that state includes): where a driver
  * starts, and starts over after DRVHOST_TTY_EVENT_LOST. */
 #define DRVHOST_TTY_SYNC _IOR(DRVHOST_TTY_IOC_MAGIC, 8, struct drvhost_tty_event)
-/* A TERMIOS event is done: the tcsetattr() that made it returns, with speed written into the port's
- * termios when not 0 (the rate the device was set to, as the kernel's USB serial drivers report it).
- * A driver that reads events must acknowledge each TERMIOS event: until it does, or for at most
- * DRVHOST_TTY_ACK_TIMEOUT_MS (a driver restarting), the tcsetattr() waits, as it would for a kernel
- * driver's control requests. */
+/* Event seq is done (and every one before it): the device has what it asked. A driver that reads
+ * events acknowledges each, in order: until it does, or for at most DRVHOST_TTY_ACK_TIMEOUT_MS (a
+ * driver restarting), the call that made the event waits (open, close, tcsetattr(), TIOCMBIS ...,
+ * a break), as it would while a kernel driver sends its control requests. For a TERMIOS event, speed
+ * when not 0 is written into the port's termios: the rate the device was set to, as the kernel's USB
+ * serial drivers report it. */
 struct drvhost_tty_ack {
 	__u32 seq;
 	__u32 speed;
