@@ -288,7 +288,15 @@ static int drvhost_tty_tiocmget(struct tty_struct *tty)
 {
 	struct drvhost_tty_port *p = tty->driver_data;
 	unsigned long flags;
+	u32 seq;
 	int r;
+
+	/* As cp210x and ftdi_sio ask their chip: the driver may read the status first. */
+	spin_lock_irqsave(&p->lock, flags);
+	seq = drvhost_tty_push_locked(p, DRVHOST_TTY_EVENT_MSR_READ, 0, 0);
+	spin_unlock_irqrestore(&p->lock, flags);
+	wake_up_interruptible(&p->wait);
+	drvhost_tty_event_wait(p, seq);
 
 	spin_lock_irqsave(&p->lock, flags);
 	r = p->mctrl | p->msr;

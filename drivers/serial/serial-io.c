@@ -313,6 +313,11 @@ static int serial_front_event(Serial *s, const struct drvhost_tty_event *e)
         case DRVHOST_TTY_EVENT_BREAK:
                 serial_port_break(s, e->break_on);
                 return 0;
+        case DRVHOST_TTY_EVENT_MSR_READ:
+                /* A chip that tells its status only when asked is asked now; the acknowledgment
+                 * follows the reply, which has set the status by then. */
+                serial_port_poll(s);
+                return 0;
         case DRVHOST_TTY_EVENT_LOST:
                 (void)drvhost_driver_log(s->driver, LOG_NOTICE,
                                          "Events of the port were lost, taking its state as it is.");

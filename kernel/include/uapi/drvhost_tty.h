@@ -92,6 +92,9 @@ struct drvhost_tty_termios {
 /* DTR/RTS raised by an open or dropped by the last close with HUPCL (a driver's dtr_rts()); termios
  * events carry the drop and raise of speed B0 themselves. */
 #define DRVHOST_TTY_EVENT_DTR_RTS 8
+/* TIOCMGET: the device's modem status is read now. A driver whose device reports it only when asked
+ * asks it, and sets it (DRVHOST_TTY_SET_MSR) before it acknowledges; the others acknowledge at once. */
+#define DRVHOST_TTY_EVENT_MSR_READ 9
 /* More events came than the queue holds (DRVHOST_TTY_EVENTS) while none were read: they are gone,
  * the driver starts over from DRVHOST_TTY_SYNC. */
 #define DRVHOST_TTY_EVENT_LOST 7
