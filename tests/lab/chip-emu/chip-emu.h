@@ -79,6 +79,7 @@ typedef struct EmuPort {
         bool notify_pending; /* the modem status changed and the host has not been told yet */
         unsigned msr;        /* EMU_MSR_* */
         bool dtr, rts, brk;
+        unsigned breaks; /* how often the break went on */
         uint32_t rate;
         char line[16]; /* "8N1": data bits, parity, stop bits as last set */
         uint8_t latency; /* FTDI latency timer */

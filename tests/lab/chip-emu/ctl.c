@@ -5,10 +5,13 @@
  *
  *     mark NAME                           a "MARK NAME" line in the request log
  *     msr PORT [cts=B] [dsr=B] [ri=B] [dcd=B]   set modem status inputs (B 0 or 1; others kept)
- *     state PORT                          "dtr=B rts=B break=B rate=N line=8N1 latency=N msr=HEX"
+ *     state PORT                          "dtr=B rts=B break=B breaks=N rate=N line=8N1 latency=N
+ *                                         msr=HEX" (breaks: how often the break went on)
  *     quit                                exit
  *
- * Answers: "ok", the state line, or "error: ...". One client at a time (the lab's scenarios). */
+ * Answers: "ok", the state line, or "error: ...". One client at a time (the lab's scenarios). A
+ * client that opens "ack" just as the emulator closes its end after the previous answer reads
+ * nothing (end of file): it opens "ack" again. */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -73,8 +76,8 @@ static int cmd_state(Emu *e, const char *args, char *answer)
         /* Under the log lock too: no request is half handled. */
         pthread_mutex_lock(&e->log_lock);
         pthread_mutex_lock(&p->lock);
-        snprintf(answer, ANSWER_MAX, "dtr=%d rts=%d break=%d rate=%u line=%s latency=%u msr=%x", p->dtr, p->rts,
-                 p->brk, p->rate, p->line, p->latency, p->msr);
+        snprintf(answer, ANSWER_MAX, "dtr=%d rts=%d break=%d breaks=%u rate=%u line=%s latency=%u msr=%x", p->dtr,
+                 p->rts, p->brk, p->breaks, p->rate, p->line, p->latency, p->msr);
         pthread_mutex_unlock(&p->lock);
         pthread_mutex_unlock(&e->log_lock);
         return 0;

@@ -57,6 +57,8 @@ void port_set_lines(EmuPort *p, int dtr, int rts)
 
 void port_set_break(EmuPort *p, bool on)
 {
+        if (on && !p->brk)
+                p->breaks++;
         p->brk = on;
 }
 

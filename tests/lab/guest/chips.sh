@@ -84,7 +84,9 @@ chips_ctl() {
         d=$(chips_dir "$1")
         shift
         echo "$*" > "$d/ctl" || return 1
-        answer=$(timeout 10 head -n 1 "$d/ack") || return 1
+        # Empty: the emulator closing its previous answer's end as we opened ours; open again.
+        answer=$(timeout 10 sh -c 'while :; do a=$(head -n 1 "$1"); [ -n "$a" ] && break; done; echo "$a"' _ "$d/ack") ||
+                return 1
         echo "$answer"
         [[ $answer != error* ]]
 }
