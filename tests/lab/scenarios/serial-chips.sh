@@ -16,7 +16,7 @@
 # a kernel driver makes for TIOCMGET and before a break or a close: drvhost keeps the status). On the
 # FT2232H, SIGSEGVs of port 0's driver leave a stream through port 1 untouched.
 # CHIPS_MODELS narrows the models (default: all, in the order of issue 13; for a lab shell).
-# lab-timeout: 900
+# lab-timeout: 1800
 
 . /lab/guest/chips.sh
 chips_out=$LAB_OUT/serial-chips # (not "out": check() has a local of that name)
