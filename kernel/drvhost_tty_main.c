@@ -56,7 +56,7 @@ static int drvhost_tty_activate(struct tty_port *port, struct tty_struct *tty)
 {
 	struct drvhost_tty_port *p = container_of(port, struct drvhost_tty_port, port);
 	unsigned long flags;
-	u32 seq;
+	u32 seq, speed;
 
 	spin_lock_irqsave(&p->lock, flags);
 	if (p->dead) {
@@ -69,7 +69,14 @@ static int drvhost_tty_activate(struct tty_port *port, struct tty_struct *tty)
 	seq = drvhost_tty_push_locked(p, DRVHOST_TTY_EVENT_OPEN, 0, 0);
 	spin_unlock_irqrestore(&p->lock, flags);
 	wake_up_interruptible(&p->wait);
-	drvhost_tty_event_wait(p, seq);
+	/* The kernel's drivers set the line in full at an open, and write back the rate they set. */
+	speed = drvhost_tty_event_wait(p, seq);
+	if (speed) {
+		tty_encode_baud_rate(tty, speed, speed);
+		spin_lock_irqsave(&p->lock, flags);
+		p->termios = tty->termios;
+		spin_unlock_irqrestore(&p->lock, flags);
+	}
 	return 0;
 }
 

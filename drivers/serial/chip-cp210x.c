@@ -171,10 +171,11 @@ static int cp210x_coding(ChipPort *p, const LineCoding *want, const LineCoding *
 
         if (sent && line_coding_equal(want, sent))
                 return 0;
-        if (!sent || want->rate != sent->rate) {
+        /* cp210x_change_speed() takes c_ospeed, and compares it with the one it wrote back. */
+        if (!sent || want->ospeed != sent->ospeed) {
                 uint8_t rate[CP210X_RATE_SIZE];
 
-                p->rate_set = p->rate_report = cp210x_rate(model(p), want->rate);
+                p->rate_set = p->rate_report = cp210x_rate(model(p), want->ospeed);
                 put_le32(rate, p->rate_set);
                 r = cp210x_request(p, CP210X_SET_BAUDRATE, 0, rate, sizeof(rate), out);
                 if (r < 0)

@@ -168,7 +168,7 @@ static int ftdi_coding(ChipPort *p, const LineCoding *want, const LineCoding *se
                 lc.data_bits = sent ? sent->data_bits : FTDI_DATA_BITS_DEFAULT;
                 lc.cflag = (lc.cflag & ~(uint32_t)CSIZE) | (sent ? sent->cflag & CSIZE : CS8);
         }
-        if (!sent || lc.cflag != sent->cflag || lc.rate != sent->rate) {
+        if (!sent || lc.cflag != sent->cflag || lc.ospeed != sent->ospeed) {
                 if (!sent || ((lc.cflag ^ sent->cflag) & format)) {
                         p->line_control = ftdi_data_bits(lc.data_bits) |
                                           (uint16_t)(ftdi_parity[lc.parity] << FTDI_DATA_PARITY_SHIFT) |

@@ -99,6 +99,7 @@ int line_coding_from_termios(const struct termios2 *t, LineCoding *ret)
             .xoff = t->c_cc[VSTOP],
             .inpck = t->c_iflag & INPCK,
             .cflag = t->c_cflag,
+            .ospeed = t->c_ospeed ? t->c_ospeed : rate,
         };
         return 0;
 }
@@ -122,14 +123,14 @@ bool line_coding_hw_change(const LineCoding *a, const LineCoding *b)
 {
         const uint32_t local = HUPCL | CREAD | CLOCAL;
 
-        return a->rate != b->rate || ((a->cflag ^ b->cflag) & ~local) != 0;
+        return a->ospeed != b->ospeed || ((a->cflag ^ b->cflag) & ~local) != 0;
 }
 
 bool line_coding_equal(const LineCoding *a, const LineCoding *b)
 {
         const uint32_t local = HUPCL | CREAD | CLOCAL;
 
-        return line_coding_equal_cdc(a, b) && a->rtscts == b->rtscts && a->ixon == b->ixon &&
+        return line_coding_equal_cdc(a, b) && a->ospeed == b->ospeed && a->rtscts == b->rtscts && a->ixon == b->ixon &&
                a->ixoff == b->ixoff && a->xon == b->xon && a->xoff == b->xoff && a->inpck == b->inpck &&
                (a->cflag & ~local) == (b->cflag & ~local);
 }

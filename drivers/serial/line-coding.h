@@ -46,6 +46,9 @@ typedef struct LineCoding {
         uint8_t xon, xoff; /* VSTART, VSTOP */
         bool inpck;        /* INPCK: the user wants parity errors reported */
         uint32_t cflag;    /* all of c_cflag, for chips whose kernel drivers compare it (CLOCAL ...) */
+        /* c_ospeed as the kernel keeps it: the rate of the Bnnn code, or BOTHER's, or what the
+         * chip's driver wrote back (the kernel's drivers compare it, and cp210x sets it). */
+        uint32_t ospeed;
 } LineCoding;
 
 /* True if t asks to hang up (speed B0): the caller drops DTR and RTS and keeps the line coding. */

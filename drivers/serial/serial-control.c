@@ -218,10 +218,11 @@ static void queue_coding(Serial *s, const LineCoding *lc, bool full)
                 }
                 queue_add(s, CONTROL_CODING, &out, r);
         }
-        /* What the kernel's driver writes back into termios: the next change is compared with it. */
+        /* What the kernel's driver writes back into termios (c_ospeed): the next change is compared
+         * with it, as the kernel's drivers compare c_ospeed. */
         if (s->port.rate_report != 0) {
                 lc_reported = *lc;
-                lc_reported.rate = s->port.rate_report;
+                lc_reported.ospeed = s->port.rate_report;
                 lc = &lc_reported;
         }
         if (!s->coding_valid || !line_coding_equal(lc, &s->coding)) {

@@ -298,11 +298,7 @@ static int serial_front_event(Serial *s, const struct drvhost_tty_event *e)
                         serial_slave_closed(s);
                 return 0;
         case DRVHOST_TTY_EVENT_TERMIOS:
-                /* The application's tcsetattr() waits for this, and takes the rate the chip was set
-                 * to if its kernel driver would report one. */
-                s->port.rate_report = 0;
                 serial_port_termios(s, &t, (int)lines_of_mctrl(e->mctrl));
-                serial_port_ack(s, e->seq, s->port.rate_report);
                 return 0;
         case DRVHOST_TTY_EVENT_MCTRL:
                 serial_port_lines(s, lines_of_mctrl(e->set), lines_of_mctrl(e->clear));
@@ -339,13 +335,18 @@ int serial_front_changed(Serial *s)
                         return 0;
                 if (r < 0)
                         return r;
+                s->port.rate_report = 0;
                 r = serial_front_event(s, &e);
                 if (r < 0)
                         return r;
                 /* The application's call returns once its requests are on the device, as with the
-                 * kernel's drivers (a TERMIOS event acknowledges itself, with its rate). */
-                if (e.kind != DRVHOST_TTY_EVENT_TERMIOS && e.kind != DRVHOST_TTY_EVENT_LOST)
-                        serial_port_ack(s, e.seq, 0);
+                 * kernel's drivers, and an open or tcsetattr() with the rate the chip was set to if
+                 * its kernel driver reports one. */
+                if (e.kind != DRVHOST_TTY_EVENT_LOST)
+                        serial_port_ack(s, e.seq,
+                                        e.kind == DRVHOST_TTY_EVENT_OPEN || e.kind == DRVHOST_TTY_EVENT_TERMIOS
+                                            ? s->port.rate_report
+                                            : 0);
         }
         return 0;
 }

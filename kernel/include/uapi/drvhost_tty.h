@@ -128,8 +128,8 @@ struct drvhost_tty_event {
 /* Event seq is done (and every one before it): the device has what it asked. A driver that reads
  * events acknowledges each, in order: until it does, or for at most DRVHOST_TTY_ACK_TIMEOUT_MS (a
  * driver restarting), the call that made the event waits (open, close, tcsetattr(), TIOCMBIS ...,
- * a break), as it would while a kernel driver sends its control requests. For a TERMIOS event, speed
- * when not 0 is written into the port's termios: the rate the device was set to, as the kernel's USB
+ * a break), as it would while a kernel driver sends its control requests. For an OPEN or TERMIOS event,
+ * speed when not 0 is written into the port's termios: the rate the device was set to, as the kernel's USB
  * serial drivers report it. */
 struct drvhost_tty_ack {
 	__u32 seq;
