@@ -7,9 +7,9 @@
 # not the chips. Prints a table with the ratios drvhost/kernel.
 # lab-timeout: 1500
 
-SIZE_MB=${SIZE_MB:-2}
+SIZE_MB=${SIZE_MB:-1}
 ROUNDS=${ROUNDS:-3}
-OPENS=${OPENS:-20}
+OPENS=${OPENS:-10}
 MODELS=${MODELS:-FT232R FT2232H CP2102 CH340 PL2303TA}
 . /lab/guest/chips.sh
 . /lab/guest/irq.sh # where the lab's kernel modules are
