@@ -52,11 +52,25 @@ static void drvhost_tty_dtr_rts(struct tty_port *port, int raise)
 	drvhost_tty_event_wait(p, seq);
 }
 
+/* The rate the device was set to, if the driver reported one, into the tty's termios: what the
+ * kernel's USB serial drivers write back (tty_encode_baud_rate()). */
+static void drvhost_tty_set_speed(struct drvhost_tty_port *p, struct tty_struct *tty, u32 speed)
+{
+	unsigned long flags;
+
+	if (!speed)
+		return;
+	tty_encode_baud_rate(tty, speed, speed);
+	spin_lock_irqsave(&p->lock, flags);
+	p->termios = tty->termios;
+	spin_unlock_irqrestore(&p->lock, flags);
+}
+
 static int drvhost_tty_activate(struct tty_port *port, struct tty_struct *tty)
 {
 	struct drvhost_tty_port *p = container_of(port, struct drvhost_tty_port, port);
 	unsigned long flags;
-	u32 seq, speed;
+	u32 seq;
 
 	spin_lock_irqsave(&p->lock, flags);
 	if (p->dead) {
@@ -70,13 +84,7 @@ static int drvhost_tty_activate(struct tty_port *port, struct tty_struct *tty)
 	spin_unlock_irqrestore(&p->lock, flags);
 	wake_up_interruptible(&p->wait);
 	/* The kernel's drivers set the line in full at an open, and write back the rate they set. */
-	speed = drvhost_tty_event_wait(p, seq);
-	if (speed) {
-		tty_encode_baud_rate(tty, speed, speed);
-		spin_lock_irqsave(&p->lock, flags);
-		p->termios = tty->termios;
-		spin_unlock_irqrestore(&p->lock, flags);
-	}
+	drvhost_tty_set_speed(p, tty, drvhost_tty_event_wait(p, seq));
 	return 0;
 }
 
@@ -239,7 +247,7 @@ static void drvhost_tty_set_termios(struct tty_struct *tty, const struct ktermio
 {
 	struct drvhost_tty_port *p = tty->driver_data;
 	unsigned long flags;
-	u32 seq, speed;
+	u32 seq;
 
 	spin_lock_irqsave(&p->lock, flags);
 	p->termios = tty->termios;
@@ -256,13 +264,7 @@ static void drvhost_tty_set_termios(struct tty_struct *tty, const struct ktermio
 	spin_unlock_irqrestore(&p->lock, flags);
 	wake_up_interruptible(&p->wait);
 	/* Back with the rate the device was set to, which the kernel's drivers write into termios. */
-	speed = drvhost_tty_event_wait(p, seq);
-	if (!speed)
-		return;
-	tty_encode_baud_rate(tty, speed, speed);
-	spin_lock_irqsave(&p->lock, flags);
-	p->termios = tty->termios;
-	spin_unlock_irqrestore(&p->lock, flags);
+	drvhost_tty_set_speed(p, tty, drvhost_tty_event_wait(p, seq));
 }
 
 static void drvhost_tty_unthrottle(struct tty_struct *tty)

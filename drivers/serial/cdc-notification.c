@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <sys/ioctl.h>
 
+#include "byte-order.h"
 #include "cdc-notification.h"
 
 enum {
@@ -11,13 +12,7 @@ enum {
         VALUE_OFFSET = 2,
         INDEX_OFFSET = 4,
         LENGTH_OFFSET = 6,
-        BITS_PER_BYTE = 8,
 };
-
-static uint16_t le16(const uint8_t *p)
-{
-        return (uint16_t)(p[0] | p[1] << BITS_PER_BYTE);
-}
 
 int cdc_notification_parse(const uint8_t *buf, size_t n, CdcNotification *ret)
 {
@@ -26,9 +21,9 @@ int cdc_notification_parse(const uint8_t *buf, size_t n, CdcNotification *ret)
         *ret = (CdcNotification){
             .request_type = buf[REQUEST_TYPE_OFFSET],
             .code = buf[CODE_OFFSET],
-            .value = le16(buf + VALUE_OFFSET),
-            .index = le16(buf + INDEX_OFFSET),
-            .length = le16(buf + LENGTH_OFFSET),
+            .value = get_le16(buf + VALUE_OFFSET),
+            .index = get_le16(buf + INDEX_OFFSET),
+            .length = get_le16(buf + LENGTH_OFFSET),
             .data = buf + CDC_NOTIFICATION_HEADER_SIZE,
             .n_data = n - CDC_NOTIFICATION_HEADER_SIZE,
         };
@@ -56,7 +51,7 @@ int cdc_notification_serial_state(const uint8_t *buf, size_t n, uint16_t *ret)
                 return -ENOMSG;
         if (c.n_data < CDC_SERIAL_STATE_SIZE)
                 return -EBADMSG;
-        *ret = le16(c.data);
+        *ret = get_le16(c.data);
         return 0;
 }
 

@@ -129,8 +129,6 @@ static int ch341_probe(ChipPort *p, const struct libusb_device_descriptor *dev,
         r = port_find_endpoints(config, granted, n_granted, &p->ep);
         if (r < 0)
                 return r;
-        p->bcd_device = dev->bcdDevice;
-        p->n_interfaces = config->bNumInterfaces;
         return 0;
 }
 

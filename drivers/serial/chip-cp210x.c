@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "byte-order.h"
 #include "chip-models.h"
 #include "chips.h"
 #include "macro.h"
@@ -95,21 +96,6 @@ static int cp210x_request(const ChipPort *p, uint8_t request, uint16_t value, co
         return serial_requests_add(out, CP210X_REQUEST_TYPE_OUT, request, value, p->ep.interface, data, length);
 }
 
-static void put_le32(uint8_t *p, uint32_t v)
-{
-        for (unsigned i = 0; i < sizeof(v); i++)
-                p[i] = (uint8_t)(v >> (i * BITS_PER_BYTE));
-}
-
-static uint32_t get_le32(const uint8_t *p)
-{
-        uint32_t v = 0;
-
-        for (unsigned i = 0; i < sizeof(v); i++)
-                v |= (uint32_t)p[i] << (i * BITS_PER_BYTE);
-        return v;
-}
-
 static int cp210x_probe(ChipPort *p, const struct libusb_device_descriptor *dev,
                         const struct libusb_config_descriptor *config, const uint8_t *granted, size_t n_granted)
 {
@@ -118,9 +104,6 @@ static int cp210x_probe(ChipPort *p, const struct libusb_device_descriptor *dev,
         r = port_find_endpoints(config, granted, n_granted, &p->ep);
         if (r < 0)
                 return r;
-        p->bcd_device = dev->bcdDevice;
-        p->n_interfaces = config->bNumInterfaces;
-        p->port_index = p->ep.interface;
         /* Until GET_PARTNUM answers: the kernel's defaults. */
         p->model = cp210x_model_find(CP210X_PART_UNKNOWN, p->ep.interface);
         return 0;

@@ -92,12 +92,9 @@ static int ftdi_probe(ChipPort *p, const struct libusb_device_descriptor *dev,
         r = port_find_endpoints(config, granted, n_granted, &p->ep);
         if (r < 0)
                 return r;
-        p->bcd_device = dev->bcdDevice;
-        p->n_interfaces = config->bNumInterfaces;
         p->model = ftdi_model_find(dev->bcdDevice);
         if (!p->model)
                 return -ENODEV;
-        p->port_index = p->ep.interface;
         p->saved[0] = FTDI_LATENCY_MSEC;
         return 0;
 }

@@ -141,8 +141,6 @@ static int pl2303_probe(ChipPort *p, const struct libusb_device_descriptor *dev,
          * interface 0 when bound to another: the kernel's ENDPOINT_HACK quirk, not done here.) */
         if (p->ep.notify == 0)
                 return -EBADMSG;
-        p->bcd_device = dev->bcdDevice;
-        p->n_interfaces = config->bNumInterfaces;
         p->model = pl2303_model_detect(dev->bDeviceClass, dev->bMaxPacketSize0, dev->bcdUSB, dev->bcdDevice,
                                        &test);
         if (!p->model)

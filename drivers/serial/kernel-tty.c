@@ -6,13 +6,6 @@
 #include "drvhost-tty-util.h"
 #include "kernel-tty.h"
 
-int kernel_tty_get_state(int fd, struct drvhost_tty_state *ret)
-{
-        if (ioctl(fd, DRVHOST_TTY_GET_STATE, ret) < 0)
-                return -errno;
-        return 0;
-}
-
 int kernel_tty_path(int fd, char *buf, size_t n)
 {
         return drvhost_tty_node(fd, buf, n);

@@ -8,10 +8,6 @@
 
 #include <drvhost_tty.h>
 
-/* The front end's state: the modem lines and break the applications ask for, whether one has the port
- * open, what changed since the last call (which clears that). Returns 0 or -errno (-ENOTTY: not a
- * kernel front end's file). */
-int kernel_tty_get_state(int fd, struct drvhost_tty_state *ret);
 /* The oldest of what the applications did that the driver has not read yet. Returns 0, -EAGAIN when
  * there is none, or -errno. */
 int kernel_tty_next_event(int fd, struct drvhost_tty_event *ret);

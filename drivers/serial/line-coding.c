@@ -3,10 +3,10 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "byte-order.h"
 #include "line-coding.h"
 
 enum {
-        BITS_PER_BYTE = 8,
         RATE_OFFSET = 0,
         CHAR_FORMAT_OFFSET = 4,
         PARITY_OFFSET = 5,
@@ -106,8 +106,7 @@ int line_coding_from_termios(const struct termios2 *t, LineCoding *ret)
 
 void line_coding_pack(const LineCoding *lc, uint8_t buf[static LINE_CODING_SIZE])
 {
-        for (unsigned i = 0; i < sizeof(lc->rate); i++)
-                buf[RATE_OFFSET + i] = (uint8_t)(lc->rate >> (i * BITS_PER_BYTE));
+        put_le32(buf + RATE_OFFSET, lc->rate);
         buf[CHAR_FORMAT_OFFSET] = lc->stop_bits;
         buf[PARITY_OFFSET] = lc->parity;
         buf[DATA_BITS_OFFSET] = lc->data_bits;

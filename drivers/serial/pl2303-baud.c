@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "macro.h"
+#include "byte-order.h"
 #include "pl2303-baud.h"
 
 enum {
@@ -87,8 +88,7 @@ uint32_t pl2303_encode_rate(const Pl2303Model *m, uint32_t rate, uint8_t buf[sta
 {
         rate = MIN(rate, m->rate_max);
         if (m->encoding == PL2303_ENCODING_DIRECT || pl2303_nearest_rate(rate) == rate) {
-                for (unsigned i = 0; i < PL2303_RATE_SIZE; i++)
-                        buf[i] = (uint8_t)(rate >> (i * BITS_PER_BYTE));
+                put_le32(buf, rate);
                 return rate;
         }
         if (m->encoding == PL2303_ENCODING_DIVISOR_ALT)

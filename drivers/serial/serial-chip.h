@@ -31,7 +31,6 @@ enum {
         SERIAL_REQUEST_DATA_MAX = 16,
         /* The most requests one change takes (PL2303's start-up: the type test and 11 vendor requests). */
         SERIAL_REQUESTS_MAX = 12,
-        SERIAL_CHIP_NAME_MAX = 16,
         SERIAL_IN_ESCAPE_MAX = 4,
 };
 
@@ -67,9 +66,6 @@ typedef struct ChipPort {
         const SerialChip *chip;
         SerialEndpoints ep;
         const void *model;   /* the row of the chip's own model table */
-        uint16_t bcd_device; /* the device descriptor's release number (FTDI and PL2303 tell models by it) */
-        uint8_t n_interfaces;
-        uint8_t port_index; /* which port of a multi-port chip, from 0 */
         uint32_t msr;       /* TIOCM_CAR | TIOCM_DSR | TIOCM_RI | TIOCM_CTS the device reports */
         uint16_t line_control; /* FTDI: SET_DATA's value without break, for the break to keep it */
         uint32_t rate_set;     /* the rate the chip is set to, which may differ from the one asked */

@@ -69,6 +69,13 @@ unit_active() { [ "$(systemctl is-active "$1")" = active ]; }
 unit_gone() { ! systemctl is-active --quiet "$1"; }
 kernel_driver_of() { basename "$(readlink -f "$1/driver" 2>/dev/null)" 2>/dev/null; }
 bound_to() { [ "$(kernel_driver_of "$1")" = "$2" ]; }
+by_id_of() { # TTY: the /dev/serial/by-id link pointing at /dev/TTY
+        local l
+        for l in /dev/serial/by-id/*; do
+                [ "$(readlink -f "$l")" = "/dev/$1" ] && { echo "$l"; return 0; }
+        done
+        return 1
+}
 
 # lab_manifest NAME: writes stdin to /etc/drvhost/drivers.d/NAME.driver
 lab_manifest() {

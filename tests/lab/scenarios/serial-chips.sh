@@ -33,13 +33,6 @@ systemctl stop drvhost.service
 . /lab/guest/irq.sh # where the lab's kernel modules are
 TTY_KO=${IRQ_KO%/*}/drvhost_tty.ko
 check "the kernel front end drvhost_tty loads" eval '[ -d /sys/module/drvhost_tty ] || { modprobe usbcore && insmod "$TTY_KO"; }'
-by_id_of() { # TTY: the /dev/serial/by-id link pointing at /dev/TTY
-        local l
-        for l in /dev/serial/by-id/*; do
-                [ "$(readlink -f "$l")" = "/dev/$1" ] && { echo "$l"; return 0; }
-        done
-        return 1
-}
 # Status reads: what a kernel driver asks the chip for TIOCMGET and while it waits for the transmitter
 # to empty (FTDI GET_MODEM_STATUS, CP210x GET_MDMSTS and GET_COMM_STATUS). drvhost answers TIOCMGET
 # from the status it keeps, and polls a CP210x's on its own clock.

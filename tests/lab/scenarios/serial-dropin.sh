@@ -17,13 +17,6 @@ id labdial >/dev/null 2>&1 || useradd --no-create-home --shell /bin/sh --groups 
 id labuser >/dev/null 2>&1 || useradd --no-create-home --shell /bin/sh labuser
 as_user() { local u=$1; shift; runuser -u "$u" -- "$@"; }
 
-by_id_of() { # TTY: the /dev/serial/by-id link pointing at /dev/TTY
-        local l
-        for l in /dev/serial/by-id/*; do
-                [ "$(readlink -f "$l")" = "/dev/$1" ] && { echo "$l"; return 0; }
-        done
-        return 1
-}
 acm_line_states_since() { dmesg | grep "acm ttyGS$port req21.22" | tail -n +$(($1 + 1)) | sed 's/.* v\([0-9a-f]*\) .*/\1/'; }
 
 systemctl stop drvhost.service
